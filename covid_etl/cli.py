@@ -1,0 +1,149 @@
+"""The `covid-etl` command: `up`, `run [--wait] [--json]`, `runs [--json]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from shared.ledger import FINAL, RunLedger
+from shared.settings import Settings
+
+STAGES = ("extract", "transform", "load", "notify")
+
+
+def find_stack(start: Path | None = None) -> dict[str, Any] | None:
+    """The stack that `covid-etl up` started here (this folder or a parent), if it still runs."""
+    from covid_etl.stack import STATE_DIR
+
+    for folder in [start or Path.cwd(), *(start or Path.cwd()).parents]:
+        path = folder / STATE_DIR / "stack.json"
+        if path.is_file():
+            state = json.loads(path.read_text())
+            try:
+                os.kill(state["pid"], 0)
+            except (ProcessLookupError, PermissionError):
+                return None
+            return state
+    return None
+
+
+def use_stack() -> None:
+    """Point this process at the running local stack, unless the environment says otherwise."""
+    state = find_stack()
+    if state:
+        for key, value in state["env"].items():
+            os.environ.setdefault(key, value)
+
+
+def run_result(run: dict[str, Any]) -> dict[str, Any]:
+    sources = {s["name"]: {k: s.get(k) for k in ("changed", "bytes", "sha256", "last_date")}
+               for s in run.get("sources") or []}
+    keys = ("run_id", "status", "inserted", "updated", "unchanged", "rows_total", "first_date", "last_date")
+    return {**{k: run.get(k) for k in keys}, "sources": sources, "warnings": run.get("warnings") or [],
+            "error": run.get("error")}
+
+
+def wait_for(ledger: RunLedger, run_id: str, timeout: float, progress: bool) -> dict[str, Any] | None:
+    seen: dict[str, str] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = ledger.get_run(run_id)
+        if run:
+            for stage in STAGES:
+                status = run["stages"].get(stage, {}).get("status")
+                if status and seen.get(stage) != status:
+                    seen[stage] = status
+                    took = run["stages"][stage].get("duration_ms")
+                    extra = f" in {took} ms" if took is not None and status != "running" else ""
+                    if progress:
+                        print(f"  {stage:<9} {status}{extra}", file=sys.stderr, flush=True)
+            if run.get("status") in FINAL:
+                return run
+        time.sleep(0.3)
+    return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from covid_etl.stack import trigger
+
+    use_stack()
+    settings = Settings()
+    env = {"COVID_ETL_EXTRACTOR_QUEUE_URL": settings.queue_url("extractor")}
+    run_id = trigger(env, "cli", force=args.force)
+    if not args.wait:
+        print(json.dumps({"run_id": run_id, "status": "running"}) if args.json else f"run {run_id} requested")
+        return 0
+    print(f"run {run_id}", file=sys.stderr)
+    run = wait_for(RunLedger(settings.table_name), run_id, args.timeout, progress=True)
+    if run is None:
+        print(json.dumps({"run_id": run_id, "status": "timeout"}) if args.json
+              else f"run {run_id} did not finish within {args.timeout:g} s", flush=True)
+        return 2
+    result = run_result(run)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{result['status']}: {result['inserted']} inserted, {result['updated']} updated, "
+              f"{result['unchanged']} unchanged, {result['rows_total']} rows "
+              f"({result['first_date']} .. {result['last_date']})")
+        for warning in result["warnings"]:
+            print(f"warning: {warning}")
+        if result["error"]:
+            print(f"error: {result['error']}")
+    return 0 if result["status"] in ("succeeded", "no_change") else 1
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    use_stack()
+    runs = RunLedger(Settings().table_name).list_runs(args.limit)
+    if args.json:
+        print(json.dumps(runs))
+        return 0
+    print(f"{'run id':<26} {'status':<10} {'inserted':>8} {'updated':>8}  started")
+    for run in runs:
+        print(f"{run['run_id']:<26} {run.get('status', ''):<10} {run.get('inserted', ''):>8} "
+              f"{run.get('updated', ''):>8}  {run.get('started_at', '')}")
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from covid_etl.stack import up
+
+    return up(args.host, args.port, args.emulator_port, args.schedule_seconds)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="covid-etl", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    up_p = sub.add_parser("up", help="run the whole system locally on an embedded AWS emulator")
+    up_p.add_argument("--host", default=os.environ.get("COVID_ETL_API_HOST", "127.0.0.1"))
+    up_p.add_argument("--port", type=int, default=int(os.environ.get("COVID_ETL_API_PORT", "8080")))
+    up_p.add_argument("--emulator-port", type=int, default=int(os.environ.get("COVID_ETL_EMULATOR_PORT", "0")))
+    up_p.add_argument("--schedule-seconds", type=float,
+                      default=float(os.environ.get("COVID_ETL_SCHEDULE_SECONDS", "86400")))
+    up_p.set_defaults(func=cmd_up)
+    run_p = sub.add_parser("run", help="trigger a run")
+    run_p.add_argument("--wait", action="store_true", help="follow the run until it ends")
+    run_p.add_argument("--json", action="store_true", help="print one JSON object")
+    run_p.add_argument("--force", action="store_true", help="process the sources even if unchanged")
+    run_p.add_argument("--timeout", type=float, default=600)
+    run_p.set_defaults(func=cmd_run)
+    runs_p = sub.add_parser("runs", help="list recent runs")
+    runs_p.add_argument("--json", action="store_true")
+    runs_p.add_argument("--limit", type=int, default=20)
+    runs_p.set_defaults(func=cmd_runs)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

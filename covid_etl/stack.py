@@ -1,0 +1,157 @@
+"""`covid-etl up`: the whole system on one machine.
+
+Starts moto's server on 127.0.0.1 (unless AWS_ENDPOINT_URL points at a running emulator such as
+LocalStack), provisions every resource, starts the four workers as separate processes and the read
+API under gunicorn, triggers a first run, and writes `.covid-etl/stack.json` so that `covid-etl run`
+in another shell finds the stack. Supervises the processes (a dead worker is restarted) and fires
+the daily schedule itself, since the embedded emulator never fires EventBridge schedules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from covid_etl.resources import Resources, provision
+from shared.messages import ExtractRequestedV1, make_message, new_run_id
+from shared.settings import STAGE_QUEUES, Settings
+
+STATE_DIR = ".covid-etl"
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                     "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def state_file(root: Path | None = None) -> Path:
+    return (root or Path.cwd()) / STATE_DIR / "stack.json"
+
+
+def start_emulator(port: int) -> tuple[Any, str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    host, bound = server.get_host_and_port()
+    return server, f"http://{host}:{bound}"
+
+
+class Stack:
+    def __init__(self, host: str, port: int, emulator_port: int, schedule_s: float) -> None:
+        self.host, self.port, self.emulator_port, self.schedule_s = host, port, emulator_port, schedule_s
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.server: Any = None
+        self.env: dict[str, str] = {}
+        self.stopping = False
+
+    def start(self) -> None:
+        for key, value in DUMMY_CREDENTIALS.items():
+            os.environ.setdefault(key, value)
+        endpoint = os.environ.get("AWS_ENDPOINT_URL")
+        if endpoint:
+            print(f"using the emulator at {endpoint} (AWS_ENDPOINT_URL)")
+        else:
+            self.server, endpoint = start_emulator(self.emulator_port)
+            os.environ["AWS_ENDPOINT_URL"] = endpoint
+            print(f"embedded AWS emulator (moto) at {endpoint}")
+        settings = Settings()
+        res = Resources(settings.prefix, settings.visibility_timeout_s, settings.max_receive_count)
+        self.env = {**os.environ, **provision(res), "AWS_ENDPOINT_URL": endpoint}
+        os.environ.update(self.env)
+        for name in STAGE_QUEUES:
+            self._spawn(name)
+        self._spawn("api")
+        self._wait_for_api()
+        path = state_file()
+        path.parent.mkdir(exist_ok=True)
+        api = f"http://{self.host}:{self.port}"
+        keep = {k: v for k, v in self.env.items() if k.startswith(("COVID_ETL_", "AWS_"))}
+        path.write_text(json.dumps({"pid": os.getpid(), "api": api, "endpoint": endpoint, "env": keep}, indent=2))
+        run_id = trigger(self.env, "startup")
+        print(f"""
+covid-etl is up
+  dashboard      {api}/
+  API            {api}/api/v1/daily   {api}/healthz
+  AWS endpoint   {endpoint}  (table {res.table}, bucket {res.bucket}, topic {res.topic})
+  workers        {', '.join(f'{n} (pid {self.procs[n].pid})' for n in STAGE_QUEUES)}
+  first run      {run_id}   follow it: covid-etl runs
+  sources        {settings.nyt_url}
+                 {settings.jhu_url}
+Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
+
+    def _spawn(self, name: str) -> None:
+        if name == "api":
+            cmd = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"{self.host}:{self.port}",
+                   "--access-logfile", "-", "--graceful-timeout", "5", "services.api.app:create_app()"]
+        else:
+            cmd = [sys.executable, "-m", f"services.{name}"]
+        self.procs[name] = subprocess.Popen(cmd, env=self.env)
+
+    def _wait_for_api(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.procs["api"].poll() is not None:
+                raise SystemExit(f"the API did not start (is port {self.port} in use?)")
+            try:
+                urllib.request.urlopen(f"http://{self.host}:{self.port}/healthz", timeout=2).close()
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit("the API did not answer within 60 s")
+
+    def supervise(self) -> None:
+        next_run = time.monotonic() + self.schedule_s
+        while not self.stopping:
+            time.sleep(1)
+            for name, proc in list(self.procs.items()):
+                if proc.poll() is not None and not self.stopping:
+                    print(f"{name} exited with {proc.returncode}; restarting it", flush=True)
+                    self._spawn(name)
+            if time.monotonic() >= next_run:
+                trigger(self.env, "schedule")
+                next_run = time.monotonic() + self.schedule_s
+
+    def stop(self, *_: Any) -> None:
+        self.stopping = True
+
+    def shutdown(self) -> None:
+        self.stopping = True
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        state_file().unlink(missing_ok=True)
+        if self.server is not None:
+            self.server.stop()
+
+
+def trigger(env: dict[str, str], how: str = "cli", force: bool = False, run_id: str | None = None) -> str:
+    """Put an ExtractRequested on the extractor's queue; returns the run id."""
+    from shared.aws import client
+
+    run_id = run_id or new_run_id()
+    message = make_message(ExtractRequestedV1(trigger=how, force=force), run_id=run_id, producer="cli")  # type: ignore[arg-type]
+    client("sqs").send_message(QueueUrl=env["COVID_ETL_EXTRACTOR_QUEUE_URL"], MessageBody=message.to_json())
+    return run_id
+
+
+def up(host: str, port: int, emulator_port: int, schedule_s: float) -> int:
+    stack = Stack(host, port, emulator_port, schedule_s)
+    signal.signal(signal.SIGTERM, stack.stop)
+    signal.signal(signal.SIGINT, stack.stop)
+    try:
+        stack.start()
+        stack.supervise()
+    finally:
+        print("stopping covid-etl ...", flush=True)
+        stack.shutdown()
+    return 0

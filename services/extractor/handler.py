@@ -1,0 +1,67 @@
+"""Extractor: fetch each source, keep its raw bytes in S3, and tell whether anything changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.extractor.fetch import fetch
+from shared.blobs import BlobStore, sha256_hex
+from shared.ledger import RunLedger
+from shared.messages import (ExtractRequestedV1, Message, SourcesExtractedV1, SourcesUnchangedV1,
+                             SourceVersion)
+from shared.queues import Publisher
+from shared.stage import Outcome, run_stage
+
+
+@dataclass
+class Deps:
+    blobs: BlobStore
+    ledger: RunLedger
+    publisher: Publisher
+    urls: dict[str, str]
+    timeout: float = 30.0
+    max_bytes: int = 64 << 20
+    attempts: int = 4
+
+
+def raw_key(name: str, sha256: str) -> str:
+    """Raw inputs are content-addressed: the same bytes are stored once."""
+    return f"raw/{name}/{sha256}.csv"
+
+
+def handle(message: Message, deps: Deps) -> None:
+    request = message.payload
+    assert isinstance(request, ExtractRequestedV1)
+    deps.ledger.start_run(message.envelope.run_id, request.trigger)
+    run_stage("extract", message, deps.ledger, deps.publisher, lambda: extract(request, deps))
+
+
+def extract(request: ExtractRequestedV1, deps: Deps) -> Outcome:
+    loaded = deps.ledger.source_versions()
+    sources = [_extract_one(name, url, loaded.get(name), request.force, deps) for name, url in deps.urls.items()]
+    record = {"sources": [s.model_dump(mode="json") for s in sources]}
+    if any(s.changed for s in sources):
+        return Outcome("transformer", SourcesExtractedV1(sources=sources), record)
+    return Outcome("notifier", SourcesUnchangedV1(sources=sources), record)
+
+
+def _extract_one(name: str, url: str, last: dict[str, Any] | None, force: bool, deps: Deps) -> SourceVersion:
+    # A conditional GET only makes sense against the same URL whose version we loaded.
+    same = last is not None and last.get("url") == url and deps.blobs.exists(last["key"])
+    got = fetch(url, etag=last.get("etag") if same and last else None,
+                last_modified=last.get("last_modified") if same and last else None,
+                timeout=deps.timeout, max_bytes=deps.max_bytes, attempts=deps.attempts)
+    if got.data is None and last is not None:  # 304 Not Modified
+        return SourceVersion(name=name, url=url, key=last["key"], sha256=last["sha256"], bytes=last["bytes"],
+                             changed=force, etag=last.get("etag"), last_modified=last.get("last_modified"),
+                             last_date=last.get("last_date"))
+    data = got.data or b""
+    digest = sha256_hex(data)
+    key = raw_key(name, digest)
+    if not deps.blobs.exists(key):
+        deps.blobs.put(key, data, "text/csv")
+    changed = force or last is None or last.get("sha256") != digest
+    return SourceVersion(name=name, url=url, key=key, sha256=digest, bytes=len(data), changed=changed,
+                         etag=got.etag, last_modified=got.last_modified,
+                         last_date=None if changed or last is None else last.get("last_date"))

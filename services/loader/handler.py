@@ -1,0 +1,66 @@
+"""Loader: write the dataset's new and changed rows to DynamoDB, count exactly, commit versions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from services.loader.diff import diff
+from shared.blobs import BlobStore, sha256_hex
+from shared.ledger import RunLedger
+from shared.messages import DatasetLoadedV1, DatasetTransformedV1, Message
+from shared.queues import Publisher
+from shared.stage import Outcome, run_stage
+
+
+class Series(Protocol):
+    """Where the daily rows live (DynamoDB in production, a dict in unit tests)."""
+
+    def current(self) -> dict[str, dict[str, Any]]: ...
+
+    def write(self, rows: list[dict[str, Any]], run_id: str) -> None: ...
+
+    def commit_versions(self, sources: list[dict[str, Any]], dataset: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class Deps:
+    blobs: BlobStore
+    ledger: RunLedger
+    publisher: Publisher
+    series: Series
+
+
+def handle(message: Message, deps: Deps) -> None:
+    transformed = message.payload
+    assert isinstance(transformed, DatasetTransformedV1)
+    run_id = message.envelope.run_id
+    run_stage("load", message, deps.ledger, deps.publisher, lambda: load(transformed, run_id, deps))
+
+
+def load(transformed: DatasetTransformedV1, run_id: str, deps: Deps) -> Outcome:
+    body = deps.blobs.get(transformed.key)
+    if sha256_hex(body) != transformed.sha256:
+        raise RuntimeError(f"{transformed.key}: sha256 does not match the message")  # retried
+    records = json.loads(body)["records"]
+    current = deps.series.current()
+    changes = diff(current, records)
+    deps.series.write(changes.writes, run_id)
+    warnings = list(transformed.warnings)
+    if changes.kept:
+        warnings.append(f"{len(changes.kept)} date(s) in the table are no longer in the sources and were "
+                        f"kept: {', '.join(changes.kept[:5])}")
+    dates = sorted(set(current) | {r["date"] for r in records})
+    rows_total = len(dates)
+    sources = [s.model_dump(mode="json") for s in transformed.sources]
+    deps.series.commit_versions(sources, {"version": run_id, "rows_total": rows_total,
+                                          "first_date": dates[0] if dates else None,
+                                          "last_date": dates[-1] if dates else None})
+    loaded = DatasetLoadedV1(
+        inserted=len(changes.inserted), updated=len(changes.updated), unchanged=changes.unchanged,
+        rows_total=rows_total, first_date=transformed.first_date, last_date=transformed.last_date,
+        sources=transformed.sources, warnings=warnings)
+    counts = {"inserted": loaded.inserted, "updated": loaded.updated, "unchanged": loaded.unchanged,
+              "rows_total": rows_total}
+    return Outcome("notifier", loaded, counts)

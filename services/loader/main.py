@@ -1,0 +1,24 @@
+"""Composition root of the loader."""
+
+from __future__ import annotations
+
+from services.loader.handler import Deps, handle
+from services.loader.repository import SeriesRepository
+from shared.blobs import S3BlobStore
+from shared.ledger import RunLedger
+from shared.queues import SqsPublisher
+from shared.runtime.dispatch import body_handler
+from shared.settings import get_settings
+
+
+def build() -> Deps:
+    s = get_settings()
+    return Deps(
+        blobs=S3BlobStore(s.bucket_name),
+        ledger=RunLedger(s.table_name),
+        publisher=SqsPublisher({"notifier": s.notifier_queue_url}),
+        series=SeriesRepository(s.table_name),
+    )
+
+
+on_body = body_handler(handle, build)

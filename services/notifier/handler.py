@@ -1,0 +1,55 @@
+"""Notifier: one SNS message per run, and the run's final status in the ledger."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from services.notifier.announce import summary, subject
+from shared import aws
+from shared.ledger import RunLedger, now_iso
+from shared.messages import Message
+from shared.queues import Publisher
+from shared.stage import Outcome, run_stage
+
+
+class Announcer(Protocol):
+    """Publishes a run's announcement (SNS in production)."""
+
+    def announce(self, subject: str, body: dict[str, Any]) -> None: ...
+
+
+class SnsAnnouncer:
+    def __init__(self, topic_arn: str, client: Any | None = None) -> None:
+        self.topic_arn = topic_arn
+        self.sns = client or aws.client("sns")
+
+    def announce(self, subject: str, body: dict[str, Any]) -> None:
+        attributes = {"status": {"DataType": "String", "StringValue": body["status"]},
+                      "run_id": {"DataType": "String", "StringValue": body["run_id"]}}
+        self.sns.publish(TopicArn=self.topic_arn, Subject=subject[:100], Message=json.dumps(body),
+                         MessageAttributes=attributes)
+
+
+@dataclass
+class Deps:
+    ledger: RunLedger
+    publisher: Publisher
+    announcer: Announcer
+
+
+def handle(message: Message, deps: Deps) -> None:
+    body = summary(message)
+    if body["status"] != "succeeded":  # the table as it stands after a run that wrote nothing
+        dataset = deps.ledger.dataset_version() or {}
+        body.update(rows_total=dataset.get("rows_total", 0), unchanged=dataset.get("rows_total", 0),
+                    first_date=dataset.get("first_date"), last_date=dataset.get("last_date"))
+
+    def notify() -> Outcome:
+        deps.announcer.announce(subject(body), body)
+        return Outcome(None, None, {"status_announced": body["status"]})
+
+    run_stage("notify", message, deps.ledger, deps.publisher, notify)
+    final = {k: v for k, v in body.items() if k not in ("text", "run_id")}
+    deps.ledger.update_run(message.envelope.run_id, finished_at=now_iso(), **final)

@@ -1,0 +1,23 @@
+"""Composition root of the transformer."""
+
+from __future__ import annotations
+
+from services.transformer.handler import Deps, handle
+from shared.blobs import S3BlobStore
+from shared.ledger import RunLedger
+from shared.queues import SqsPublisher
+from shared.runtime.dispatch import body_handler
+from shared.settings import get_settings
+
+
+def build() -> Deps:
+    s = get_settings()
+    return Deps(
+        blobs=S3BlobStore(s.bucket_name),
+        ledger=RunLedger(s.table_name),
+        publisher=SqsPublisher({"loader": s.loader_queue_url, "notifier": s.notifier_queue_url}),
+        join=s.join,
+    )
+
+
+on_body = body_handler(handle, build)

@@ -1,0 +1,104 @@
+"""Parsing and validating the two sources' CSV files into frames (pure: bytes in, frames out).
+
+Accepted: a BOM, CRLF line ends, extra columns, unsorted rows. Rejected with a reason that names
+the source, the rows and what to do: HTML instead of CSV, an empty file, a header only, missing
+columns, counts that are not non-negative integers, dates that are not ISO-8601 or impossible,
+duplicate dates, a JHU file without the US national series.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pandas as pd
+
+from shared.errors import InputError
+
+NYT_COLUMNS = ("date", "cases", "deaths")
+JHU_COLUMNS = ("Date", "Country/Region", "Province/State", "Recovered")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_COUNT = re.compile(r"^\d+(\.0*)?$")
+SHOW = 5
+
+
+def _shown(values: list[str]) -> str:
+    more = f" and {len(values) - SHOW} more" if len(values) > SHOW else ""
+    return ", ".join(values[:SHOW]) + more
+
+
+def read_table(source: str, data: bytes, required: tuple[str, ...]) -> pd.DataFrame:
+    """Read CSV bytes as strings, after checking that they are a CSV with the needed columns."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{source}: not UTF-8 text ({error}); is this the right file?") from error
+    head = text.lstrip()[:200].lower()
+    if not head:
+        raise InputError(f"{source}: the file is empty")
+    if head.startswith("<") or "<html" in head:
+        raise InputError(f"{source}: got an HTML page instead of CSV; check the source URL")
+    header = next(csv.reader(io.StringIO(text.splitlines()[0])))
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(f"{source}: missing column(s) {', '.join(missing)}; found {', '.join(header)}. "
+                         "The source's format changed: update the parser before loading it.")
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, usecols=list(required))
+    if frame.empty:
+        raise InputError(f"{source}: the file has a header but no data rows")
+    return frame
+
+
+def check_dates(source: str, dates: pd.Series) -> pd.Series:
+    """ISO-8601 calendar dates (YYYY-MM-DD), each at most once; returns them as strings."""
+    dates = dates.str.strip()
+    parsed = pd.to_datetime(dates, format="%Y-%m-%d", errors="coerce")
+    bad = dates[~dates.str.match(_DATE) | parsed.isna()]
+    if len(bad):
+        rows = [f"row {i + 2}: {v!r}" for i, v in bad.items()]
+        raise InputError(f"{source}: {len(bad)} date(s) are not ISO-8601 YYYY-MM-DD or impossible "
+                         f"({_shown(rows)})")
+    duplicated = sorted(set(dates[dates.duplicated()]))
+    if duplicated:
+        raise InputError(f"{source}: duplicate date(s) {_shown(duplicated)}")
+    return dates
+
+
+def check_counts(source: str, column: str, values: pd.Series, allow_empty: bool = False) -> pd.Series:
+    """Integers >= 0 (an empty cell is null where allowed); returns a nullable Int64 series."""
+    values = values.str.strip()
+    empty = values == ""
+    bad = values[~empty & ~values.str.match(_COUNT)]
+    if not allow_empty:
+        bad = pd.concat([bad, values[empty]]).sort_index()
+    if len(bad):
+        rows = [f"row {i + 2}: {v!r}" for i, v in bad.items()]
+        raise InputError(f"{source}: {len(bad)} value(s) of {column!r} are not integers >= 0 ({_shown(rows)})")
+    numbers = pd.to_numeric(values.mask(empty), errors="raise")
+    return numbers.round().astype("Int64")
+
+
+def parse_nyt(data: bytes) -> pd.DataFrame:
+    """NYT `us.csv` -> columns date, cases, deaths; sorted by date."""
+    frame = read_table("nyt", data, NYT_COLUMNS)
+    out = pd.DataFrame({
+        "date": check_dates("nyt", frame["date"]),
+        "cases": check_counts("nyt", "cases", frame["cases"]),
+        "deaths": check_counts("nyt", "deaths", frame["deaths"]),
+    })
+    return out.sort_values("date", ignore_index=True)
+
+
+def parse_jhu(data: bytes) -> pd.DataFrame:
+    """JHU combined time series -> the US national series: columns date, recovered; sorted by date."""
+    frame = read_table("jhu", data, JHU_COLUMNS)
+    us = frame[(frame["Country/Region"].str.strip() == "US") & (frame["Province/State"].str.strip() == "")]
+    if us.empty:
+        raise InputError("jhu: no rows for the US national series (Country/Region 'US', empty "
+                         "Province/State); the source's layout changed")
+    out = pd.DataFrame({
+        "date": check_dates("jhu", us["Date"]),
+        "recovered": check_counts("jhu", "Recovered", us["Recovered"], allow_empty=True),
+    })
+    return out.sort_values("date", ignore_index=True)

@@ -1,0 +1,162 @@
+"""Message schemas of the pipeline: one envelope, versioned payloads, one discriminated union.
+
+Every body on a queue is a `Message`: an `Envelope` (who sent it, for which run, when) apart from
+a payload whose `kind` names the event and its version (`sources.extracted.v1`). A breaking change
+is a new `...V2` class added to `Payload`; consumers accept both while it rolls out.
+Large data never rides in a message: it lives in S3 and the payload carries the key and sha256.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+ENVELOPE_VERSION = 1
+
+Stage = Literal["extract", "transform", "load", "notify"]
+RunStatus = Literal["running", "succeeded", "no_change", "failed"]
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A run id that sorts by start time: `20261128T173400Z-1a2b3c4d`."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Envelope(_Model):
+    """Metadata every message carries; `message_id` is the producer's id, the idempotency key."""
+
+    message_id: str = Field(default_factory=new_id)
+    run_id: str
+    producer: str
+    produced_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    schema_version: int = ENVELOPE_VERSION
+
+
+class SourceVersion(_Model):
+    """One downloaded source as stored in S3 (a claim check) and what identifies its version."""
+
+    name: Literal["nyt", "jhu"]
+    url: str
+    key: str
+    sha256: str
+    bytes: int
+    changed: bool
+    etag: str | None = None
+    last_modified: str | None = None
+    last_date: date | None = None
+
+
+class ExtractRequestedV1(_Model):
+    """Ask the extractor to fetch the sources (from the schedule, the CLI or a replay)."""
+
+    kind: Literal["extract.requested.v1"] = "extract.requested.v1"
+    trigger: Literal["schedule", "cli", "startup", "replay"] = "cli"
+    force: bool = False
+
+
+class SourcesExtractedV1(_Model):
+    """Both sources are in S3 and at least one of them changed since the last load."""
+
+    kind: Literal["sources.extracted.v1"] = "sources.extracted.v1"
+    sources: list[SourceVersion]
+
+
+class SourcesUnchangedV1(_Model):
+    """No source changed since the last load: the run ends as `no_change`."""
+
+    kind: Literal["sources.unchanged.v1"] = "sources.unchanged.v1"
+    sources: list[SourceVersion]
+    warnings: list[str] = []
+
+
+class DatasetTransformedV1(_Model):
+    """The joined, validated records are in S3 (JSON) under `key`."""
+
+    kind: Literal["dataset.transformed.v1"] = "dataset.transformed.v1"
+    key: str
+    sha256: str
+    rows: int
+    first_date: date | None
+    last_date: date | None
+    join_policy: Literal["inner", "nyt"]
+    sources: list[SourceVersion]
+    warnings: list[str] = []
+
+
+class DatasetLoadedV1(_Model):
+    """The table now holds the dataset; counts are exact."""
+
+    kind: Literal["dataset.loaded.v1"] = "dataset.loaded.v1"
+    inserted: int
+    updated: int
+    unchanged: int
+    rows_total: int
+    first_date: date | None
+    last_date: date | None
+    sources: list[SourceVersion]
+    warnings: list[str] = []
+
+
+class StageFailedV1(_Model):
+    """A stage gave up on the run; `reason` says what a person can do about it."""
+
+    kind: Literal["stage.failed.v1"] = "stage.failed.v1"
+    stage: Stage
+    reason: str
+    raw_keys: list[str] = []
+    warnings: list[str] = []
+
+
+Payload = Annotated[
+    ExtractRequestedV1
+    | SourcesExtractedV1
+    | SourcesUnchangedV1
+    | DatasetTransformedV1
+    | DatasetLoadedV1
+    | StageFailedV1,
+    Field(discriminator="kind"),
+]
+
+
+class Message(_Model):
+    envelope: Envelope
+    payload: Payload
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+
+_message_adapter = TypeAdapter(Message)
+
+
+def parse_message(body: str | bytes) -> Message:
+    """Parse any queue body into a `Message`; raises `pydantic.ValidationError` on a bad one.
+
+    An EventBridge scheduled event (what the daily rule puts on the extractor's queue) becomes an
+    `ExtractRequestedV1` whose run and message ids derive from the event's own id and time.
+    """
+    if b'"detail-type"' in (body.encode() if isinstance(body, str) else body):
+        event = json.loads(body)
+        if event.get("detail-type") == "Scheduled Event":
+            when = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
+            run_id = f"{when:%Y%m%dT%H%M%SZ}-{str(event['id']).replace('-', '')[:8]}"
+            envelope = Envelope(message_id=str(event["id"]), run_id=run_id, producer="schedule", produced_at=when)
+            return Message(envelope=envelope, payload=ExtractRequestedV1(trigger="schedule"))
+    return _message_adapter.validate_json(body)
+
+
+def make_message(payload: Payload, *, run_id: str, producer: str) -> Message:
+    return Message(envelope=Envelope(run_id=run_id, producer=producer), payload=payload)

@@ -1,0 +1,117 @@
+"""The container runtime: an asyncio SQS worker (aiobotocore).
+
+Long-polls one queue, hands each body to the service's handler in a thread, extends the message's
+visibility while the handler works, deletes it only after success, and on failure makes it visible
+again after a short backoff (the queue's redrive policy moves it to the DLQ in the end).
+SIGTERM/SIGINT stop it cleanly: an idle poll is cancelled, a message in hand is finished first.
+An unreachable endpoint is waited out with capped exponential backoff, never a crash loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import signal
+from typing import Any
+
+from aiobotocore.config import AioConfig
+
+from shared import aws, logs
+from shared.runtime.dispatch import BodyHandler
+
+logger = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(self, queue_url: str, on_body: BodyHandler, *, visibility_timeout: int = 60,
+                 wait_seconds: int = 10) -> None:
+        self.queue_url = queue_url
+        self.on_body = on_body
+        self.visibility_timeout = visibility_timeout
+        self.wait_seconds = wait_seconds
+        self.stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    async def run(self) -> None:
+        config = AioConfig(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5,
+                           read_timeout=self.wait_seconds + 10)
+        async with aws.async_session().create_client("sqs", region_name=aws.region(), config=config) as sqs:
+            failures = 0
+            while not self.stopping.is_set():
+                try:
+                    messages = await self._receive(sqs)
+                    failures = 0
+                except asyncio.CancelledError:
+                    break
+                except Exception as error:  # endpoint down, throttled: back off and reconnect
+                    failures += 1
+                    delay = min(30.0, 0.5 * 2**failures) * random.uniform(0.5, 1.0)
+                    logger.warning("receive failed (%s); retrying in %.1f s", error, delay)
+                    await self._sleep(delay)
+                    continue
+                for message in messages:
+                    await self._process(sqs, message)
+        logger.info("worker stopped")
+
+    async def _receive(self, sqs: Any) -> list[dict[str, Any]]:
+        poll = asyncio.ensure_future(sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=self.wait_seconds,
+            VisibilityTimeout=self.visibility_timeout, MessageSystemAttributeNames=["ApproximateReceiveCount"]))
+        stop = asyncio.ensure_future(self.stopping.wait())
+        done, _ = await asyncio.wait({poll, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if poll not in done:
+            poll.cancel()  # a message taken by the cancelled poll reappears after its visibility timeout
+            raise asyncio.CancelledError
+        stop.cancel()
+        return poll.result().get("Messages", [])
+
+    async def _process(self, sqs: Any, message: dict[str, Any]) -> None:
+        receipt = message["ReceiptHandle"]
+        heartbeat = asyncio.ensure_future(self._heartbeat(sqs, receipt))
+        try:
+            await asyncio.to_thread(self.on_body, message["Body"])
+        except Exception:
+            logger.exception("message %s failed; it will be retried", message["MessageId"])
+            heartbeat.cancel()
+            receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+            await self._quietly(sqs.change_message_visibility(
+                QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=min(2**receives, 60)))
+            return
+        heartbeat.cancel()
+        await self._quietly(sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt))
+
+    async def _heartbeat(self, sqs: Any, receipt: str) -> None:
+        while True:
+            await asyncio.sleep(self.visibility_timeout / 3)
+            await self._quietly(sqs.change_message_visibility(
+                QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=self.visibility_timeout))
+
+    async def _quietly(self, call: Any) -> None:
+        try:
+            await call
+        except Exception as error:
+            logger.warning("SQS call failed: %s", error)
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+
+def serve(queue_url: str, on_body: BodyHandler, service: str, visibility_timeout: int = 60) -> None:
+    """Run a worker until SIGTERM or SIGINT."""
+    logs.setup(service)
+
+    async def main() -> None:
+        worker = Worker(queue_url, on_body, visibility_timeout=visibility_timeout)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, worker.stop)
+        logger.info("worker polling %s", queue_url)
+        await worker.run()
+
+    asyncio.run(main())
