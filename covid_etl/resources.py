@@ -53,7 +53,8 @@ def provision(res: Resources) -> dict[str, str]:
     env["COVID_ETL_TOPIC_ARN"] = aws.client("sns").create_topic(Name=res.topic)["TopicArn"]
     sqs = aws.client("sqs")
     for stage in STAGE_QUEUES:
-        dlq_url = sqs.create_queue(QueueName=res.dlq(stage), Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
+        dlq_url = sqs.create_queue(QueueName=res.dlq(stage),
+                                   Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(res.max_receive_count)}
         url = sqs.create_queue(QueueName=res.queue(stage), Attributes={

@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from covid_etl.resources import Resources, provision
+from shared.ledger import FINAL, RunLedger
 from shared.messages import ExtractRequestedV1, make_message, new_run_id
 from shared.settings import STAGE_QUEUES, Settings
 
 STATE_DIR = ".covid-etl"
+LOG_DIR = Path(STATE_DIR) / "logs"
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                      "AWS_DEFAULT_REGION": "us-east-1"}
 
@@ -33,8 +35,11 @@ def state_file(root: Path | None = None) -> Path:
 
 
 def start_emulator(port: int) -> tuple[Any, str]:
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulator request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()
@@ -79,6 +84,7 @@ covid-etl is up
   API            {api}/api/v1/daily   {api}/healthz
   AWS endpoint   {endpoint}  (table {res.table}, bucket {res.bucket}, topic {res.topic})
   workers        {', '.join(f'{n} (pid {self.procs[n].pid})' for n in STAGE_QUEUES)}
+  logs           {LOG_DIR}/<service>.log (JSON lines, with the run id on each)
   first run      {run_id}   follow it: covid-etl runs
   sources        {settings.nyt_url}
                  {settings.jhu_url}
@@ -87,10 +93,12 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
     def _spawn(self, name: str) -> None:
         if name == "api":
             cmd = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"{self.host}:{self.port}",
-                   "--access-logfile", "-", "--graceful-timeout", "5", "services.api.app:create_app()"]
+                   "--graceful-timeout", "5", "services.api.app:create_app()"]
         else:
             cmd = [sys.executable, "-m", f"services.{name}"]
-        self.procs[name] = subprocess.Popen(cmd, env=self.env)
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        with open(LOG_DIR / f"{name}.log", "ab") as log:
+            self.procs[name] = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=log)
 
     def _wait_for_api(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -106,8 +114,10 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
 
     def supervise(self) -> None:
         next_run = time.monotonic() + self.schedule_s
+        ledger, reported = RunLedger(self.env["COVID_ETL_TABLE"]), set[str]()
         while not self.stopping:
             time.sleep(1)
+            reported = self._report_runs(ledger, reported)
             for name, proc in list(self.procs.items()):
                 if proc.poll() is not None and not self.stopping:
                     print(f"{name} exited with {proc.returncode}; restarting it", flush=True)
@@ -115,6 +125,20 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
             if time.monotonic() >= next_run:
                 trigger(self.env, "schedule")
                 next_run = time.monotonic() + self.schedule_s
+
+    def _report_runs(self, ledger: RunLedger, reported: set[str]) -> set[str]:
+        """Print one line per run that ended since the last look."""
+        try:
+            runs = ledger.list_runs(10)
+        except Exception:  # the emulator is busy or gone: try again next second
+            return reported
+        for run in reversed(runs):
+            if run.get("status") in FINAL and run["run_id"] not in reported:
+                reported.add(run["run_id"])
+                detail = run.get("error") or (f"{run.get('inserted', 0)} inserted, {run.get('updated', 0)} updated, "
+                                              f"{run.get('rows_total', 0)} rows")
+                print(f"run {run['run_id']} {run['status']}: {detail}", flush=True)
+        return reported
 
     def stop(self, *_: Any) -> None:
         self.stopping = True

@@ -8,7 +8,7 @@ adds the retry policy (standard mode, with backoff and jitter on throttling and 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import boto3
@@ -30,7 +30,7 @@ def region() -> str:
     return os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     """A cached boto3 client for `service` (clients are thread-safe)."""
     return boto3.session.Session().client(service, region_name=region(), config=client_config())
@@ -43,7 +43,7 @@ def async_session() -> Any:
     return get_session()
 
 
-@lru_cache(maxsize=None)
+@cache
 def resource(service: str) -> Any:
     """A cached boto3 resource (used for DynamoDB's Table, which converts numbers for us)."""
     return boto3.session.Session().resource(service, region_name=region(), config=client_config())

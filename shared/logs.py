@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-_context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("log_context", default={})
+_context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("log_context", default=None)
 _service = "covid-etl"
 
 
@@ -21,7 +21,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "service": _service,
             "message": record.getMessage(),
-            **_context.get(),
+            **(_context.get() or {}),
         }
         extra = getattr(record, "fields", None)
         if extra:
@@ -47,7 +47,7 @@ def setup(service: str, level: str = "INFO") -> None:
 @contextlib.contextmanager
 def bound(**fields: str) -> Iterator[None]:
     """Bind fields (the run id, the message id) to every log line inside the block."""
-    token = _context.set({**_context.get(), **fields})
+    token = _context.set({**(_context.get() or {}), **fields})
     try:
         yield
     finally:

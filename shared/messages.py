@@ -45,10 +45,13 @@ class Envelope(_Model):
     schema_version: int = ENVELOPE_VERSION
 
 
+SourceName = Literal["nyt", "jhu"]
+
+
 class SourceVersion(_Model):
     """One downloaded source as stored in S3 (a claim check) and what identifies its version."""
 
-    name: Literal["nyt", "jhu"]
+    name: SourceName
     url: str
     key: str
     sha256: str

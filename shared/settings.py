@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 NYT_URL = "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv"
@@ -20,7 +19,6 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COVID_ETL_", extra="ignore")
 
     prefix: str = "covid-etl"
-    region: str = Field("us-east-1", validation_alias="AWS_DEFAULT_REGION")
 
     nyt_url: str = NYT_URL
     jhu_url: str = JHU_URL

@@ -71,7 +71,7 @@ def _get(url: str, etag: str | None, last_modified: str | None, timeout: float, 
         if error.code >= 500 or error.code == 429:
             raise Retryable(f"HTTP {error.code} {error.reason}") from error
         raise InputError(f"{url}: HTTP {error.code} {error.reason}; check the source URL") from error
-    except (TimeoutError, socket.timeout) as error:
+    except TimeoutError as error:
         raise Retryable(f"timed out after {timeout:g} s") from error
     except urllib.error.URLError as error:
         if isinstance(error.reason, (TimeoutError, socket.timeout)):

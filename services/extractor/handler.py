@@ -8,8 +8,14 @@ from typing import Any
 from services.extractor.fetch import fetch
 from shared.blobs import BlobStore, sha256_hex
 from shared.ledger import RunLedger
-from shared.messages import (ExtractRequestedV1, Message, SourcesExtractedV1, SourcesUnchangedV1,
-                             SourceVersion)
+from shared.messages import (
+    ExtractRequestedV1,
+    Message,
+    SourceName,
+    SourcesExtractedV1,
+    SourcesUnchangedV1,
+    SourceVersion,
+)
 from shared.queues import Publisher
 from shared.stage import Outcome, run_stage
 
@@ -19,7 +25,7 @@ class Deps:
     blobs: BlobStore
     ledger: RunLedger
     publisher: Publisher
-    urls: dict[str, str]
+    urls: dict[SourceName, str]
     timeout: float = 30.0
     max_bytes: int = 64 << 20
     attempts: int = 4
@@ -46,7 +52,7 @@ def extract(request: ExtractRequestedV1, deps: Deps) -> Outcome:
     return Outcome("notifier", SourcesUnchangedV1(sources=sources), record)
 
 
-def _extract_one(name: str, url: str, last: dict[str, Any] | None, force: bool, deps: Deps) -> SourceVersion:
+def _extract_one(name: SourceName, url: str, last: dict[str, Any] | None, force: bool, deps: Deps) -> SourceVersion:
     # A conditional GET only makes sense against the same URL whose version we loaded.
     same = last is not None and last.get("url") == url and deps.blobs.exists(last["key"])
     got = fetch(url, etag=last.get("etag") if same and last else None,

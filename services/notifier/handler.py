@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from services.notifier.announce import summary, subject
+from services.notifier.announce import subject, summary
 from shared import aws
 from shared.ledger import RunLedger, now_iso
 from shared.messages import Message

@@ -10,7 +10,7 @@ from services.transformer.transform import JoinPolicy, to_records, transform
 from shared.blobs import BlobStore, sha256_hex
 from shared.errors import InputError
 from shared.ledger import RunLedger
-from shared.messages import DatasetTransformedV1, Message, SourcesExtractedV1
+from shared.messages import DatasetTransformedV1, Message, SourcesExtractedV1, SourceVersion
 from shared.queues import Publisher
 from shared.stage import Outcome, run_stage
 
@@ -30,7 +30,7 @@ def handle(message: Message, deps: Deps) -> None:
 
 
 def transform_sources(extracted: SourcesExtractedV1, deps: Deps) -> Outcome:
-    by_name = {s.name: s for s in extracted.sources}
+    by_name: dict[str, SourceVersion] = {s.name: s for s in extracted.sources}
     raw_keys = [s.key for s in extracted.sources]
     frames = {}
     for name, parse in (("nyt", parse_nyt), ("jhu", parse_jhu)):
@@ -49,8 +49,8 @@ def transform_sources(extracted: SourcesExtractedV1, deps: Deps) -> Outcome:
     key = f"datasets/{digest}.json"
     deps.blobs.put(key, body, "application/json")
     sources = [s.model_copy(update={"last_date": frames[s.name]["date"].max()}) for s in extracted.sources]
-    dates = [r["date"] for r in records]
+    dates = [str(r["date"]) for r in records]
     out = DatasetTransformedV1(
-        key=key, sha256=digest, rows=len(records), first_date=min(dates, default=None),
-        last_date=max(dates, default=None), join_policy=deps.join, sources=sources, warnings=warnings)
+        key=key, sha256=digest, rows=len(records), first_date=min(dates) if dates else None,
+        last_date=max(dates) if dates else None, join_policy=deps.join, sources=sources, warnings=warnings)
     return Outcome("loader", out, {"rows": len(records), "warnings": warnings})

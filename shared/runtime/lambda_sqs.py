@@ -24,7 +24,7 @@ def lambda_handler(on_body: BodyHandler) -> LambdaHandler:
         on_body(record.body)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return process_partial_response(event=event, record_handler=record_handler,
-                                        processor=processor, context=context)
+        return dict(process_partial_response(event=event, record_handler=record_handler,
+                                             processor=processor, context=context))
 
     return handler
