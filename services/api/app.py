@@ -1,25 +1,38 @@
-"""The read API: a Flask app factory, served by gunicorn (`services.api.app:create_app()`)."""
+"""The read API and the dashboard: a Flask app factory, served by gunicorn
+(`gunicorn 'services.api.app:create_app()'`) and by Lambda through `services.api.lambda_function`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 
-from services.api.series import SeriesReader
-from shared.settings import get_settings
+from services.api import data_routes, health_routes, problems, runs_routes, web_routes
+from services.api.cache import ResponseCache
+from services.api.openapi import document
+from services.api.store import DynamoStore, Store
 
 
-def create_app(reader: Any | None = None) -> Flask:
-    app = Flask(__name__)
-    app.config["reader"] = reader or SeriesReader(get_settings().table_name)
+def create_app(store: Store | None = None, web_dir: Path | None = None, check_every_s: float = 1.0) -> Flask:
+    """Build the app; `store` defaults to the DynamoDB table named by the settings."""
+    app = Flask(__name__, static_folder=None)
+    if store is None:
+        from shared.settings import get_settings
 
-    @app.get("/healthz")
-    def healthz() -> Any:
-        return jsonify(status="ok")
+        store = DynamoStore(get_settings().table_name)
+    app.config["WEB_DIR"] = str(web_dir or web_routes.web_dir())
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["covid_etl.store"] = store
+    app.extensions["covid_etl.cache"] = ResponseCache(store, check_every_s=check_every_s)
+    problems.register(app)
+    for blueprint in (health_routes.bp, data_routes.bp, runs_routes.bp):
+        app.register_blueprint(blueprint)
+    spec = document()
 
-    @app.get("/api/v1/daily")
-    def daily() -> Any:
-        return jsonify(data=app.config["reader"].daily())
+    @app.get("/api/v1/openapi.json")
+    def openapi() -> Response:
+        return jsonify(spec)
 
+    app.register_blueprint(web_routes.bp)  # last: its catch-all path must not shadow the API
     return app
