@@ -73,7 +73,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     use_stack()
     settings = Settings()
-    env = {"COVID_ETL_EXTRACTOR_QUEUE_URL": settings.queue_url("extractor")}
+    env = {"COVID_ETL_EXTRACTOR_QUEUE_URL": settings.queue_url("extractor"), "COVID_ETL_BUCKET": settings.bucket_name}
     run_id = trigger(env, "cli", force=args.force)
     if not args.wait:
         print(json.dumps({"run_id": run_id, "status": "running"}) if args.json else f"run {run_id} requested")

@@ -160,11 +160,13 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
 
 def trigger(env: dict[str, str], how: str = "cli", force: bool = False, run_id: str | None = None) -> str:
     """Put an ExtractRequested on the extractor's queue; returns the run id."""
-    from shared.aws import client
+    from shared.blobs import S3BlobStore
+    from shared.queues import SqsPublisher
 
     run_id = run_id or new_run_id()
     message = make_message(ExtractRequestedV1(trigger=how, force=force), run_id=run_id, producer="cli")  # type: ignore[arg-type]
-    client("sqs").send_message(QueueUrl=env["COVID_ETL_EXTRACTOR_QUEUE_URL"], MessageBody=message.to_json())
+    archive = S3BlobStore(env["COVID_ETL_BUCKET"]) if env.get("COVID_ETL_BUCKET") else None
+    SqsPublisher({"extractor": env["COVID_ETL_EXTRACTOR_QUEUE_URL"]}, archive=archive).send("extractor", message)
     return run_id
 
 

@@ -8,12 +8,17 @@ Single-table layout (partition key `pk`, sort key `sk`, both strings):
 | `run`       | run id        | one run: status, stage_<name> maps, counts, sources    |
 | `source`    | `nyt`, `jhu`  | the version of each source last loaded                 |
 | `meta`      | `dataset`     | data version (run id of the last load), totals         |
+| `idem`      | stage#msg id  | idempotency claims (`shared.idempotency`)              |
+| `lock`      | `load`        | the lease that keeps two runs' loads apart             |
 
 Run ids sort by start time, so `Query pk=run` newest first lists the history without a Scan.
 """
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,11 +26,13 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from shared import aws
+from shared.idempotency import Claims
 
 SERIES_PK = "series#US"
 RUN_PK = "run"
 SOURCE_PK = "source"
 META_PK = "meta"
+LOCK_PK = "lock"
 FINAL = ("succeeded", "no_change", "failed")
 
 
@@ -58,8 +65,32 @@ def _clean(value: Any) -> Any:
 class RunLedger:
     """Records each run and each stage of it; read by the CLI and the API."""
 
-    def __init__(self, table_name: str, resource: Any | None = None) -> None:
+    def __init__(self, table_name: str, resource: Any | None = None, lease_s: int = 60) -> None:
         self.table = (resource or aws.resource("dynamodb")).Table(table_name)
+        self.claims = Claims(self.table, lease_s)
+        self.lease_s = lease_s
+
+    @contextlib.contextmanager
+    def lock(self, name: str, owner: str, wait_s: float = 300) -> Iterator[None]:
+        """Hold the named lock (a lease that lapses if its holder dies) for the block; wait for it."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            now = int(time.time())
+            try:
+                self.table.put_item(
+                    Item={"pk": LOCK_PK, "sk": name, "owner": owner, "lease_until": now + self.lease_s},
+                    ConditionExpression="attribute_not_exists(pk) OR lease_until < :now OR #o = :me",
+                    ExpressionAttributeNames={"#o": "owner"}, ExpressionAttributeValues={":now": now, ":me": owner})
+                break
+            except self.table.meta.client.exceptions.ConditionalCheckFailedException:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"lock {name!r} still held by another run after {wait_s:g} s") from None
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            self.table.delete_item(Key={"pk": LOCK_PK, "sk": name}, ConditionExpression="#o = :me",
+                                   ExpressionAttributeNames={"#o": "owner"}, ExpressionAttributeValues={":me": owner})
 
     def start_run(self, run_id: str, trigger: str) -> bool:
         """Create the run record; False if it already exists (a duplicate delivery)."""

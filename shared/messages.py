@@ -161,5 +161,15 @@ def parse_message(body: str | bytes) -> Message:
     return _message_adapter.validate_json(body)
 
 
-def make_message(payload: Payload, *, run_id: str, producer: str) -> Message:
-    return Message(envelope=Envelope(run_id=run_id, producer=producer), payload=payload)
+def make_message(payload: Payload, *, run_id: str, producer: str, message_id: str | None = None) -> Message:
+    envelope = Envelope(run_id=run_id, producer=producer, **({"message_id": message_id} if message_id else {}))
+    return Message(envelope=envelope, payload=payload)
+
+
+_IDS = uuid.UUID("6f0c2b1e-1d2a-4c1e-9a51-7c0e7e2f3a10")
+
+
+def derived_id(parent_message_id: str, stage: str, kind: str) -> str:
+    """The id of the message a stage sends in answer to `parent_message_id`: the same every time,
+    so a redelivered or replayed parent yields a duplicate the next stage recognises."""
+    return uuid.uuid5(_IDS, f"{parent_message_id}:{stage}:{kind}").hex

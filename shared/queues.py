@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from shared import aws
+from shared.blobs import BlobStore
 from shared.messages import Message
+from shared.settings import Settings
 
 
 class Publisher(Protocol):
@@ -14,12 +16,24 @@ class Publisher(Protocol):
     def send(self, queue: str, message: Message) -> None: ...
 
 
+def archive_key(run_id: str, queue: str, message_id: str) -> str:
+    """Where a sent message is kept: by run and by the stage (queue) it was sent to."""
+    return f"archive/{run_id}/{queue}/{message_id}.json"
+
+
 class SqsPublisher:
-    def __init__(self, queue_urls: dict[str, str], client: Any | None = None) -> None:
+    """Sends to SQS; keeps a copy of every message in the archive first, for replays."""
+
+    def __init__(self, queue_urls: dict[str, str], client: Any | None = None,
+                 archive: BlobStore | None = None) -> None:
         self.queue_urls = queue_urls
         self.sqs = client or aws.client("sqs")
+        self.archive = archive
 
     def send(self, queue: str, message: Message) -> None:
+        if self.archive is not None:
+            key = archive_key(message.envelope.run_id, queue, message.envelope.message_id)
+            self.archive.put(key, message.to_json().encode(), "application/json")
         self.sqs.send_message(
             QueueUrl=self.queue_urls[queue],
             MessageBody=message.to_json(),
@@ -38,3 +52,11 @@ class MemoryPublisher:
 
     def send(self, queue: str, message: Message) -> None:
         self.sent.append((queue, message))
+
+
+def publisher_for(settings: Settings, *queues: str) -> SqsPublisher:
+    """The publisher a service uses: the queues it sends to, archiving into the pipeline's bucket."""
+    from shared.blobs import S3BlobStore
+
+    urls = {queue: settings.queue_url(queue) for queue in queues}
+    return SqsPublisher(urls, archive=S3BlobStore(settings.bucket_name))

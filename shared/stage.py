@@ -1,8 +1,11 @@
-"""What every stage does around its own work: ledger records, timing, and the failure policy.
+"""What every stage does around its own work: idempotency, ledger records, timing, failure policy.
 
-The work returns the next message (queue and payload) or None. On `InputError` the stage is
-recorded as failed and a `StageFailedV1` goes to the notifier; the incoming message is consumed.
-Any other exception is recorded and re-raised, so the queue redelivers the message.
+The work returns the next message (queue and payload) or None. The stage first claims the incoming
+message (`shared.idempotency`); a duplicate of a handled message re-sends the recorded next
+message and does nothing else. On `InputError` the stage is recorded as failed and a
+`StageFailedV1` goes to the notifier; the incoming message is consumed. Any other exception is
+recorded and re-raised, so the queue redelivers the message (and in the end dead-letters it).
+Next messages get ids derived from the incoming one, so duplicates stay recognisable downstream.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 from shared.errors import InputError
 from shared.ledger import RunLedger, now_iso
-from shared.messages import Message, Payload, Stage, StageFailedV1, make_message
+from shared.messages import Message, Payload, Stage, StageFailedV1, derived_id, make_message, parse_message
 from shared.queues import Publisher
 
 logger = logging.getLogger(__name__)
@@ -30,8 +33,21 @@ class Outcome:
     record: dict[str, Any] = field(default_factory=dict)
 
 
+def next_message(stage: str, parent: Message, payload: Payload) -> Message:
+    return make_message(payload, run_id=parent.envelope.run_id, producer=stage,
+                        message_id=derived_id(parent.envelope.message_id, stage, payload.kind))
+
+
 def run_stage(stage: Stage, message: Message, ledger: RunLedger, publisher: Publisher,
               work: Callable[[], Outcome]) -> Outcome | None:
+    """Do `work` once per message; returns None for a duplicate or a failure on bad input."""
+    claim = ledger.claims.claim(stage, message.envelope.message_id)
+    if not claim.fresh:
+        recorded = claim.outcome or {}
+        logger.info("duplicate of a handled message; re-sending its recorded outcome only")
+        if recorded.get("queue") and recorded.get("message"):
+            publisher.send(recorded["queue"], parse_message(recorded["message"]))
+        return None
     run_id = message.envelope.run_id
     started_at, t0 = now_iso(), time.monotonic()
     ledger.stage(run_id, stage, status="running", started_at=started_at)
@@ -45,13 +61,29 @@ def run_stage(stage: Stage, message: Message, ledger: RunLedger, publisher: Publ
     except InputError as error:
         logger.warning("%s failed on bad input: %s", stage, error.reason)
         record("failed", error=error.reason)
+        ledger.claims.release(claim)  # a replay after the cause is fixed may try again
         failed = StageFailedV1(stage=stage, reason=error.reason, raw_keys=error.raw_keys)
-        publisher.send("notifier", make_message(failed, run_id=run_id, producer=stage))
+        publisher.send("notifier", next_message(stage, message, failed))
         return None
     except Exception as error:
         record("retrying", error=f"{type(error).__name__}: {error}")
+        ledger.claims.release(claim)
         raise
     record("succeeded", **outcome.record)
-    if outcome.queue and outcome.payload is not None:
-        publisher.send(outcome.queue, make_message(outcome.payload, run_id=run_id, producer=stage))
+    sent = next_message(stage, message, outcome.payload) if outcome.queue and outcome.payload else None
+    ledger.claims.complete(claim, {"queue": outcome.queue, "message": sent.to_json() if sent else None})
+    if sent and outcome.queue:
+        publisher.send(outcome.queue, sent)
     return outcome
+
+
+def give_up(stage: Stage, message: Message, ledger: RunLedger, publisher: Publisher | None,
+            error: BaseException, attempts: int) -> None:
+    """The last delivery failed too: the message goes to the DLQ; say so in the ledger and announce it."""
+    reason = (f"{stage} gave up after {attempts} attempts: {type(error).__name__}: {error}. The message is kept "
+              f"in the dead-letter queue; fix the cause, then `covid-etl replay --dlq {stage}`")
+    ledger.stage(message.envelope.run_id, stage, status="failed", finished_at=now_iso(), error=reason)
+    if publisher is None:  # the notifier itself gave up: nobody else can announce it
+        ledger.update_run(message.envelope.run_id, status="failed", error=reason, finished_at=now_iso())
+        return
+    publisher.send("notifier", next_message(stage, message, StageFailedV1(stage=stage, reason=reason)))

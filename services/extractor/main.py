@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.extractor.handler import Deps, handle
 from shared.blobs import S3BlobStore
 from shared.ledger import RunLedger
-from shared.queues import SqsPublisher
+from shared.queues import publisher_for
 from shared.runtime.dispatch import body_handler
 from shared.settings import get_settings
 
@@ -14,8 +14,8 @@ def build() -> Deps:
     s = get_settings()
     return Deps(
         blobs=S3BlobStore(s.bucket_name),
-        ledger=RunLedger(s.table_name),
-        publisher=SqsPublisher({"transformer": s.transformer_queue_url, "notifier": s.notifier_queue_url}),
+        ledger=RunLedger(s.table_name, lease_s=s.visibility_timeout_s),
+        publisher=publisher_for(s, "transformer", "notifier"),
         urls={"nyt": s.nyt_url, "jhu": s.jhu_url},
         timeout=s.http_timeout_s,
         max_bytes=s.max_source_bytes,
@@ -23,4 +23,4 @@ def build() -> Deps:
     )
 
 
-on_body = body_handler(handle, build)
+on_body = body_handler(handle, build, "extract")

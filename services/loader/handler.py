@@ -36,7 +36,12 @@ def handle(message: Message, deps: Deps) -> None:
     transformed = message.payload
     assert isinstance(transformed, DatasetTransformedV1)
     run_id = message.envelope.run_id
-    run_stage("load", message, deps.ledger, deps.publisher, lambda: load(transformed, run_id, deps))
+
+    def locked_load() -> Outcome:
+        with deps.ledger.lock("load", owner=run_id):  # two runs' loads never interleave
+            return load(transformed, run_id, deps)
+
+    run_stage("load", message, deps.ledger, deps.publisher, locked_load)
 
 
 def load(transformed: DatasetTransformedV1, run_id: str, deps: Deps) -> Outcome:

@@ -6,7 +6,7 @@ from services.loader.handler import Deps, handle
 from services.loader.repository import SeriesRepository
 from shared.blobs import S3BlobStore
 from shared.ledger import RunLedger
-from shared.queues import SqsPublisher
+from shared.queues import publisher_for
 from shared.runtime.dispatch import body_handler
 from shared.settings import get_settings
 
@@ -15,10 +15,10 @@ def build() -> Deps:
     s = get_settings()
     return Deps(
         blobs=S3BlobStore(s.bucket_name),
-        ledger=RunLedger(s.table_name),
-        publisher=SqsPublisher({"notifier": s.notifier_queue_url}),
+        ledger=RunLedger(s.table_name, lease_s=s.visibility_timeout_s),
+        publisher=publisher_for(s, "notifier"),
         series=SeriesRepository(s.table_name),
     )
 
 
-on_body = body_handler(handle, build)
+on_body = body_handler(handle, build, "load")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from shared.messages import DatasetLoadedV1, Message, SourcesUnchangedV1, StageFailedV1
@@ -41,6 +42,20 @@ def subject(body: dict[str, Any]) -> str:
     if status == "no_change":
         return "covid-etl: run found no change"
     return f"covid-etl: run FAILED in {body.get('stage', '?')}"
+
+
+def stale_sources(sources: list[dict[str, Any]], today: date, after_days: int) -> list[str]:
+    """A warning for each source whose latest date is more than `after_days` behind today."""
+    warnings = []
+    for source in sources:
+        last = source.get("last_date")
+        if not last:
+            continue
+        behind = (today - date.fromisoformat(str(last))).days
+        if behind > after_days:
+            warnings.append(f"{source['name']} is stale: its latest date is {last}, {behind} days ago "
+                            f"(warning after {after_days} days)")
+    return warnings
 
 
 def _iso(value: Any) -> str | None:

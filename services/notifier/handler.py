@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from services.notifier.announce import subject, summary
+from services.notifier.announce import stale_sources, subject, summary
 from shared import aws
 from shared.ledger import RunLedger, now_iso
 from shared.messages import Message
@@ -37,10 +39,13 @@ class Deps:
     ledger: RunLedger
     publisher: Publisher
     announcer: Announcer
+    stale_after_days: int = 3
+    today: Callable[[], date] = lambda: datetime.now(UTC).date()
 
 
 def handle(message: Message, deps: Deps) -> None:
     body = summary(message)
+    body["warnings"] += stale_sources(body.get("sources") or [], deps.today(), deps.stale_after_days)
     if body["status"] != "succeeded":  # the table as it stands after a run that wrote nothing
         dataset = deps.ledger.dataset_version() or {}
         body.update(rows_total=dataset.get("rows_total", 0), unchanged=dataset.get("rows_total", 0),
@@ -50,6 +55,7 @@ def handle(message: Message, deps: Deps) -> None:
         deps.announcer.announce(subject(body), body)
         return Outcome(None, None, {"status_announced": body["status"]})
 
-    run_stage("notify", message, deps.ledger, deps.publisher, notify)
+    if run_stage("notify", message, deps.ledger, deps.publisher, notify) is None:
+        return  # a duplicate: announced already
     final = {k: v for k, v in body.items() if k not in ("text", "run_id")}
     deps.ledger.update_run(message.envelope.run_id, finished_at=now_iso(), **final)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.transformer.handler import Deps, handle
 from shared.blobs import S3BlobStore
 from shared.ledger import RunLedger
-from shared.queues import SqsPublisher
+from shared.queues import publisher_for
 from shared.runtime.dispatch import body_handler
 from shared.settings import get_settings
 
@@ -14,10 +14,10 @@ def build() -> Deps:
     s = get_settings()
     return Deps(
         blobs=S3BlobStore(s.bucket_name),
-        ledger=RunLedger(s.table_name),
-        publisher=SqsPublisher({"loader": s.loader_queue_url, "notifier": s.notifier_queue_url}),
+        ledger=RunLedger(s.table_name, lease_s=s.visibility_timeout_s),
+        publisher=publisher_for(s, "loader", "notifier"),
         join=s.join,
     )
 
 
-on_body = body_handler(handle, build)
+on_body = body_handler(handle, build, "transform")

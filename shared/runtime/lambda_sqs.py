@@ -21,7 +21,7 @@ def lambda_handler(on_body: BodyHandler) -> LambdaHandler:
     processor = BatchProcessor(event_type=EventType.SQS)
 
     def record_handler(record: SQSRecord) -> None:
-        on_body(record.body)
+        on_body(record.body, int(record.attributes.approximate_receive_count or 1))
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return dict(process_partial_response(event=event, record_handler=record_handler,

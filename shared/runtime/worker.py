@@ -71,12 +71,12 @@ class Worker:
     async def _process(self, sqs: Any, message: dict[str, Any]) -> None:
         receipt = message["ReceiptHandle"]
         heartbeat = asyncio.ensure_future(self._heartbeat(sqs, receipt))
+        receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
         try:
-            await asyncio.to_thread(self.on_body, message["Body"])
+            await asyncio.to_thread(self.on_body, message["Body"], receives)
         except Exception:
             logger.exception("message %s failed; it will be retried", message["MessageId"])
             heartbeat.cancel()
-            receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
             await self._quietly(sqs.change_message_visibility(
                 QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=min(2**receives, 60)))
             return
