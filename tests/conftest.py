@@ -1,0 +1,77 @@
+"""Fixtures shared by every tier: the AWS emulator (moto over HTTP) and per-test resources."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from shared import aws
+from shared.settings import get_settings
+
+DUMMY_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+             "AWS_SECURITY_TOKEN": "testing", "AWS_SESSION_TOKEN": "testing",
+             "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def clear_caches() -> None:
+    """AWS clients and settings are cached per process; a changed environment needs new ones."""
+    aws.client.cache_clear()
+    aws.resource.cache_clear()
+    get_settings.cache_clear()
+
+
+@dataclass(frozen=True)
+class Emulator:
+    endpoint: str
+    port: int
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    """moto's server on 127.0.0.1 (a free port), with the environment pointing every client at it."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    patch = pytest.MonkeyPatch()
+    for key in [k for k in os.environ if k.startswith(("AWS_ENDPOINT_URL", "COVID_ETL_")) or k == "AWS_PROFILE"]:
+        patch.delenv(key)
+    for key, value in DUMMY_AWS.items():
+        patch.setenv(key, value)
+    patch.setenv("AWS_ENDPOINT_URL", endpoint)
+    clear_caches()
+    try:
+        yield Emulator(endpoint, port)
+    finally:
+        patch.undo()
+        clear_caches()
+        server.stop()
+
+
+@pytest.fixture
+def aws_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    """The emulator's environment for one test, with fresh client caches before and after."""
+    for key, value in DUMMY_AWS.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.endpoint)
+    clear_caches()
+    yield emulator
+    clear_caches()
+
+
+@pytest.fixture
+def provisioned(aws_env: Emulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Every resource of the pipeline under a prefix of its own, and its settings in the environment."""
+    from covid_etl.resources import Resources, provision
+
+    env = provision(Resources(prefix=f"t{uuid.uuid4().hex[:10]}"))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    return env

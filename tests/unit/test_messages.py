@@ -1,0 +1,117 @@
+"""Message schemas: round trips, the discriminated union, scheduled events, frozen contracts."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pydantic
+import pytest
+
+from shared.messages import (
+    DatasetLoadedV1,
+    ExtractRequestedV1,
+    Message,
+    SourcesExtractedV1,
+    SourceVersion,
+    StageFailedV1,
+    make_message,
+    new_run_id,
+    parse_message,
+)
+
+CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
+V1 = sorted((CONTRACTS / "v1").glob("*.json"))
+KINDS = ["extract.requested.v1", "sources.extracted.v1", "sources.unchanged.v1", "dataset.transformed.v1",
+         "dataset.loaded.v1", "stage.failed.v1"]
+SOURCE = SourceVersion(name="jhu", url="http://x/jhu.csv", key="raw/jhu/1.csv", sha256="1", bytes=3, changed=False)
+
+
+def test_round_trip_keeps_every_field() -> None:
+    message = make_message(SourcesExtractedV1(sources=[SOURCE]), run_id="r1", producer="extract")
+    again = parse_message(message.to_json())
+    assert again == message
+    assert isinstance(again.payload, SourcesExtractedV1) and again.payload.sources[0].name == "jhu"
+
+
+def test_union_picks_the_payload_class_by_kind() -> None:
+    body = {"envelope": {"run_id": "r", "producer": "p"},
+            "payload": {"kind": "stage.failed.v1", "stage": "load", "reason": "why"}}
+    message = parse_message(json.dumps(body))
+    assert type(message.payload) is StageFailedV1 and message.payload.stage == "load"
+    assert message.envelope.schema_version == 1 and len(message.envelope.message_id) == 32
+
+
+def test_bytes_bodies_parse_too() -> None:
+    message = make_message(ExtractRequestedV1(force=True), run_id="r", producer="cli")
+    assert parse_message(message.to_json().encode()).payload == ExtractRequestedV1(force=True)
+
+
+@pytest.mark.parametrize("payload", [
+    {"kind": "dataset.loaded.v9", "inserted": 1},
+    {"kind": "dataset.loaded.v1", "inserted": 1},  # required fields missing
+    {"kind": "stage.failed.v1", "stage": "deploy", "reason": "x"},  # not a stage
+    {"kind": "extract.requested.v1", "surprise": True},  # unknown fields are refused
+    {"inserted": 1},  # no kind
+])
+def test_bad_bodies_are_refused(payload: dict[str, object]) -> None:
+    with pytest.raises(pydantic.ValidationError):
+        parse_message(json.dumps({"envelope": {"run_id": "r", "producer": "p"}, "payload": payload}))
+
+
+def test_not_json_is_refused() -> None:
+    with pytest.raises(pydantic.ValidationError):
+        parse_message("not json")
+
+
+def test_messages_are_immutable() -> None:
+    loaded = DatasetLoadedV1(inserted=1, updated=0, unchanged=0, rows_total=1, first_date=date(2020, 3, 1),
+                             last_date=date(2020, 3, 1), sources=[])
+    with pytest.raises(pydantic.ValidationError):
+        loaded.inserted = 2  # type: ignore[misc]
+
+
+def test_run_ids_sort_by_start_time() -> None:
+    early = new_run_id(datetime(2020, 3, 1, 6, 0, tzinfo=UTC))
+    late = new_run_id(datetime(2020, 3, 1, 6, 1, tzinfo=UTC))
+    assert early.startswith("20200301T060000Z-") and early < late
+
+
+def test_scheduled_event_becomes_an_extract_request() -> None:
+    event = json.loads((CONTRACTS / "v1" / "scheduled-event.json").read_text())
+    message = parse_message(json.dumps(event))
+    assert message.payload == ExtractRequestedV1(trigger="schedule")
+    assert message.envelope.producer == "schedule"
+    assert message.envelope.message_id == event["id"]
+    assert message.envelope.run_id == "20200814T060000Z-53dc4d37"
+    assert message.envelope.produced_at == datetime(2020, 8, 14, 6, 0, tzinfo=UTC)
+
+
+def test_same_scheduled_event_gives_the_same_ids() -> None:
+    body = (CONTRACTS / "v1" / "scheduled-event.json").read_text()
+    assert parse_message(body).envelope == parse_message(body).envelope
+
+
+def test_other_eventbridge_events_are_refused() -> None:
+    event = {"detail-type": "Object Created", "id": "x", "time": "2020-08-14T06:00:00Z", "detail": {}}
+    with pytest.raises(pydantic.ValidationError):
+        parse_message(json.dumps(event))
+
+
+def test_there_is_one_contract_per_kind() -> None:
+    kinds = sorted(json.loads(p.read_text())["payload"]["kind"] for p in V1 if p.name != "scheduled-event.json")
+    assert kinds == sorted(KINDS)
+
+
+@pytest.mark.parametrize("path", [p for p in V1 if p.name != "scheduled-event.json"], ids=lambda p: p.stem)
+def test_contract_parses_with_the_current_schemas(path: Path) -> None:
+    body = json.loads(path.read_text())
+    message = parse_message(path.read_text())
+    assert isinstance(message, Message)
+    assert message.payload.kind == body["payload"]["kind"]
+    assert message.envelope.run_id == body["envelope"]["run_id"]
+    # nothing the producer wrote is lost or altered
+    again = json.loads(message.to_json())
+    assert again["payload"] == {**again["payload"], **body["payload"]}
+    assert again["envelope"]["message_id"] == body["envelope"]["message_id"]
