@@ -1,4 +1,4 @@
-"""The `covid-etl` command: `up`, `run [--wait] [--json]`, `runs [--json]`."""
+"""The `covid-etl` command: `up`, `run [--wait] [--json]`, `runs [--json]`, `replay`."""
 
 from __future__ import annotations
 
@@ -111,6 +111,21 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    from covid_etl import replay
+
+    use_stack()
+    settings = Settings()
+    if args.dlq:
+        summary = replay.replay_dlq(settings, args.dlq, args.dry_run)
+    elif args.run and args.from_stage:
+        summary = replay.replay_run(settings, args.run, args.from_stage, args.dry_run)
+    else:
+        raise SystemExit("replay needs --dlq STAGE, or --run RUN_ID --from STAGE")
+    print(json.dumps(summary))
+    return 0
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from covid_etl.stack import up
 
@@ -137,6 +152,12 @@ def parser() -> argparse.ArgumentParser:
     runs_p.add_argument("--json", action="store_true")
     runs_p.add_argument("--limit", type=int, default=20)
     runs_p.set_defaults(func=cmd_runs)
+    replay_p = sub.add_parser("replay", help="move dead letters back, or re-send a run's archived message")
+    replay_p.add_argument("--dlq", metavar="STAGE", help="extract, transform, load or notify")
+    replay_p.add_argument("--run", metavar="RUN_ID")
+    replay_p.add_argument("--from", dest="from_stage", metavar="STAGE")
+    replay_p.add_argument("--dry-run", action="store_true", help="list what would move")
+    replay_p.set_defaults(func=cmd_replay)
     return p
 
 
