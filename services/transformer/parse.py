@@ -39,7 +39,9 @@ def read_table(source: str, data: bytes, required: tuple[str, ...]) -> pd.DataFr
         raise InputError(f"{source}: the file is empty")
     if head.startswith("<") or "<html" in head:
         raise InputError(f"{source}: got an HTML page instead of CSV; check the source URL")
-    header = next(csv.reader(io.StringIO(text.splitlines()[0])))
+    rows = [row for row in csv.reader(io.StringIO(text)) if row]
+    header = rows[0]
+    check_widths(source, rows)
     missing = [c for c in required if c not in header]
     if missing:
         raise InputError(f"{source}: missing column(s) {', '.join(missing)}; found {', '.join(header)}. "
@@ -48,6 +50,17 @@ def read_table(source: str, data: bytes, required: tuple[str, ...]) -> pd.DataFr
     if frame.empty:
         raise InputError(f"{source}: the file has a header but no data rows")
     return frame
+
+
+def check_widths(source: str, rows: list[list[str]]) -> None:
+    """Every row has as many fields as the header; a short last row means a truncated download."""
+    width = len(rows[0])
+    if len(rows) > 1 and len(rows[-1]) < width:
+        raise InputError(f"{source}: the last line (row {len(rows)}) has {len(rows[-1])} of {width} fields: "
+                         "the file looks truncated; the download was probably cut off")
+    bad = [f"row {i}: {len(row)} fields" for i, row in enumerate(rows, start=1) if len(row) != width]
+    if bad:
+        raise InputError(f"{source}: {len(bad)} row(s) do not have the header's {width} fields ({_shown(bad)})")
 
 
 def check_dates(source: str, dates: pd.Series) -> pd.Series:
