@@ -19,8 +19,17 @@ def json_bytes(value: Any) -> bytes:
 
 
 def _accepts_gzip() -> bool:
-    return any(c.split(";")[0].strip() in ("gzip", "*") and "q=0" not in c.replace(" ", "")
-               for c in request.headers.get("Accept-Encoding", "").split(","))
+    """gzip (or `*`) listed in Accept-Encoding with a q-value above zero."""
+    for coding in request.headers.get("Accept-Encoding", "").split(","):
+        name, _, rest = coding.partition(";")
+        if name.strip().lower() not in ("gzip", "*"):
+            continue
+        q = rest.strip().removeprefix("q=") if rest.strip().startswith("q=") else "1"
+        try:
+            return float(q) > 0
+        except ValueError:
+            return False
+    return False
 
 
 def _matches(header: str, entry: Rendered) -> bool:
