@@ -39,7 +39,9 @@ def start_emulator(port: int) -> tuple[Any, str]:
 
     from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulator request otherwise
+    # werkzeug logs one line per emulator request, and a traceback for each action moto lacks
+    # (the client sees the HTTP 500 anyway)
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()
