@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ def emulator() -> Iterator[Emulator]:
     """moto's server on 127.0.0.1 (a free port), with the environment pointing every client at it."""
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -51,18 +53,26 @@ def emulator() -> Iterator[Emulator]:
     finally:
         patch.undo()
         clear_caches()
+        _built_for.clear()
         server.stop()
 
 
 @pytest.fixture
 def aws_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    """The emulator's environment for one test, with fresh client caches before and after."""
+    """The emulator's environment for one test. Cached clients are kept when they were built for
+    this emulator (building them takes a while); a test that points them elsewhere clears them."""
     for key, value in DUMMY_AWS.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.endpoint)
-    clear_caches()
+    if _built_for.get("endpoint") != emulator.endpoint:
+        clear_caches()
+        _built_for["endpoint"] = emulator.endpoint
+    get_settings.cache_clear()
     yield emulator
-    clear_caches()
+    get_settings.cache_clear()
+
+
+_built_for: dict[str, str] = {}
 
 
 @pytest.fixture

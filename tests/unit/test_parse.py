@@ -108,3 +108,12 @@ def test_not_utf8_is_refused() -> None:
 def test_jhu_without_us_national_rows_is_refused() -> None:
     only_provinces = JHU_HEAD + "2020-03-01,US,Washington,9,1,0\n2020-03-01,Canada,,5,1,0\n"
     refused(parse_jhu, only_provinces.encode(), "no rows for the US national series")
+
+
+def test_truncated_download_is_refused() -> None:
+    refused(parse_nyt, b"date,cases,deaths\n2020-03-01,10,1\n2020-03-02,2", "last line (row 3)", "truncated")
+
+
+def test_rows_of_the_wrong_width_are_refused() -> None:
+    refused(parse_nyt, b"date,cases,deaths\n2020-03-01,10,1,7\n2020-03-02,20,2\n",
+            "1 row(s) do not have the header's 3 fields", "row 2: 4 fields")
