@@ -1,0 +1,125 @@
+"""The asyncio container worker against a real queue on the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from covid_etl.resources import Resources, provision
+from shared import aws
+from shared.runtime.worker import Worker
+
+
+@pytest.fixture
+def queues(aws_env: object) -> dict[str, str]:
+    """The extractor's queue with its DLQ after 2 receives, for this test alone."""
+    env = provision(Resources(prefix=f"w{uuid.uuid4().hex[:10]}", visibility_timeout_s=30, max_receive_count=2))
+    return {"queue": env["COVID_ETL_EXTRACTOR_QUEUE_URL"], "dlq": env["COVID_ETL_EXTRACTOR_DLQ_URL"]}
+
+
+def counts(url: str) -> tuple[int, int]:
+    """(visible, in flight) messages on a queue."""
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    got = aws.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return int(got[names[0]]), int(got[names[1]])
+
+
+def run_until(worker: Worker, done: Callable[[], bool], timeout: float = 30) -> float:
+    """Run the worker until `done()`, then stop it; returns how long stopping took."""
+    async def main() -> float:
+        task = asyncio.ensure_future(worker.run())
+        deadline = time.monotonic() + timeout
+        while not await asyncio.to_thread(done):
+            if time.monotonic() > deadline or task.done():
+                break
+            await asyncio.sleep(0.2)
+        t0 = time.monotonic()
+        worker.stop()
+        await asyncio.wait_for(task, 15)
+        return time.monotonic() - t0
+    return asyncio.run(main())
+
+
+def send(url: str, *bodies: str) -> None:
+    for body in bodies:
+        aws.client("sqs").send_message(QueueUrl=url, MessageBody=body)
+
+
+def test_handles_each_message_and_deletes_it(queues: dict[str, str]) -> None:
+    seen: list[tuple[str, int]] = []
+    send(queues["queue"], "one", "two", "three")
+    worker = Worker(queues["queue"], lambda body, receives=1: seen.append((body, receives)), wait_seconds=1)
+    run_until(worker, lambda: len(seen) == 3 and counts(queues["queue"]) == (0, 0))
+    assert sorted(seen) == [("one", 1), ("three", 1), ("two", 1)]
+    assert counts(queues["queue"]) == (0, 0)
+
+
+def test_a_failing_message_is_retried_then_dead_lettered(queues: dict[str, str]) -> None:
+    receives: list[int] = []
+
+    def fail(body: str, receive_count: int = 1) -> None:
+        receives.append(receive_count)
+        raise RuntimeError("downstream is down")
+
+    send(queues["queue"], "poison")
+    worker = Worker(queues["queue"], fail, wait_seconds=1)
+    run_until(worker, lambda: counts(queues["dlq"])[0] == 1, timeout=40)
+    assert receives == [1, 2]  # max_receive_count=2, then the redrive policy moves it
+    [dead] = aws.client("sqs").receive_message(QueueUrl=queues["dlq"])["Messages"]
+    assert dead["Body"] == "poison"
+    assert counts(queues["queue"]) == (0, 0)
+
+
+def test_a_failure_followed_by_success_is_deleted(queues: dict[str, str]) -> None:
+    receives: list[int] = []
+
+    def flaky(body: str, receive_count: int = 1) -> None:
+        receives.append(receive_count)
+        if receive_count == 1:
+            raise RuntimeError("transient")
+
+    send(queues["queue"], "retry me")
+    run_until(Worker(queues["queue"], flaky, wait_seconds=1), lambda: counts(queues["queue"]) == (0, 0) and
+              len(receives) == 2)
+    assert receives == [1, 2]
+    assert counts(queues["dlq"]) == (0, 0)
+
+
+def test_visibility_is_extended_while_a_slow_handler_works(queues: dict[str, str]) -> None:
+    seen: list[tuple[int, int]] = []
+
+    def slow(body: str, receive_count: int = 1) -> None:
+        time.sleep(4.5)  # longer than the 3 s visibility timeout: the heartbeat must keep it hidden
+        seen.append(counts(queues["queue"]))
+
+    send(queues["queue"], "slow")
+    worker = Worker(queues["queue"], slow, visibility_timeout=3, wait_seconds=1)
+    run_until(worker, lambda: len(seen) == 1 and counts(queues["queue"]) == (0, 0))
+    assert seen == [(0, 1)]  # still in flight, not visible to another consumer
+
+
+def test_stop_ends_an_idle_long_poll_promptly(queues: dict[str, str]) -> None:
+    worker = Worker(queues["queue"], lambda body, receives=1: None, wait_seconds=20)
+    polling_since = time.monotonic()
+    took = run_until(worker, lambda: time.monotonic() - polling_since > 1.5)
+    assert took < 3  # not the 20 s of the poll
+
+
+def test_stop_lets_the_message_in_hand_finish(queues: dict[str, str]) -> None:
+    finished: list[str] = []
+    entered = threading.Event()
+
+    def work(body: str, receive_count: int = 1) -> None:
+        entered.set()
+        time.sleep(1.5)
+        finished.append(body)
+
+    send(queues["queue"], "in hand")
+    run_until(Worker(queues["queue"], work, wait_seconds=1), entered.is_set)
+    assert finished == ["in hand"]
+    assert counts(queues["queue"]) == (0, 0)  # deleted, not left to reappear
