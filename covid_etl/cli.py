@@ -162,8 +162,17 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError
+
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return int(args.func(args))
+    except RuntimeError as error:  # a setting is missing: no stack here and no AWS configuration
+        print(f"covid-etl: {error}. Start the local stack with `make run` (or `covid-etl up`) in this "
+              "folder, or set the COVID_ETL_* variables of a deployed stack.", file=sys.stderr)
+    except (EndpointConnectionError, NoCredentialsError) as error:
+        print(f"covid-etl: cannot reach AWS: {error}. Is the stack still running?", file=sys.stderr)
+    return 3
 
 
 if __name__ == "__main__":
