@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 
 from services.transformer.parse import parse_jhu, parse_nyt
 from services.transformer.transform import JoinPolicy, to_records, transform
@@ -48,7 +49,9 @@ def transform_sources(extracted: SourcesExtractedV1, deps: Deps) -> Outcome:
     digest = sha256_hex(body)
     key = f"datasets/{digest}.json"
     deps.blobs.put(key, body, "application/json")
-    sources = [s.model_copy(update={"last_date": frames[s.name]["date"].max()}) for s in extracted.sources]
+    # model_copy does not validate: give it a date, not the frame's ISO string
+    sources = [s.model_copy(update={"last_date": date.fromisoformat(frames[s.name]["date"].max())})
+               for s in extracted.sources]
     dates = [str(r["date"]) for r in records]
     out = DatasetTransformedV1(
         key=key, sha256=digest, rows=len(records), first_date=min(dates) if dates else None,
