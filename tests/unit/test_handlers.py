@@ -1,0 +1,169 @@
+"""The four handlers on fakes (MemoryBlobStore, MemoryPublisher, FakeLedger): the whole run in memory."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from support import fixtures
+from support.fakes import FakeAnnouncer, FakeLedger, FakeSeries
+from support.reference import load_counts, reference
+
+from services.extractor import handler as extractor
+from services.loader import handler as loader
+from services.notifier import handler as notifier
+from services.transformer import handler as transformer
+from shared.blobs import MemoryBlobStore, sha256_hex
+from shared.messages import (
+    DatasetLoadedV1,
+    DatasetTransformedV1,
+    ExtractRequestedV1,
+    Message,
+    SourcesExtractedV1,
+    SourcesUnchangedV1,
+    StageFailedV1,
+    make_message,
+)
+from shared.queues import MemoryPublisher
+
+# a field holding the wrong type (a str where the schema says date) shows up as a serializer warning
+pytestmark = pytest.mark.filterwarnings("error::UserWarning")
+
+
+class Pipeline:
+    """The four handlers wired through one MemoryPublisher, sources read from local files."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.blobs, self.ledger = folder, MemoryBlobStore(), FakeLedger()
+        self.publisher, self.series, self.announcer = MemoryPublisher(), FakeSeries(self.ledger), FakeAnnouncer()
+        urls = {"nyt": str(folder / "nyt.csv"), "jhu": str(folder / "jhu.csv")}
+        self.handlers = {
+            "extractor": lambda m: extractor.handle(m, extractor.Deps(self.blobs, self.ledger, self.publisher, urls)),
+            "transformer": lambda m: transformer.handle(m, transformer.Deps(self.blobs, self.ledger, self.publisher)),
+            "loader": lambda m: loader.handle(m, loader.Deps(self.blobs, self.ledger, self.publisher, self.series)),
+            "notifier": lambda m: notifier.handle(m, notifier.Deps(self.ledger, self.publisher, self.announcer,
+                                                                   today=lambda: date(2020, 4, 7))),
+        }
+
+    def put(self, pair: tuple[str, str], mtime: int) -> None:
+        for name, text in zip(("nyt.csv", "jhu.csv"), pair, strict=True):
+            (self.folder / name).write_text(text)
+            os.utime(self.folder / name, (mtime, mtime))
+
+    def run(self, run_id: str, force: bool = False) -> list[str]:
+        """Deliver messages queue by queue until the run ends; returns the kinds in order."""
+        self.publisher.sent.append(("extractor", make_message(ExtractRequestedV1(force=force), run_id=run_id,
+                                                              producer="test")))
+        kinds = []
+        while self.publisher.sent:
+            queue, message = self.publisher.sent.pop(0)
+            kinds.append(message.payload.kind)
+            self.handlers[queue](message)
+        return kinds
+
+    def table(self) -> list[tuple[str, int, int, int | None]]:
+        return [(d, r["cases"], r["deaths"], r.get("recovered")) for d, r in sorted(self.series.rows.items())]
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path) -> Pipeline:
+    return Pipeline(tmp_path)
+
+
+def test_first_load_then_update_then_no_change(pipeline: Pipeline) -> None:
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    assert pipeline.run("r1") == ["extract.requested.v1", "sources.extracted.v1", "dataset.transformed.v1",
+                                  "dataset.loaded.v1"]
+    first = reference(fixtures.old_pair())
+    assert pipeline.table() == first
+    assert pipeline.ledger.runs["r1"]["status"] == "succeeded"
+
+    pipeline.put(fixtures.new_pair(), 1_600_000_100)
+    pipeline.run("r2")
+    run = pipeline.ledger.runs["r2"]
+    want = load_counts(first, reference(fixtures.new_pair()))
+    assert {k: run[k] for k in want} == want
+    assert any("nyt cases went down" in w for w in run["warnings"])
+    assert [s for s, _ in pipeline.announcer.announced][-1] == (
+        f"covid-etl: run succeeded, {want['inserted']} inserted, {want['updated']} updated")
+
+    assert pipeline.run("r3") == ["extract.requested.v1", "sources.unchanged.v1"]
+    assert pipeline.ledger.runs["r3"]["status"] == "no_change"
+    assert pipeline.ledger.runs["r3"]["rows_total"] == want["rows_total"]
+    assert pipeline.series.written == [len(first), want["inserted"] + want["updated"]]
+
+
+def test_raw_sources_are_stored_once_by_content(pipeline: Pipeline) -> None:
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    pipeline.run("r1")
+    pipeline.put(fixtures.old_pair(), 1_600_000_500)  # touched, same bytes
+    assert pipeline.run("r2") == ["extract.requested.v1", "sources.unchanged.v1"]
+    assert len([k for k in pipeline.blobs.objects if k.startswith("raw/")]) == 2
+
+
+def test_force_processes_unchanged_sources(pipeline: Pipeline) -> None:
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    pipeline.run("r1")
+    assert "dataset.loaded.v1" in pipeline.run("r2", force=True)
+    assert pipeline.ledger.runs["r2"]["inserted"] == 0 and pipeline.ledger.runs["r2"]["updated"] == 0
+
+
+def test_missing_source_fails_the_run_in_extract(pipeline: Pipeline) -> None:
+    assert pipeline.run("r1")[-1] == "stage.failed.v1"
+    run = pipeline.ledger.runs["r1"]
+    assert run["status"] == "failed" and run["stages"]["extract"]["status"] == "failed"
+    assert "no such file" in run["error"]
+
+
+def test_bad_csv_fails_in_transform_and_keeps_the_table(pipeline: Pipeline) -> None:
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    pipeline.run("r1")
+    before = pipeline.table()
+    pipeline.put((fixtures.html_page(), fixtures.new_pair()[1]), 1_600_000_100)
+    assert pipeline.run("r2")[-1] == "stage.failed.v1"
+    subject, body = pipeline.announcer.announced[-1]
+    assert subject == "covid-etl: run FAILED in transform" and "HTML page" in body["error"]
+    assert body["raw_keys"] and all(pipeline.blobs.exists(k) for k in body["raw_keys"])
+    assert pipeline.table() == before and body["rows_total"] == len(before)
+
+
+def test_a_corrupted_blob_is_retried_not_failed(pipeline: Pipeline) -> None:
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    extractor.handle(make_message(ExtractRequestedV1(), run_id="r1", producer="t"),
+                     extractor.Deps(pipeline.blobs, pipeline.ledger, pipeline.publisher,
+                                    {"nyt": str(pipeline.folder / "nyt.csv"), "jhu": str(pipeline.folder / "jhu.csv")}))
+    [(_, extracted)] = pipeline.publisher.sent
+    assert isinstance(extracted.payload, SourcesExtractedV1)
+    pipeline.blobs.objects[extracted.payload.sources[0].key] = b"tampered"
+    with pytest.raises(RuntimeError, match="sha256 does not match"):
+        pipeline.handlers["transformer"](extracted)
+    assert pipeline.ledger.runs["r1"]["stages"]["transform"]["status"] == "retrying"
+    assert not any(k.startswith("transform#") for k in pipeline.ledger.claims.items)  # released for the retry
+
+
+def test_a_duplicate_delivery_writes_nothing_and_resends_the_same_next_message(pipeline: Pipeline) -> None:
+    records = [{"date": "2020-03-01", "cases": 1, "deaths": 0, "recovered": None}]
+    body = json.dumps({"records": records}).encode()
+    pipeline.blobs.put("datasets/x.json", body)
+    message = make_message(DatasetTransformedV1(key="datasets/x.json", sha256=sha256_hex(body), rows=1,
+                                                first_date=date(2020, 3, 1), last_date=date(2020, 3, 1),
+                                                join_policy="inner", sources=[]), run_id="r1", producer="t")
+    pipeline.handlers["loader"](message)
+    pipeline.handlers["loader"](message)
+    assert pipeline.series.written == [1]
+    [(q1, m1), (q2, m2)] = pipeline.publisher.sent
+    assert q1 == q2 == "notifier" and m1 == m2 and isinstance(m1.payload, DatasetLoadedV1)
+    assert pipeline.ledger.locks == ["load:r1"]
+
+
+@pytest.mark.parametrize("payload", [SourcesUnchangedV1(sources=[]), StageFailedV1(stage="load", reason="x")])
+def test_notifier_reports_the_table_as_it_stands(pipeline: Pipeline, payload: object) -> None:
+    pipeline.ledger.dataset = {"rows_total": 7, "first_date": "2020-03-01", "last_date": "2020-03-07"}
+    pipeline.handlers["notifier"](Message(envelope=make_message(payload, run_id="r", producer="t").envelope,
+                                          payload=payload))  # type: ignore[arg-type]
+    _, body = pipeline.announcer.announced[0]
+    assert (body["rows_total"], body["unchanged"], body["last_date"]) == (7, 7, "2020-03-07")
+    assert pipeline.ledger.runs["r"]["status"] == body["status"]
