@@ -1,0 +1,83 @@
+"""The read API (Lambda behind an HTTP API) and the dashboard (S3 behind CloudFront)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigatewayv2 as apigw
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3_deployment
+from constructs import Construct
+
+from infra.config import ROOT, InfraConfig
+from infra.stacks import refs
+
+WEB_DIR = ROOT / "web"
+
+
+class Api(Construct):
+    """The Flask app in one function; it only reads the table."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: InfraConfig) -> None:
+        super().__init__(scope, construct_id)
+        res = config.resources
+        self.function = lambda_.Function(
+            self, "Function", function_name=f"{res.prefix}-api", runtime=refs.RUNTIME,
+            handler="services.api.lambda_function.handler", code=refs.code(),
+            layers=[refs.layer(self, config.layer_dir)], architecture=lambda_.Architecture.X86_64,
+            memory_size=1024, timeout=cdk.Duration.seconds(29),  # API Gateway gives up at 30 s
+            environment={"COVID_ETL_PREFIX": res.prefix, "COVID_ETL_TABLE": res.table,
+                         "POWERTOOLS_SERVICE_NAME": f"{res.prefix}-api"},
+            log_group=logs.LogGroup(self, "Logs", log_group_name=f"/aws/lambda/{res.prefix}-api",
+                                    retention=logs.RetentionDays.ONE_MONTH,
+                                    removal_policy=cdk.RemovalPolicy.DESTROY),
+        )
+        refs.table(self, res).grant_read_data(self.function)
+        self.http_api = apigw.HttpApi(
+            self, "HttpApi", api_name=f"{res.prefix}-api",
+            default_integration=integrations.HttpLambdaIntegration("App", self.function),
+            # The dashboard is on another origin (CloudFront); the API is read-only.
+            cors_preflight=apigw.CorsPreflightOptions(
+                allow_origins=["*"], allow_methods=[apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.HEAD],
+                allow_headers=["if-none-match"], expose_headers=["etag"], max_age=cdk.Duration.hours(1)),
+        )
+        self.url = self.http_api.api_endpoint
+
+
+class Dashboard(Construct):
+    """web/ as it is, plus a config.js that points it at the API."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, api_url: str) -> None:
+        super().__init__(scope, construct_id)
+        self.bucket = s3.Bucket(
+            self, "Bucket", block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True,
+            removal_policy=cdk.RemovalPolicy.DESTROY, auto_delete_objects=True)
+        self.distribution = cloudfront.Distribution(
+            self, "Distribution", default_root_object="index.html", comment="covid-etl dashboard",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS),
+        )
+        s3_deployment.BucketDeployment(
+            self, "Deploy", destination_bucket=self.bucket, distribution=self.distribution,
+            distribution_paths=["/*"],
+            sources=[s3_deployment.Source.asset(str(WEB_DIR), exclude=["config.js"]),
+                     s3_deployment.Source.data("config.js", f'window.COVID_ETL_API = "{api_url}";\n')],
+        )
+        self.url = f"https://{self.distribution.distribution_domain_name}"
+
+
+class ApiStack(cdk.Stack):
+    def __init__(self, scope: Construct, stack_id: str, *, config: InfraConfig, **kwargs: Any) -> None:
+        super().__init__(scope, stack_id, description="covid-etl: read API and dashboard", **kwargs)
+        self.api = Api(self, "Api", config=config)
+        self.dashboard = Dashboard(self, "Dashboard", api_url=self.api.url)
+        cdk.CfnOutput(self, "ApiUrl", value=self.api.url)
+        cdk.CfnOutput(self, "DashboardUrl", value=self.dashboard.url)
