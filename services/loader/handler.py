@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from services.loader.diff import diff
+from services.loader.diff import Diff, diff
 from shared.blobs import BlobStore, sha256_hex
 from shared.ledger import RunLedger
 from shared.messages import DatasetLoadedV1, DatasetTransformedV1, Message
@@ -44,13 +44,34 @@ def handle(message: Message, deps: Deps) -> None:
     run_stage("load", message, deps.ledger, deps.publisher, locked_load)
 
 
+def planned_diff(current: dict[str, dict[str, Any]], records: list[dict[str, Any]], run_id: str,
+                 dataset_sha256: str, deps: Deps) -> Diff:
+    """The diff, decided once per run and kept in S3 before the first write.
+
+    A load that dies between two batches is redelivered; diffing again would count the rows it
+    wrote already as unchanged. The retry reuses the kept plan (the writes are idempotent puts)
+    unless another load has been committed since, which makes a fresh diff the right one.
+    """
+    key = f"plans/{run_id}/{dataset_sha256}.json"
+    base = (deps.ledger.dataset_version() or {}).get("version")
+    if deps.blobs.exists(key):
+        plan = json.loads(deps.blobs.get(key))
+        if plan["base"] == base or base == run_id:  # base == run_id: this load got as far as its commit
+            return Diff(plan["inserted"], plan["updated"], plan["unchanged"], plan["kept"])
+    changes = diff(current, records)
+    plan = {"base": base, "inserted": changes.inserted, "updated": changes.updated,
+            "unchanged": changes.unchanged, "kept": changes.kept}
+    deps.blobs.put(key, json.dumps(plan).encode(), "application/json")
+    return changes
+
+
 def load(transformed: DatasetTransformedV1, run_id: str, deps: Deps) -> Outcome:
     body = deps.blobs.get(transformed.key)
     if sha256_hex(body) != transformed.sha256:
         raise RuntimeError(f"{transformed.key}: sha256 does not match the message")  # retried
     records = json.loads(body)["records"]
     current = deps.series.current()
-    changes = diff(current, records)
+    changes = planned_diff(current, records, run_id, transformed.sha256, deps)
     deps.series.write(changes.writes, run_id)
     warnings = list(transformed.warnings)
     if changes.kept:
