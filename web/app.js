@@ -6,6 +6,7 @@ const API = (window.COVID_ETL_API || "").replace(/\/$/, "");
 const status = document.getElementById("status");
 const form = document.getElementById("range");
 let bounds = { first: null, last: null };
+let latest = 0; // the newest range request; answers to older ones are dropped
 
 async function get(path) {
   const response = await fetch(API + path, { headers: { Accept: "application/json" } });
@@ -31,7 +32,9 @@ function query() {
 async function loadRange() {
   const params = query();
   document.getElementById("csv").href = `${API}/api/v1/daily?${new URLSearchParams([...params, ["format", "csv"]])}`;
+  const ticket = ++latest;
   const { data } = await get(`/api/v1/daily?${params}`);
+  if (ticket !== latest) return; // a later change is in flight: its answer wins, whatever arrives first
   drawCharts(data);
   renderTable(data);
   say(data.length ? `Showing ${data.length} days, ${data[0].date} to ${data[data.length - 1].date}.`
