@@ -5,7 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench install install-dev clean lock
+LSSTAMP := .venv-localstack/.installed
+# LocalStack runs on the host only with Python >= 3.13: a python3.13+ on PATH, else one from pyenv.
+LOCALSTACK_PY ?= $(shell for v in python3.14 python3.13; do $$v -c 'import sys; assert sys.version_info >= (3, 13)' \
+	2>/dev/null && command -v $$v && exit; done; command -v pyenv >/dev/null && \
+	for v in $$(pyenv versions --bare | grep -E '^3\.1[3-9]'); do echo $$(pyenv prefix $$v)/bin/python3; exit; done)
+
+.PHONY: run test lint bench install install-dev localstack-env clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +24,14 @@ $(DEVSTAMP): $(STAMP) requirements-dev.lock
 	$(BIN)/python -m pip install -r requirements-dev.lock
 	touch $@
 
+$(LSSTAMP): requirements-localstack.lock
+	@if [ -z "$(LOCALSTACK_PY)" ]; then echo "No Python >= 3.13 found: the LocalStack tests will be skipped."; else \
+	  (test -x .venv-localstack/bin/python || $(LOCALSTACK_PY) -m venv .venv-localstack) && \
+	  .venv-localstack/bin/python -m pip install -r requirements-localstack.lock && touch $@; fi
+
+## localstack-env: LocalStack on the host, for tests/localstack (no Docker)
+localstack-env: $(LSSTAMP)
+
 install: $(STAMP)
 install-dev: $(DEVSTAMP)
 
@@ -26,7 +40,7 @@ run: $(STAMP)
 	$(BIN)/covid-etl up
 
 ## test: every test tier (unit, integration, e2e, api, browser, infra)
-test: $(DEVSTAMP)
+test: $(DEVSTAMP) $(LSSTAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(DEVSTAMP)
@@ -37,4 +51,4 @@ bench: $(DEVSTAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .covid-etl .pytest_cache
+	rm -rf $(VENV) .venv-localstack .covid-etl .pytest_cache
