@@ -22,7 +22,7 @@ from constructs import Construct
 from covid_etl.resources import Resources
 from infra.config import ROOT
 
-RUNTIME = lambda_.Runtime.PYTHON_3_11
+RUNTIME = lambda_.Runtime.PYTHON_3_12
 # Only the project's runtime packages go into the function code; dependencies come in the layer.
 CODE_PACKAGES = ("shared", "services")
 

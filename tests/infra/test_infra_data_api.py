@@ -1,0 +1,94 @@
+"""The data stack (table, bucket, topic) and the API and dashboard stack."""
+
+from __future__ import annotations
+
+from aws_cdk.assertions import Match
+
+from tests.infra.cfn import RES, Synth, arn_name, as_list, flat, statements
+
+
+def test_table_keys_billing_recovery_ttl_and_retention(synth: Synth) -> None:
+    table = synth.one("data", "AWS::DynamoDB::Table")
+    props = table["Properties"]
+    assert props["TableName"] == RES.table
+    assert props["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"},
+                                  {"AttributeName": "sk", "KeyType": "RANGE"}]
+    assert {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]} == {"pk": "S", "sk": "S"}
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["DeletionPolicy"] == "Retain" and table["UpdateReplacePolicy"] == "Retain"
+
+
+def test_bucket_private_encrypted_tls_only_archive_expires(synth: Synth) -> None:
+    bucket = synth.one("data", "AWS::S3::Bucket")
+    props = bucket["Properties"]
+    assert props["BucketName"] == RES.bucket and bucket["DeletionPolicy"] == "Retain"
+    assert all(props["PublicAccessBlockConfiguration"][k] for k in
+               ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"))
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"}
+    rules = {r["Id"]: r for r in props["LifecycleConfiguration"]["Rules"]}
+    assert rules["expire-archive"]["Prefix"] == "archive/" and rules["expire-archive"]["ExpirationInDays"] == 90
+    policy = synth.one("data", "AWS::S3::BucketPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in policy)
+
+
+def test_topic_name(synth: Synth) -> None:
+    assert synth.one("data", "AWS::SNS::Topic")["Properties"]["TopicName"] == RES.topic
+    assert not synth.resources("data", "AWS::SNS::Subscription")  # only with -c alarm_email=...
+
+
+def test_api_function_reads_the_table_and_writes_nothing(synth: Synth) -> None:
+    function = [f for f in synth.resources("api", "AWS::Lambda::Function").values()
+                if f["Properties"].get("FunctionName") == "covid-etl-api"]
+    assert len(function) == 1
+    props = function[0]["Properties"]
+    assert props["Handler"] == "services.api.lambda_function.handler" and props["Runtime"] == "python3.12"
+    assert props["Environment"]["Variables"]["COVID_ETL_TABLE"] == RES.table
+    dynamodb = {a for s in statements(synth, "api") for a in as_list(s["Action"]) if a.startswith("dynamodb:")}
+    assert {"dynamodb:GetItem", "dynamodb:Query"} <= dynamodb
+    assert not dynamodb & {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+    tables = {arn_name(r) for s in statements(synth, "api") for r in as_list(s["Resource"])
+              if "dynamodb" in flat(r)}
+    assert tables == {RES.table}
+
+
+def test_http_api_sends_every_route_to_the_function(synth: Synth) -> None:
+    template = synth.templates["api"]
+    template.has_resource_properties("AWS::ApiGatewayV2::Api", {
+        "ProtocolType": "HTTP", "Name": "covid-etl-api",
+        "CorsConfiguration": Match.object_like({"AllowMethods": ["GET", "HEAD"], "AllowOrigins": ["*"]})})
+    template.has_resource_properties("AWS::ApiGatewayV2::Route", {"RouteKey": "$default"})
+    template.has_resource_properties("AWS::ApiGatewayV2::Integration", {
+        "IntegrationType": "AWS_PROXY", "PayloadFormatVersion": "2.0"})
+    template.has_output("ApiUrl", {})
+
+
+def test_dashboard_deploys_web_with_a_config_that_names_the_api(synth: Synth) -> None:
+    deployment = synth.one("api", "Custom::CDKBucketDeployment")["Properties"]
+    assert len(deployment["SourceObjectKeys"]) == 2  # web/ without config.js, and the generated config.js
+    markers = str(deployment.get("SourceMarkers", ""))
+    assert "HttpApi" in markers  # the API endpoint is filled into config.js at deploy time
+    assert deployment["DistributionPaths"] == ["/*"]
+    distribution = synth.one("api", "AWS::CloudFront::Distribution")["Properties"]["DistributionConfig"]
+    assert distribution["DefaultRootObject"] == "index.html"
+    assert distribution["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert synth.resources("api", "AWS::CloudFront::OriginAccessControl")
+    synth.templates["api"].has_output("DashboardUrl", {})
+
+
+def test_dashboard_asset_is_web_without_its_local_config(synth: Synth) -> None:
+    staged = [p for p in synth.outdir.glob("asset.*") if (p / "index.html").is_file()]
+    assert len(staged) == 1
+    names = {p.name for p in staged[0].iterdir()}
+    assert {"index.html", "app.js", "vendor"} <= names and "config.js" not in names
+
+
+def test_function_code_is_only_the_runtime_packages(synth: Synth) -> None:
+    staged = [p for p in synth.outdir.glob("asset.*") if (p / "services").is_dir()]
+    assert len(staged) == 1
+    assert {p.name for p in staged[0].iterdir()} == {"shared", "services"}
+    assert (staged[0] / "services" / "extractor" / "lambda_function.py").is_file()
+    assert (staged[0] / "services" / "api" / "lambda_function.py").is_file()
+    assert not list(staged[0].rglob("__pycache__"))

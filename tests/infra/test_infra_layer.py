@@ -1,0 +1,87 @@
+"""The Lambda layer's requirements: pinned as in requirements.lock and enough for every entrypoint."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+import pytest
+
+from infra.config import InfraConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRYPOINTS = ["services.extractor.lambda_function", "services.transformer.lambda_function",
+               "services.loader.lambda_function", "services.notifier.lambda_function",
+               "services.api.lambda_function"]
+# Imported only inside shared.aws.async_session, which the container worker calls, never a Lambda.
+CONTAINER_ONLY = {"aiobotocore"}
+
+
+def pins(path: Path) -> dict[str, str]:
+    found = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if "==" in line:
+            name, version = line.split("==")
+            found[name.lower().replace("_", "-")] = version
+    return found
+
+
+def imports(module: str) -> set[str]:
+    """Top-level names of every module that the entrypoint can import (lazy imports included)."""
+    seen, todo, external = set(), [module], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = ROOT / (name.replace(".", "/") + ".py")
+        if not path.is_file():
+            path = ROOT / name.replace(".", "/") / "__init__.py"
+        if not path.is_file():
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level
+                     else [])
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names += [f"{node.module}.{a.name}" for a in node.names]
+            for full in names:
+                top = full.split(".")[0]
+                if top in ("shared", "services"):
+                    todo.append(full)
+                elif top not in sys.stdlib_module_names and top != "__future__":
+                    external.add(top)
+    return external
+
+
+def test_layer_pins_are_the_lockfile_pins() -> None:
+    layer, lock = pins(ROOT / "infra" / "lambda-requirements.txt"), pins(ROOT / "requirements.lock")
+    assert layer and {name: lock.get(name) for name in layer} == layer
+    assert not {"moto", "gunicorn", "aiobotocore"} & set(layer)
+
+
+@pytest.mark.parametrize("entrypoint", ENTRYPOINTS)
+def test_layer_provides_what_the_entrypoint_imports(entrypoint: str) -> None:
+    layer = set(pins(ROOT / "infra" / "lambda-requirements.txt"))
+    distributions = packages_distributions()
+    needed = imports(entrypoint) - CONTAINER_ONLY
+    assert needed, "no third-party import found: the walk is broken"
+    missing = {top for top in needed
+               if not {d.lower().replace("_", "-") for d in distributions.get(top, [top])} & layer}
+    assert not missing, f"{entrypoint} imports {missing}, which the layer lacks"
+
+
+def test_config_refuses_a_missing_layer(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="make lambda-layer"):
+        InfraConfig.from_context({"layer_dir": str(tmp_path)}.get)
+
+
+def test_config_names_come_from_the_prefix(tmp_path: Path) -> None:
+    (tmp_path / "python").mkdir()
+    config = InfraConfig.from_context({"layer_dir": str(tmp_path), "prefix": "acme-covid", "schedule": "false",
+                                       "max_receive_count": "3"}.get)
+    assert config.resources.queue("loader") == "acme-covid-loader" and config.resources.bucket == "acme-covid-data"
+    assert config.resources.max_receive_count == 3 and config.schedule is False

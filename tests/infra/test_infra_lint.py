@@ -1,0 +1,18 @@
+"""cfn-lint on every synthesized template (errors fail; CDK's W3005 warnings do not)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.infra.cfn import Synth
+
+
+def test_templates_pass_cfn_lint(synth: Synth) -> None:
+    templates = sorted(synth.outdir.glob("*.template.json"))
+    assert len(templates) == 6
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run([str(cfn_lint), "--non-zero-exit-code", "error", *map(str, templates)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,130 @@
+"""The four pipeline services: queues with DLQs, event sources, settings, least privilege, alarms."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Match
+
+from infra.stacks.service import SERVICES
+from tests.infra.cfn import RES, STAGES, Synth, arn_name, as_list, flat, statements
+
+SENDS_TO = {"extractor": {"transformer", "notifier"}, "transformer": {"loader", "notifier"},
+            "loader": {"notifier"}, "notifier": {"notifier"}}
+
+
+def queues(synth: Synth, stage: str) -> dict[str, dict]:
+    return {q["Properties"]["QueueName"]: q for q in synth.resources(stage, "AWS::SQS::Queue").values()}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_queue_redrives_to_its_dead_letter_queue(synth: Synth, stage: str) -> None:
+    found = queues(synth, stage)
+    assert set(found) == {RES.queue(stage), RES.dlq(stage)}
+    props = found[RES.queue(stage)]["Properties"]
+    resources = synth.json(stage)["Resources"]
+    assert arn_name(props["RedrivePolicy"]["deadLetterTargetArn"], resources) == RES.dlq(stage)
+    assert props["RedrivePolicy"]["maxReceiveCount"] == RES.max_receive_count
+    function = synth.one(stage, "AWS::Lambda::Function")["Properties"]
+    assert props["VisibilityTimeout"] >= 6 * function["Timeout"]
+    assert found[RES.dlq(stage)]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_function_reads_its_queue_and_reports_batch_item_failures(synth: Synth, stage: str) -> None:
+    mapping = synth.one(stage, "AWS::Lambda::EventSourceMapping")["Properties"]
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert arn_name(mapping["EventSourceArn"], synth.json(stage)["Resources"]) == RES.queue(stage)
+    synth.templates[stage].has_resource_properties("AWS::Lambda::Function", {
+        "FunctionName": f"covid-etl-{stage}", "Handler": f"services.{stage}.lambda_function.handler",
+        "Runtime": "python3.12", "Layers": Match.any_value(),
+    })
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_settings_point_at_the_right_resources(synth: Synth, stage: str) -> None:
+    resources = synth.json(stage)["Resources"]
+    env = synth.one(stage, "AWS::Lambda::Function")["Properties"]["Environment"]["Variables"]
+    assert env["COVID_ETL_TABLE"] == RES.table and env["COVID_ETL_BUCKET"] == RES.bucket
+    assert env["COVID_ETL_MAX_RECEIVE_COUNT"] == str(RES.max_receive_count)
+    urls = {k: arn_name(v, resources) for k, v in env.items() if k.endswith("_QUEUE_URL")}
+    assert urls == {f"COVID_ETL_{q.upper()}_QUEUE_URL": RES.queue(q) for q in SENDS_TO[stage]}
+    assert ("COVID_ETL_TOPIC_ARN" in env) == (stage == "notifier")
+    if stage == "notifier":
+        assert arn_name(env["COVID_ETL_TOPIC_ARN"]) == RES.topic
+    assert ("COVID_ETL_NYT_URL" in env) == (stage == "extractor")
+    assert ("COVID_ETL_JOIN" in env) == (stage == "transformer")
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_function_may_send_only_to_the_queues_it_publishes_to(synth: Synth, stage: str) -> None:
+    resources = synth.json(stage)["Resources"]
+    allowed = {arn_name(r, resources) for s in statements(synth, stage) if "sqs:SendMessage" in as_list(s["Action"])
+               for r in as_list(s["Resource"])}
+    assert allowed == {RES.queue(q) for q in SENDS_TO[stage]}
+    publishes = [s for s in statements(synth, stage) if "sns:Publish" in as_list(s["Action"])]
+    assert [arn_name(s["Resource"]) for s in publishes] == ([RES.topic] if stage == "notifier" else [])
+    actions = {a for s in statements(synth, stage) for a in as_list(s["Action"])}
+    assert not any(a.endswith("*") and ":" not in a.split("*")[0] for a in actions)
+    assert "sqs:*" not in actions and "dynamodb:*" not in actions and "s3:*" not in actions
+
+
+def test_the_extractor_cannot_send_to_the_loader(synth: Synth) -> None:
+    resources = synth.json("extractor")["Resources"]
+    targets = {arn_name(r, resources) for s in statements(synth, "extractor") for r in as_list(s["Resource"])}
+    assert RES.queue("loader") not in targets
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_table_and_bucket_grants_name_the_pipeline_resources(synth: Synth, stage: str) -> None:
+    by_service = {}
+    for s in statements(synth, stage):
+        for action in as_list(s["Action"]):
+            by_service.setdefault(action.split(":")[0], set()).update(flat(r) for r in as_list(s["Resource"]))
+    assert {r.rsplit("/", 1)[-1] for r in by_service["dynamodb"]} == {RES.table}
+    assert by_service["s3"] == {f"arn:${{AWS::Partition}}:s3:::{RES.bucket}",
+                                f"arn:${{AWS::Partition}}:s3:::{RES.bucket}/*"}
+
+
+def test_the_daily_rule_puts_a_scheduled_event_on_the_extractor_queue(synth: Synth) -> None:
+    rule = synth.one("extractor", "AWS::Events::Rule")["Properties"]
+    resources = synth.json("extractor")["Resources"]
+    assert rule["Name"] == RES.schedule_rule and rule["ScheduleExpression"] == "rate(1 day)"
+    assert rule["State"] == "ENABLED"
+    (target,) = rule["Targets"]
+    assert arn_name(target["Arn"], resources) == RES.queue("extractor")
+    assert "Input" not in target and "InputTransformer" not in target  # the event itself is the body
+    policy = [p for p in synth.resources("extractor", "AWS::SQS::QueuePolicy").values()
+              if any(s.get("Principal") == {"Service": "events.amazonaws.com"}
+                     for s in p["Properties"]["PolicyDocument"]["Statement"])]
+    assert len(policy) == 1
+    for stage in ("transformer", "loader", "notifier"):
+        assert not synth.resources(stage, "AWS::Events::Rule")
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_dead_letter_raises_an_alarm_on_the_runs_topic(synth: Synth, stage: str) -> None:
+    alarm = synth.one(stage, "AWS::CloudWatch::Alarm")["Properties"]
+    resources = synth.json(stage)["Resources"]
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible" and alarm["Namespace"] == "AWS/SQS"
+    (dimension,) = alarm["Dimensions"]
+    assert flat(dimension["Value"], resources) == f"queue:{RES.dlq(stage)}"
+    assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert [arn_name(a) for a in alarm["AlarmActions"]] == [RES.topic]
+
+
+def test_service_stacks_share_nothing_through_exports(synth: Synth) -> None:
+    for stage in STAGES:
+        assert "Fn::ImportValue" not in str(synth.json(stage))
+    assert not any(output.get("Export") for output in synth.json("data").get("Outputs", {}).values())
+
+
+def test_stacks_deploy_consumers_first(synth: Synth) -> None:
+    deps = {stage: {d.stack_name for d in synth.stacks[stage].dependencies} for stage in STAGES}
+    assert deps["extractor"] == {"covid-etl-data", "covid-etl-transformer", "covid-etl-notifier"}
+    assert deps["transformer"] == {"covid-etl-data", "covid-etl-loader", "covid-etl-notifier"}
+    assert deps["loader"] == {"covid-etl-data", "covid-etl-notifier"}
+    assert deps["notifier"] == {"covid-etl-data"}
+
+
+def test_specs_match_what_the_services_send() -> None:
+    assert {s.stage: set(s.sends_to) for s in SERVICES} == SENDS_TO
