@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ["bench.api"]
+MODULES = ["bench.api", "bench.pipeline"]
 
 
 def main(argv: list[str]) -> int:
