@@ -146,6 +146,6 @@ def main() -> int:
     for what in dict.fromkeys(r[0] for r in rows):
         mine = [r for r in rows if r[0] == what]
         ledger, wall = statistics.median(r[2] for r in mine), statistics.median(r[3] for r in mine)
-        print(f"| {what} | {mine[-1][1]} | {ledger:.2f} | {wall:.2f} |" if wall or mine[-1][1] else
+        print(f"| {what} | {mine[-1][1]} | {ledger:.2f} | {f'{wall:.2f}' if wall else ''} |" if mine[-1][1] else
               f"| {what} | | {ledger:.2f} (wall, from `up` start) | |")
     return 0
