@@ -11,7 +11,7 @@ LOCALSTACK_PY ?= $(shell for v in python3.14 python3.13; do $$v -c 'import sys; 
 	2>/dev/null && command -v $$v && exit; done; command -v pyenv >/dev/null && \
 	for v in $$(pyenv versions --bare | grep -E '^3\.1[3-9]'); do echo $$(pyenv prefix $$v)/bin/python3; exit; done)
 
-.PHONY: run test lint bench install install-dev localstack-env clean
+.PHONY: run test lint bench install install-dev localstack-env lambda-layer clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ run: $(STAMP)
 
 ## test: every test tier (unit, integration, e2e, api, browser, infra)
 test: $(DEVSTAMP) $(LSSTAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check .
@@ -49,6 +49,10 @@ lint: $(DEVSTAMP)
 
 bench: $(DEVSTAMP)
 	$(BIN)/python -m bench
+
+## lambda-layer: the Lambda layer's packages (Linux x86_64 wheels, CPython 3.12) in build/lambda-layer, no Docker
+lambda-layer: $(STAMP) infra/lambda-requirements.txt
+	bash infra/build-layer.sh $(BIN)/python build/lambda-layer
 
 clean:
 	rm -rf $(VENV) .venv-localstack .covid-etl .pytest_cache
