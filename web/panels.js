@@ -16,7 +16,8 @@ export function renderCards(summary) {
   document.getElementById("latest-date").textContent = `(${summary.date})`;
   const t = summary.totals;
   const recovered = t.recovered === null
-    ? [summary.recovered_last_reported ? `Not reported since ${summary.recovered_last_reported}` : "Not reported"]
+    ? [summary.recovered_last_reported ? `Not reported since ${summary.recovered_last_reported} (its last report)`
+                                       : "Not reported"]
     : ["Cumulative, JHU CSSE"];
   document.getElementById("cards").replaceChildren(
     card("Cases", num(t.cases), [`New: ${num(summary.new.cases)} · 7-day avg: ${avg(summary.avg7.cases)}`,
@@ -46,7 +47,9 @@ export function renderPipeline(runs, summary) {
   const runBox = el("div", {}, el("h3", {}, "Last run"));
   if (!run) runBox.append(el("p", {}, "No runs yet."));
   else {
+    const order = ["extract", "transform", "load", "notify"];
     const stages = Object.entries(run.stages || {})
+      .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
       .map(([name, s]) => `${name} ${s.status}${s.duration_ms !== undefined ? ` (${s.duration_ms} ms)` : ""}`);
     runBox.append(el("dl", {},
       el("dt", {}, "Run"), el("dd", {}, run.run_id),
