@@ -14,6 +14,9 @@ import sys
 import time
 from typing import Any
 
+import boto3
+from botocore.config import Config
+
 from shared import aws
 from shared.blobs import S3BlobStore
 from shared.settings import Settings
@@ -59,8 +62,12 @@ def move_task(sqs: Any, dlq_url: str, source_url: str) -> int | None:
     """Move with SQS's own task; None where the endpoint does not have it (moto)."""
     arn = lambda url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]  # noqa: E731
     dlq_arn = arn(dlq_url)
+    # one attempt: an endpoint without the task answers HTTP 500, which the default retries would
+    # repeat with backoff for some 40 s before falling back
+    once = boto3.session.Session().client("sqs", region_name=aws.region(), config=aws.client_config().merge(
+        Config(retries={"max_attempts": 1, "mode": "standard"})))
     try:
-        sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=arn(source_url))
+        once.start_message_move_task(SourceArn=dlq_arn, DestinationArn=arn(source_url))
     except Exception as error:  # moto answers HTTP 500; some endpoints UnsupportedOperation
         say(f"StartMessageMoveTask not available here ({type(error).__name__}); moving message by message")
         return None
