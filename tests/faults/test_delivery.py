@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 import signal
 
 import pytest
@@ -15,12 +16,13 @@ from support_faults.proxy import Rule
 def test_duplicate_delivery_of_every_stage_changes_nothing(lab: Lab) -> None:
     """Re-send each archived message of a finished run to its stage: all four are recognised."""
     stack = lab.stack
-    run = stack.runs()[-1]
+    run = next(r for r in stack.runs() if r.get("trigger") == "startup")  # one archived message per stage
     run_id, rows_before = run["sk"], stack._query("series#US")
     writes_before = len(lab.proxy.batch_runs())
-    for stage in ("extract", "transform", "load", "notify"):
-        done = stack.cli("replay", "--run", run_id, "--from", stage)
-        assert done.returncode == 0, done.stderr
+    with ThreadPoolExecutor(4) as pool:
+        done = list(pool.map(lambda stage: stack.cli("replay", "--run", run_id, "--from", stage),
+                             ("extract", "transform", "load", "notify")))
+    assert [d.returncode for d in done] == [0] * 4, [d.stderr for d in done]
     # each replayed message is a duplicate at its stage and re-sends the recorded next message:
     # 4 + 3 + 2 + 1 duplicates in all
     seen = lambda: sum(stack.log_lines(s, "duplicate of a handled message", run_id)  # noqa: E731
