@@ -1,6 +1,8 @@
 """The fault suites' stack: moto as its own process, the fault proxy in front of it, `covid-etl up`.
 
     with faulty_stack(tmp_path, sources, COVID_ETL_VISIBILITY_TIMEOUT_S="5") as (stack, proxy, moto):
+
+`sources` is anything with `url(name)`: the e2e SourceServer or BadSources.
         ...
 
 The workers reach AWS only through the proxy; the test reads the emulator directly, so a fault
@@ -20,7 +22,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from support.sources import SourceServer
 from support.stack import FINAL, Stack, clean_env, free_port
 
 from support_faults.proxy import FaultProxy
@@ -146,7 +147,7 @@ class FaultStack(Stack):
 
 
 @contextlib.contextmanager
-def faulty_stack(folder: Path, sources: SourceServer, **settings: str) -> Iterator[tuple[FaultStack, FaultProxy,
+def faulty_stack(folder: Path, sources: Any, **settings: str) -> Iterator[tuple[FaultStack, FaultProxy,
                                                                                          Emulator]]:
     folder.mkdir(parents=True, exist_ok=True)
     moto = Emulator(folder / "moto.log")

@@ -8,6 +8,7 @@ from typing import Any
 
 from support.reference import Row, load_counts, reference, table_after
 from support.sources import SourceServer
+
 from support_faults.harness import Emulator, FaultStack
 from support_faults.proxy import FaultProxy
 from support_faults.versions import version

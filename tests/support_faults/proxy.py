@@ -102,7 +102,8 @@ class FaultProxy:
     def batch_runs(self) -> list[str]:
         """The run id written by each BatchWriteItem that reached the emulator, in order."""
         with self.lock:
-            return [note for op, _, note in self.log if op == "BatchWriteItem" and note and not note.startswith("fault:")]
+            notes = [note for op, _, note in self.log if op == "BatchWriteItem"]
+        return [note for note in notes if note and not note.startswith("fault:")]
 
     def stop(self) -> None:
         self.clear()
@@ -155,9 +156,9 @@ class FaultProxy:
                                      "message": "Rate of requests exceeds the allowed throughput (injected)"})
                     return True
                 if rule.action == "error":
-                    status = 400 if rule.code else 500
-                    self.reply(status, {"__type": f"com.amazonaws.dynamodb.v20120810#{rule.code or 'InternalServerError'}",
-                                        "message": f"injected fault: {rule.code or 'internal server error'}"})
+                    code = rule.code or "InternalServerError"
+                    self.reply(400 if rule.code else 500, {"__type": f"com.amazonaws.dynamodb.v20120810#{code}",
+                                                           "message": f"injected fault: {code}"})
                     return True
                 return False
 
