@@ -39,14 +39,20 @@ def read_table(source: str, data: bytes, required: tuple[str, ...]) -> pd.DataFr
         raise InputError(f"{source}: the file is empty")
     if head.startswith("<") or "<html" in head:
         raise InputError(f"{source}: got an HTML page instead of CSV; check the source URL")
-    rows = [row for row in csv.reader(io.StringIO(text)) if row]
+    try:  # newline="": a bare CR ends a line, as it does for pandas below
+        rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
+    except csv.Error as error:
+        raise InputError(f"{source}: not a readable CSV file ({error})") from error
     header = rows[0]
     check_widths(source, rows)
     missing = [c for c in required if c not in header]
     if missing:
         raise InputError(f"{source}: missing column(s) {', '.join(missing)}; found {', '.join(header)}. "
                          "The source's format changed: update the parser before loading it.")
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, usecols=list(required))
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, usecols=list(required))
+    except (pd.errors.ParserError, ValueError) as error:
+        raise InputError(f"{source}: not a readable CSV file ({error})") from error
     if frame.empty:
         raise InputError(f"{source}: the file has a header but no data rows")
     return frame
