@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 import signal
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from support.reference import load_counts, table_after
