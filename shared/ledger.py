@@ -71,14 +71,17 @@ class RunLedger:
         self.lease_s = lease_s
 
     @contextlib.contextmanager
-    def lock(self, name: str, owner: str, wait_s: float = 300) -> Iterator[None]:
-        """Hold the named lock (a lease that lapses if its holder dies) for the block; wait for it."""
+    def lock(self, name: str, owner: str, wait_s: float = 300, lease_s: int = 300) -> Iterator[None]:
+        """Hold the named lock (a lease that lapses if its holder dies) for the block; wait for it.
+
+        The lease is not renewed: it must outlast the block (a load takes seconds; 5 minutes is the
+        default), and a dead holder blocks the others for at most that long."""
         deadline = time.monotonic() + wait_s
         while True:
             now = int(time.time())
             try:
                 self.table.put_item(
-                    Item={"pk": LOCK_PK, "sk": name, "owner": owner, "lease_until": now + self.lease_s},
+                    Item={"pk": LOCK_PK, "sk": name, "owner": owner, "lease_until": now + lease_s},
                     ConditionExpression="attribute_not_exists(pk) OR lease_until < :now OR #o = :me",
                     ExpressionAttributeNames={"#o": "owner"}, ExpressionAttributeValues={":now": now, ":me": owner})
                 break
@@ -105,17 +108,18 @@ class RunLedger:
         return True
 
     def update_run(self, run_id: str, **fields: Any) -> None:
-        fields = {k: v for k, v in fields.items() if v is not None}
-        if not fields:
-            return
+        """Set fields of the run; a None removes the field (a replayed run that succeeds loses its error)."""
         names = {f"#f{i}": k for i, k in enumerate(fields)}
-        values = {f":v{i}": _clean(v) for i, v in enumerate(fields.values())}
-        self.table.update_item(
-            Key={"pk": RUN_PK, "sk": run_id},
-            UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        sets = [f"#f{i} = :v{i}" for i, v in enumerate(fields.values()) if v is not None]
+        removes = [f"#f{i}" for i, v in enumerate(fields.values()) if v is None]
+        values = {f":v{i}": _clean(v) for i, v in enumerate(fields.values()) if v is not None}
+        expression = " ".join(part for part in (
+            "SET " + ", ".join(sets) if sets else "", "REMOVE " + ", ".join(removes) if removes else "") if part)
+        if not expression:
+            return
+        extra = {"ExpressionAttributeValues": values} if values else {}
+        self.table.update_item(Key={"pk": RUN_PK, "sk": run_id}, UpdateExpression=expression,
+                               ExpressionAttributeNames=names, **extra)
 
     def stage(self, run_id: str, stage: str, **record: Any) -> None:
         """Set the record of one stage (status, started_at, finished_at, duration_ms, error)."""

@@ -65,11 +65,25 @@ def planned_diff(current: dict[str, dict[str, Any]], records: list[dict[str, Any
     return changes
 
 
+def superseded(transformed: DatasetTransformedV1, committed: dict[str, Any]) -> Outcome:
+    """Writing this run's older data over a later run's would move the table back in time."""
+    newer = committed["version"]
+    warning = (f"superseded: run {newer}, which started later, loaded first; this run's data was not "
+               "written, so the table keeps the newer data")
+    loaded = DatasetLoadedV1(inserted=0, updated=0, unchanged=0, rows_total=committed.get("rows_total", 0),
+                             first_date=committed.get("first_date"), last_date=committed.get("last_date"),
+                             sources=transformed.sources, warnings=[*transformed.warnings, warning])
+    return Outcome("notifier", loaded, {"inserted": 0, "updated": 0, "superseded_by": newer})
+
+
 def load(transformed: DatasetTransformedV1, run_id: str, deps: Deps) -> Outcome:
     body = deps.blobs.get(transformed.key)
     if sha256_hex(body) != transformed.sha256:
         raise RuntimeError(f"{transformed.key}: sha256 does not match the message")  # retried
     records = json.loads(body)["records"]
+    committed = deps.ledger.dataset_version() or {}
+    if committed.get("version", "") > run_id:  # run ids sort by start: a later run loaded first
+        return superseded(transformed, committed)
     current = deps.series.current()
     changes = planned_diff(current, records, run_id, transformed.sha256, deps)
     deps.series.write(changes.writes, run_id)

@@ -57,5 +57,6 @@ def handle(message: Message, deps: Deps) -> None:
 
     if run_stage("notify", message, deps.ledger, deps.publisher, notify) is None:
         return  # a duplicate: announced already
-    final = {k: v for k, v in body.items() if k not in ("text", "run_id")}
+    final = {"error": None, "stage": None, "raw_keys": None,  # cleared when a replayed run succeeds
+             **{k: v for k, v in body.items() if k not in ("text", "run_id")}}
     deps.ledger.update_run(message.envelope.run_id, finished_at=now_iso(), **final)

@@ -113,6 +113,8 @@ def test_two_runs_at_once_never_interleave_their_loads(lab: Lab) -> None:
         assert {k: int(runs[run_id][k]) for k in counts} == counts, run_id
         table = table_after(table, data[run_id])
     assert stack.table() == table
+    if order and order[0] == run_b:  # the later run loaded first: the earlier one must not write over it
+        assert order == [run_b] and any(w.startswith("superseded") for w in runs[run_a]["warnings"]), runs[run_a]
     inserted = sum(int(r["inserted"]) for r in runs.values())
     assert inserted == len(table) - len(before)  # no row counted twice
     lab.expected = table

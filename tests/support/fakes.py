@@ -47,8 +47,10 @@ class FakeLedger:
         return True
 
     def update_run(self, run_id: str, **fields: Any) -> None:
-        self.runs.setdefault(run_id, {"run_id": run_id, "stages": {}}).update(
-            {k: v for k, v in fields.items() if v is not None})
+        run = self.runs.setdefault(run_id, {"run_id": run_id, "stages": {}})
+        run.update({k: v for k, v in fields.items() if v is not None})
+        for key in [k for k, v in fields.items() if v is None]:  # None removes, as in DynamoDB
+            run.pop(key, None)
 
     def stage(self, run_id: str, stage: str, **record: Any) -> None:
         self.runs.setdefault(run_id, {"run_id": run_id, "stages": {}})["stages"][stage] = record

@@ -167,3 +167,23 @@ def test_notifier_reports_the_table_as_it_stands(pipeline: Pipeline, payload: ob
     _, body = pipeline.announcer.announced[0]
     assert (body["rows_total"], body["unchanged"], body["last_date"]) == (7, 7, "2020-03-07")
     assert pipeline.ledger.runs["r"]["status"] == body["status"]
+
+
+def test_an_older_run_never_overwrites_a_later_runs_load(pipeline: Pipeline) -> None:
+    pipeline.put(fixtures.new_pair(), 1_600_000_100)
+    pipeline.run("20200402T000000Z-later")
+    newer = pipeline.table()
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    pipeline.run("20200401T000000Z-older", force=True)  # started earlier, loads after: superseded
+    assert pipeline.table() == newer
+    run = pipeline.ledger.runs["20200401T000000Z-older"]
+    assert (run["status"], run["inserted"], run["updated"], run["rows_total"]) == ("succeeded", 0, 0, len(newer))
+    assert any(w.startswith("superseded: run 20200402T000000Z-later") for w in run["warnings"])
+
+
+def test_a_run_that_succeeds_after_a_failure_loses_its_error(pipeline: Pipeline) -> None:
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    pipeline.ledger.update_run("r1", status="failed", error="load gave up after 3 attempts", stage="load")
+    pipeline.run("r1")
+    run = pipeline.ledger.runs["r1"]
+    assert run["status"] == "succeeded" and "error" not in run and "stage" not in run
