@@ -94,8 +94,7 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
 
     def _spawn(self, name: str) -> None:
         if name == "api":
-            cmd = [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "gthread", "--threads", "4",
-                   "--bind", f"{self.host}:{self.port}",
+            cmd = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"{self.host}:{self.port}",
                    "--graceful-timeout", "5", "services.api.app:create_app()"]
         else:
             cmd = [sys.executable, "-m", f"services.{name}"]
