@@ -139,7 +139,8 @@ def main() -> int:
 
 def write_doc(report: str, what: str, rows: int) -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
-    (ROOT / "docs" / "benchmarks.md").write_text(f"""# Benchmarks
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / "bench-api.md").write_text(f"""# Benchmarks
 
 `make bench` (`python -m bench`, module `bench/api.py`). Measured {datetime.now(UTC):%Y-%m-%d} on {machine}.
 

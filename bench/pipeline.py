@@ -25,7 +25,8 @@ import urllib.request
 from datetime import datetime
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
 OLD = (DATA / "nyt" / "us-2020-08-13.csv", DATA / "jhu" / "time-series-19-covid-combined-2020-09-25.csv")
 NEW = (DATA / "nyt" / "us.csv", DATA / "jhu" / "time-series-19-covid-combined.csv")
 REPEAT = 3
@@ -140,12 +141,15 @@ def main() -> int:
         print("../shared/data not found: the pipeline benchmark needs the real snapshots")
         return 0
     rows = measure()
-    print(f"\nPipeline end to end, embedded stack, median of {REPEAT} (load average {os.getloadavg()[0]:.1f})\n")
-    print("| what | outcome | ledger s (run start -> announced) | `run --wait` wall s |")
-    print("|---|---|---:|---:|")
+    lines = [f"Pipeline end to end, embedded stack, median of {REPEAT} (load average {os.getloadavg()[0]:.1f})", "",
+             "| what | outcome | ledger s (run start -> announced) | `run --wait` wall s |", "|---|---|---:|---:|"]
     for what in dict.fromkeys(r[0] for r in rows):
         mine = [r for r in rows if r[0] == what]
         ledger, wall = statistics.median(r[2] for r in mine), statistics.median(r[3] for r in mine)
-        print(f"| {what} | {mine[-1][1]} | {ledger:.2f} | {f'{wall:.2f}' if wall else ''} |" if mine[-1][1] else
-              f"| {what} | | {ledger:.2f} (wall, from `up` start) | |")
+        lines.append(f"| {what} | {mine[-1][1]} | {ledger:.2f} | {f'{wall:.2f}' if wall else ''} |" if mine[-1][1]
+                     else f"| {what} | | {ledger:.2f} (wall, from `up` start) | |")
+    report = "\n".join(lines)
+    print("\n" + report)
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / "bench-pipeline.md").write_text(report + "\n")
     return 0
