@@ -47,7 +47,9 @@ lint: $(DEVSTAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services covid_etl
 
+## bench: API throughput under wrk, and end-to-end pipeline timings (tables in artifacts/bench-*.md)
 bench: $(DEVSTAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench
 
 ## lambda-layer: the Lambda layer's packages (Linux x86_64 wheels, CPython 3.12) in build/lambda-layer, no Docker
