@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import sys
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -75,8 +76,9 @@ def handler(event: dict[str, Any], context: Any = None, flask_app: Flask | None 
     """Run one API Gateway event through the app; binary or compressed bodies go base64."""
     captured: dict[str, Any] = {}
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
         captured["status"], captured["headers"] = int(status.split()[0]), headers
+        return lambda data: None  # the WSGI write() callable; Flask returns its body instead
 
     result = (flask_app or app()).wsgi_app(environ(event), start_response)
     try:
