@@ -16,8 +16,7 @@ export function renderCards(summary) {
   document.getElementById("latest-date").textContent = `(${summary.date})`;
   const t = summary.totals;
   const recovered = t.recovered === null
-    ? [summary.recovered_last_reported ? `Not reported since ${summary.recovered_last_reported} (its last report)`
-                                       : "Not reported"]
+    ? [summary.recovered_last_reported ? `Not reported since ${summary.recovered_last_reported}` : "Not reported"]
     : ["Cumulative, JHU CSSE"];
   document.getElementById("cards").replaceChildren(
     card("Cases", num(t.cases), [`New: ${num(summary.new.cases)} · 7-day avg: ${avg(summary.avg7.cases)}`,
