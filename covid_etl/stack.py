@@ -125,8 +125,12 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
                     print(f"{name} exited with {proc.returncode}; restarting it", flush=True)
                     self._spawn(name)
             if time.monotonic() >= next_run:
-                trigger(self.env, "schedule")
-                next_run = time.monotonic() + self.schedule_s
+                try:
+                    trigger(self.env, "schedule")
+                    next_run = time.monotonic() + self.schedule_s
+                except Exception as error:  # the emulator is busy or restarting: try again shortly
+                    print(f"could not trigger the scheduled run ({error}); retrying in 30 s", flush=True)
+                    next_run = time.monotonic() + 30
 
     def _report_runs(self, ledger: RunLedger, reported: set[str]) -> set[str]:
         """Print one line per run that ended since the last look."""
@@ -160,12 +164,12 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
             self.server.stop()
 
 
-def trigger(env: dict[str, str], how: str = "cli", force: bool = False, run_id: str | None = None) -> str:
+def trigger(env: dict[str, str], how: str = "cli", force: bool = False) -> str:
     """Put an ExtractRequested on the extractor's queue; returns the run id."""
     from shared.blobs import S3BlobStore
     from shared.queues import SqsPublisher
 
-    run_id = run_id or new_run_id()
+    run_id = new_run_id()
     message = make_message(ExtractRequestedV1(trigger=how, force=force), run_id=run_id, producer="cli")  # type: ignore[arg-type]
     archive = S3BlobStore(env["COVID_ETL_BUCKET"]) if env.get("COVID_ETL_BUCKET") else None
     SqsPublisher({"extractor": env["COVID_ETL_EXTRACTOR_QUEUE_URL"]}, archive=archive).send("extractor", message)

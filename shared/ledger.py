@@ -17,6 +17,7 @@ Run ids sort by start time, so `Query pk=run` newest first lists the history wit
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from boto3.dynamodb.conditions import Key
 from shared import aws
 from shared.idempotency import Claims
 
+logger = logging.getLogger(__name__)
 SERIES_PK = "series#US"
 RUN_PK = "run"
 SOURCE_PK = "source"
@@ -52,7 +54,7 @@ def plain(value: Any) -> Any:
 
 
 def _clean(value: Any) -> Any:
-    """Values DynamoDB accepts: no floats (as Decimal), no empty strings in keys."""
+    """Values DynamoDB accepts: floats as Decimal; None-valued map entries dropped."""
     if isinstance(value, float):
         return Decimal(str(value))
     if isinstance(value, dict):
@@ -68,7 +70,6 @@ class RunLedger:
     def __init__(self, table_name: str, resource: Any | None = None, lease_s: int = 60) -> None:
         self.table = (resource or aws.resource("dynamodb")).Table(table_name)
         self.claims = Claims(self.table, lease_s)
-        self.lease_s = lease_s
 
     @contextlib.contextmanager
     def lock(self, name: str, owner: str, wait_s: float = 300, lease_s: int = 300) -> Iterator[None]:
@@ -92,8 +93,12 @@ class RunLedger:
         try:
             yield
         finally:
-            self.table.delete_item(Key={"pk": LOCK_PK, "sk": name}, ConditionExpression="#o = :me",
-                                   ExpressionAttributeNames={"#o": "owner"}, ExpressionAttributeValues={":me": owner})
+            try:
+                self.table.delete_item(Key={"pk": LOCK_PK, "sk": name}, ConditionExpression="#o = :me",
+                                       ExpressionAttributeNames={"#o": "owner"},
+                                       ExpressionAttributeValues={":me": owner})
+            except self.table.meta.client.exceptions.ConditionalCheckFailedException:
+                logger.warning("lock %r was taken over after its lease lapsed", name)
 
     def start_run(self, run_id: str, trigger: str) -> bool:
         """Create the run record; False if it already exists (a duplicate delivery)."""
@@ -139,7 +144,7 @@ class RunLedger:
         return {item["sk"]: plain(item) for item in page["Items"]}
 
     def dataset_version(self) -> dict[str, Any] | None:
-        item = self.table.get_item(Key={"pk": META_PK, "sk": "dataset"}).get("Item")
+        item = self.table.get_item(Key={"pk": META_PK, "sk": "dataset"}, ConsistentRead=True).get("Item")
         return plain(item) if item else None
 
 

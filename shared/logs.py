@@ -53,6 +53,3 @@ def bound(**fields: str) -> Iterator[None]:
     finally:
         _context.reset(token)
 
-
-def log(logger: logging.Logger, level: int, message: str, **fields: object) -> None:
-    logger.log(level, message, extra={"fields": fields})

@@ -146,19 +146,26 @@ _message_adapter = TypeAdapter(Message)
 
 
 def parse_message(body: str | bytes) -> Message:
-    """Parse any queue body into a `Message`; raises `pydantic.ValidationError` on a bad one.
+    """Parse any queue body into a `Message`; raises `ValueError` (pydantic's `ValidationError` is one).
 
     An EventBridge scheduled event (what the daily rule puts on the extractor's queue) becomes an
     `ExtractRequestedV1` whose run and message ids derive from the event's own id and time.
     """
     if b'"detail-type"' in (body.encode() if isinstance(body, str) else body):
-        event = json.loads(body)
-        if event.get("detail-type") == "Scheduled Event":
-            when = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
-            run_id = f"{when:%Y%m%dT%H%M%SZ}-{str(event['id']).replace('-', '')[:8]}"
-            envelope = Envelope(message_id=str(event["id"]), run_id=run_id, producer="schedule", produced_at=when)
-            return Message(envelope=envelope, payload=ExtractRequestedV1(trigger="schedule"))
+        try:
+            return _scheduled(json.loads(body))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise ValueError(f"not a scheduled event: {error}") from error
     return _message_adapter.validate_json(body)
+
+
+def _scheduled(event: dict) -> Message:
+    if event.get("detail-type") != "Scheduled Event":
+        raise ValueError(f"unexpected event {event.get('detail-type')!r}")
+    when = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
+    run_id = f"{when:%Y%m%dT%H%M%SZ}-{str(event['id']).replace('-', '')[:8]}"
+    envelope = Envelope(message_id=str(event["id"]), run_id=run_id, producer="schedule", produced_at=when)
+    return Message(envelope=envelope, payload=ExtractRequestedV1(trigger="schedule"))
 
 
 def make_message(payload: Payload, *, run_id: str, producer: str, message_id: str | None = None) -> Message:

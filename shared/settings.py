@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     loader_queue_url: str = ""
     notifier_queue_url: str = ""
 
+    load_lock_wait_s: float = 30.0
     visibility_timeout_s: int = 60
     max_receive_count: int = 5
     log_level: str = "INFO"

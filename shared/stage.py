@@ -34,8 +34,13 @@ class Outcome:
 
 
 def next_message(stage: str, parent: Message, payload: Payload) -> Message:
+    """The answer to `parent`, with an id derived from it: a duplicate parent yields a duplicate.
+
+    A failure's id also derives from its reason, so that a replay failing for another reason is
+    announced again, while the same failure delivered twice is announced once."""
+    kind = payload.kind if not isinstance(payload, StageFailedV1) else f"{payload.kind}:{payload.reason}"
     return make_message(payload, run_id=parent.envelope.run_id, producer=stage,
-                        message_id=derived_id(parent.envelope.message_id, stage, payload.kind))
+                        message_id=derived_id(parent.envelope.message_id, stage, kind))
 
 
 def run_stage(stage: Stage, message: Message, ledger: RunLedger, publisher: Publisher,

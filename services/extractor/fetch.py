@@ -102,3 +102,5 @@ def _read_file(url: str, last_modified: str | None, max_bytes: int) -> Fetched:
             return Fetched(_read_capped(f, max_bytes, url), None, stamp)
     except FileNotFoundError as error:
         raise InputError(f"{path}: no such file; check the source path") from error
+    except OSError as error:  # a folder, no permission: retrying cannot help
+        raise InputError(f"{path}: cannot read it ({error.strerror}); check the source path") from error

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from services.loader.diff import Diff, diff
 from shared.blobs import BlobStore, sha256_hex
 from shared.ledger import RunLedger
-from shared.messages import DatasetLoadedV1, DatasetTransformedV1, Message
+from shared.messages import DatasetLoadedV1, DatasetTransformedV1, Message, new_id
 from shared.queues import Publisher
 from shared.stage import Outcome, run_stage
 
@@ -30,6 +30,7 @@ class Deps:
     ledger: RunLedger
     publisher: Publisher
     series: Series
+    lock_wait_s: float = 30.0  # below the Lambda timeout; a load that cannot wait is retried
 
 
 def handle(message: Message, deps: Deps) -> None:
@@ -38,7 +39,8 @@ def handle(message: Message, deps: Deps) -> None:
     run_id = message.envelope.run_id
 
     def locked_load() -> Outcome:
-        with deps.ledger.lock("load", owner=run_id):  # two runs' loads never interleave
+        # two loads never interleave, not even two deliveries of one run's message
+        with deps.ledger.lock("load", owner=f"{run_id}/{new_id()}", wait_s=deps.lock_wait_s):
             return load(transformed, run_id, deps)
 
     run_stage("load", message, deps.ledger, deps.publisher, locked_load)

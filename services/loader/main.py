@@ -18,6 +18,7 @@ def build() -> Deps:
         ledger=RunLedger(s.table_name, lease_s=s.visibility_timeout_s),
         publisher=publisher_for(s, "notifier"),
         series=SeriesRepository(s.table_name),
+        lock_wait_s=s.load_lock_wait_s,
     )
 
 

@@ -51,12 +51,13 @@ def handle(message: Message, deps: Deps) -> None:
         body.update(rows_total=dataset.get("rows_total", 0), unchanged=dataset.get("rows_total", 0),
                     first_date=dataset.get("first_date"), last_date=dataset.get("last_date"))
 
-    def notify() -> Outcome:
-        deps.announcer.announce(subject(body), body)
-        return Outcome(None, None, {"status_announced": body["status"]})
-
-    if run_stage("notify", message, deps.ledger, deps.publisher, notify) is None:
-        return  # a duplicate: announced already
     final = {"error": None, "stage": None, "raw_keys": None,  # cleared when a replayed run succeeds
              **{k: v for k, v in body.items() if k not in ("text", "run_id")}}
-    deps.ledger.update_run(message.envelope.run_id, finished_at=now_iso(), **final)
+
+    def notify() -> Outcome:
+        deps.announcer.announce(subject(body), body)
+        # before the claim completes: a redelivery after a failed write here announces and writes again
+        deps.ledger.update_run(message.envelope.run_id, finished_at=now_iso(), **final)
+        return Outcome(None, None, {"status_announced": body["status"]})
+
+    run_stage("notify", message, deps.ledger, deps.publisher, notify)

@@ -3,4 +3,4 @@
 from services.transformer.main import on_body
 from shared.runtime.lambda_sqs import lambda_handler
 
-handler = lambda_handler(on_body)
+handler = lambda_handler(on_body, "transformer")

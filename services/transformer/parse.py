@@ -94,8 +94,10 @@ def check_counts(source: str, column: str, values: pd.Series, allow_empty: bool 
     if len(bad):
         rows = [f"row {i + 2}: {v!r}" for i, v in bad.items()]
         raise InputError(f"{source}: {len(bad)} value(s) of {column!r} are not integers >= 0 ({_shown(rows)})")
-    numbers = pd.to_numeric(values.mask(empty), errors="raise")
-    return numbers.round().astype("Int64")
+    try:
+        return pd.to_numeric(values.mask(empty), errors="raise").round().astype("Int64")
+    except (OverflowError, ValueError) as error:  # digits only, but too large for a 64-bit count
+        raise InputError(f"{source}: a value of {column!r} is out of range ({error})") from error
 
 
 def parse_nyt(data: bytes) -> pd.DataFrame:

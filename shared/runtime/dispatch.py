@@ -29,7 +29,13 @@ def body_handler(handle: Callable[[Message, D], None], deps: Callable[[], D], st
     built: list[D] = []
 
     def on_body(body: str, receive_count: int = 1) -> None:
-        message = parse_message(body)
+        try:
+            message = parse_message(body)
+        except ValueError as error:  # pydantic's ValidationError is one too
+            last = receive_count >= get_settings().max_receive_count
+            logger.log(logging.ERROR if last else logging.WARNING, "unreadable message body (delivery %d%s): %s",
+                       receive_count, ", the last: it goes to the DLQ" if last else "", str(error)[:500])
+            raise
         if not built:
             built.append(deps())
         with logs.bound(run_id=message.envelope.run_id, message_id=message.envelope.message_id,

@@ -12,12 +12,15 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from shared import logs
 from shared.runtime.dispatch import BodyHandler
+from shared.settings import get_settings
 
 LambdaHandler = Any
 
 
-def lambda_handler(on_body: BodyHandler) -> LambdaHandler:
+def lambda_handler(on_body: BodyHandler, service: str) -> LambdaHandler:
+    logs.setup(service, get_settings().log_level)  # the same JSON lines as in the container
     processor = BatchProcessor(event_type=EventType.SQS)
 
     def record_handler(record: SQSRecord) -> None:

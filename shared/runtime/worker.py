@@ -104,7 +104,9 @@ class Worker:
 
 def serve(queue_url: str, on_body: BodyHandler, service: str, visibility_timeout: int = 60) -> None:
     """Run a worker until SIGTERM or SIGINT."""
-    logs.setup(service)
+    from shared.settings import get_settings
+
+    logs.setup(service, get_settings().log_level)
 
     async def main() -> None:
         worker = Worker(queue_url, on_body, visibility_timeout=visibility_timeout)

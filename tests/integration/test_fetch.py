@@ -106,3 +106,5 @@ def test_file_path_and_file_url(tmp_path: Path) -> None:
     assert fetch(str(path), last_modified=got.last_modified).data is None  # unchanged since
     with pytest.raises(InputError, match="no such file"):
         fetch(str(tmp_path / "missing.csv"))
+    with pytest.raises(InputError, match="cannot read it"):
+        fetch(str(tmp_path))  # a folder: retrying cannot help

@@ -65,7 +65,7 @@ class FakeLedger:
         return self.dataset
 
     @contextlib.contextmanager
-    def lock(self, name: str, owner: str, wait_s: float = 300) -> Iterator[None]:
+    def lock(self, name: str, owner: str, wait_s: float = 300, lease_s: int = 300) -> Iterator[None]:
         self.locks.append(f"{name}:{owner}")
         yield
 

@@ -95,7 +95,7 @@ def test_same_scheduled_event_gives_the_same_ids() -> None:
 
 def test_other_eventbridge_events_are_refused() -> None:
     event = {"detail-type": "Object Created", "id": "x", "time": "2020-08-14T06:00:00Z", "detail": {}}
-    with pytest.raises(pydantic.ValidationError):
+    with pytest.raises(ValueError, match="unexpected event 'Object Created'"):
         parse_message(json.dumps(event))
 
 
@@ -115,3 +115,18 @@ def test_contract_parses_with_the_current_schemas(path: Path) -> None:
     again = json.loads(message.to_json())
     assert again["payload"] == {**again["payload"], **body["payload"]}
     assert again["envelope"]["message_id"] == body["envelope"]["message_id"]
+
+
+def test_a_broken_scheduled_event_is_a_value_error() -> None:
+    for body in ('{"detail-type": "Scheduled Event"}', '{"detail-type": 1, "x": [}', '{"detail-type": "Other"}'):
+        with pytest.raises(ValueError):
+            parse_message(body)
+
+
+def test_failure_ids_derive_from_the_reason() -> None:
+    from shared.stage import next_message
+
+    parent = make_message(ExtractRequestedV1(), run_id="r1", producer="test")
+    same = [next_message("extract", parent, StageFailedV1(stage="extract", reason="HTTP 404")) for _ in range(2)]
+    other = next_message("extract", parent, StageFailedV1(stage="extract", reason="HTTP 500"))
+    assert same[0].envelope.message_id == same[1].envelope.message_id != other.envelope.message_id

@@ -117,3 +117,8 @@ def test_truncated_download_is_refused() -> None:
 def test_rows_of_the_wrong_width_are_refused() -> None:
     refused(parse_nyt, b"date,cases,deaths\n2020-03-01,10,1,7\n2020-03-02,20,2\n",
             "1 row(s) do not have the header's 3 fields", "row 2: 4 fields")
+
+
+def test_a_count_too_large_for_64_bits_is_bad_input_not_a_crash() -> None:
+    with pytest.raises(InputError, match="out of range"):
+        parse_nyt(b"date,cases,deaths\n2020-03-01,99999999999999999999,0")

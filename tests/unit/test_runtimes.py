@@ -48,7 +48,7 @@ def test_only_the_bad_record_is_reported_as_failed(deps: Deps) -> None:
             raise RuntimeError("transient")
         handled.append(message.envelope.run_id)
 
-    handler = lambda_handler(body_handler(handle, lambda: deps, "extract"))
+    handler = lambda_handler(body_handler(handle, lambda: deps, "extract"), "extractor")
     event = {"Records": [record("ok-1", good_body("r1")), record("bad-1", good_body("boom")),
                          record("bad-2", "{not json"), record("ok-2", good_body("r2"))]}
     result = handler(event, None)
@@ -57,7 +57,7 @@ def test_only_the_bad_record_is_reported_as_failed(deps: Deps) -> None:
 
 
 def test_a_batch_that_succeeds_reports_no_failures(deps: Deps) -> None:
-    handler = lambda_handler(body_handler(lambda m, d: None, lambda: deps, "extract"))
+    handler = lambda_handler(body_handler(lambda m, d: None, lambda: deps, "extract"), "extractor")
     assert handler({"Records": [record("ok", good_body())]}, None) == {"batchItemFailures": []}
 
 
