@@ -17,9 +17,6 @@ Run ids sort by start time, so `Query pk=run` newest first lists the history wit
 from __future__ import annotations
 
 import contextlib
-import logging
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -28,13 +25,12 @@ from boto3.dynamodb.conditions import Key
 
 from shared import aws
 from shared.idempotency import Claims
+from shared.lock import hold
 
-logger = logging.getLogger(__name__)
 SERIES_PK = "series#US"
 RUN_PK = "run"
 SOURCE_PK = "source"
 META_PK = "meta"
-LOCK_PK = "lock"
 FINAL = ("succeeded", "no_change", "failed")
 
 
@@ -70,35 +66,11 @@ class RunLedger:
     def __init__(self, table_name: str, resource: Any | None = None, lease_s: int = 60) -> None:
         self.table = (resource or aws.resource("dynamodb")).Table(table_name)
         self.claims = Claims(self.table, lease_s)
+        self.lease_s = lease_s
 
-    @contextlib.contextmanager
-    def lock(self, name: str, owner: str, wait_s: float = 300, lease_s: int = 300) -> Iterator[None]:
-        """Hold the named lock (a lease that lapses if its holder dies) for the block; wait for it.
-
-        The lease is not renewed: it must outlast the block (a load takes seconds; 5 minutes is the
-        default), and a dead holder blocks the others for at most that long."""
-        deadline = time.monotonic() + wait_s
-        while True:
-            now = int(time.time())
-            try:
-                self.table.put_item(
-                    Item={"pk": LOCK_PK, "sk": name, "owner": owner, "lease_until": now + lease_s},
-                    ConditionExpression="attribute_not_exists(pk) OR lease_until < :now OR #o = :me",
-                    ExpressionAttributeNames={"#o": "owner"}, ExpressionAttributeValues={":now": now, ":me": owner})
-                break
-            except self.table.meta.client.exceptions.ConditionalCheckFailedException:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"lock {name!r} still held by another run after {wait_s:g} s") from None
-                time.sleep(0.5)
-        try:
-            yield
-        finally:
-            try:
-                self.table.delete_item(Key={"pk": LOCK_PK, "sk": name}, ConditionExpression="#o = :me",
-                                       ExpressionAttributeNames={"#o": "owner"},
-                                       ExpressionAttributeValues={":me": owner})
-            except self.table.meta.client.exceptions.ConditionalCheckFailedException:
-                logger.warning("lock %r was taken over after its lease lapsed", name)
+    def lock(self, name: str, owner: str, wait_s: float = 300) -> contextlib.AbstractContextManager[None]:
+        """Hold the named lock for a block (`shared.lock`): a renewed lease that lapses if its holder dies."""
+        return hold(self.table, name, owner, self.lease_s, wait_s)
 
     def start_run(self, run_id: str, trigger: str) -> bool:
         """Create the run record; False if it already exists (a duplicate delivery)."""

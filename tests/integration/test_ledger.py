@@ -96,3 +96,20 @@ def test_the_load_lock_keeps_two_holders_apart(ledger: RunLedger) -> None:
 def _hold(ledger: RunLedger, owner: str, order: list[str]) -> None:
     with ledger.lock("load", owner=owner, wait_s=10):
         order.append("b-got-it")
+
+
+def test_a_held_lock_is_renewed_past_its_lease(ledger: RunLedger) -> None:
+    with ledger.lock("load", owner="slow-run"):  # lease 2 s, renewed every 2/3 s
+        time.sleep(3.5)
+        with pytest.raises(TimeoutError):
+            with ledger.lock("load", owner="other-run", wait_s=1):
+                pass
+
+
+def test_a_dead_holders_lock_lapses(ledger: RunLedger) -> None:
+    # what a SIGKILLed holder leaves: its item, never renewed again
+    ledger.table.put_item(Item={"pk": "lock", "sk": "load", "owner": "dead", "lease_until": int(time.time()) + 1})
+    started = time.monotonic()
+    with ledger.lock("load", owner="next-run", wait_s=10):
+        waited = time.monotonic() - started
+    assert 0.2 < waited < 4
