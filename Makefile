@@ -11,7 +11,7 @@ LOCALSTACK_PY ?= $(shell for v in python3.14 python3.13; do $$v -c 'import sys; 
 	2>/dev/null && command -v $$v && exit; done; command -v pyenv >/dev/null && \
 	for v in $$(pyenv versions --bare | grep -E '^3\.1[3-9]'); do echo $$(pyenv prefix $$v)/bin/python3; exit; done)
 
-.PHONY: run test lint bench install install-dev localstack-env lambda-layer clean
+.PHONY: run test lint bench install install-dev localstack-env lambda-layer browser clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ $(LSSTAMP): requirements-localstack.lock
 	  (test -x .venv-localstack/bin/python || $(LOCALSTACK_PY) -m venv .venv-localstack) && \
 	  .venv-localstack/bin/python -m pip install -r requirements-localstack.lock && touch $@; fi
 
+## browser: Debian's Chromium for the dashboard tests (skipped, with a reason, where it cannot be installed)
+browser:
+	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "Chromium is not installed and cannot be installed here: the browser tests will be skipped."
+
 ## localstack-env: LocalStack on the host, for tests/localstack (no Docker)
 localstack-env: $(LSSTAMP)
 
@@ -40,7 +46,7 @@ run: $(STAMP)
 	$(BIN)/covid-etl up
 
 ## test: every test tier (unit, integration, e2e, api, browser, infra)
-test: $(DEVSTAMP) $(LSSTAMP)
+test: $(DEVSTAMP) $(LSSTAMP) browser
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(DEVSTAMP)
