@@ -9,22 +9,6 @@ from support_faults.lab import Lab
 from support_faults.proxy import Rule
 
 
-def check_loaded(lab: Lab, run_id: str, name: str, outcome: str) -> None:
-    """The run succeeded with exact counts, the table is complete, one notification says so."""
-    stack = lab.stack
-    run = stack.wait_run(run_id)
-    assert run["status"] == "succeeded", run
-    counts = lab.counts()
-    assert {k: int(run[k]) for k in counts} == counts
-    assert stack.table() == lab.want()
-    stack.idle()
-    notes = lab.notes(run_id)
-    assert len(notes) == 1 and notes[0].body["status"] == "succeeded"
-    assert f"{counts['inserted']} rows inserted, {counts['updated']} updated" in notes[0].body["text"]
-    lab.commit()
-    assert report.record("fault", name, outcome, notes[0].body["text"], lab.expected, stack.table()) == 0
-
-
 def test_emulator_stopped_for_8_seconds_mid_run(lab: Lab) -> None:
     """SIGSTOP the moto process while the extractor works: every AWS call hangs, then resumes."""
     stack, proxy = lab.stack, lab.proxy
@@ -38,7 +22,7 @@ def test_emulator_stopped_for_8_seconds_mid_run(lab: Lab) -> None:
         time.sleep(8)
     finally:
         lab.moto.resume()
-    check_loaded(lab, run_id, "AWS endpoint stopped (SIGSTOP) for 8 s mid-run", "succeeded, no restart")
+    lab.check_loaded(run_id, "AWS endpoint stopped (SIGSTOP) for 8 s mid-run", "succeeded, no restart")
     assert stack.restarts()[restarts:] == []  # waited out, not crash-looped
 
 
@@ -55,7 +39,7 @@ def test_endpoint_refusing_every_request_for_8_seconds(lab: Lab) -> None:
     time.sleep(8)
     proxy.clear()
     assert down.fired > 10  # the workers kept trying, and failed, while it was down
-    check_loaded(lab, run_id, f"AWS endpoint dropping every request for 8 s ({down.fired} dropped)",
+    lab.check_loaded(run_id, f"AWS endpoint dropping every request for 8 s ({down.fired} dropped)",
                  "succeeded, no restart")
     assert stack.restarts()[restarts:] == []
 
@@ -69,7 +53,7 @@ def test_unprocessed_items_and_throttling_during_the_load(lab: Lab) -> None:
     partial = proxy.add(Rule("BatchWriteItem", "unprocessed", times=3))
     query = proxy.add(Rule("Query", "throttle", code="ThrottlingException", times=2))
     run_id = stack.trigger()
-    check_loaded(lab, run_id, "DynamoDB throttling (2 batch, 2 query) and UnprocessedItems (3 batches)",
+    lab.check_loaded(run_id, "DynamoDB throttling (2 batch, 2 query) and UnprocessedItems (3 batches)",
                  "succeeded, exact counts")
     assert (throttle.fired, partial.fired, query.fired) == (2, 3, 2)
 

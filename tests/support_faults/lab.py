@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from support.reference import Row, load_counts, reference, table_after
 from support.sources import SourceServer
+from support.stack import Stack
 
+from support_faults import report
 from support_faults.harness import Emulator, FaultStack
 from support_faults.proxy import FaultProxy
 from support_faults.versions import version
@@ -47,10 +48,22 @@ class Lab:
         return [n for n in self.stack.notifications() if n.body.get("run_id") == run_id]
 
     def until(self, check: Any, timeout: float, what: str) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = check()
-            if value:
-                return value
-            time.sleep(0.3)
-        raise AssertionError(f"{what}\n{self.stack.logs()}")
+        try:
+            return Stack._wait(check, timeout, what)
+        except TimeoutError:
+            raise AssertionError(f"{what}\n{self.stack.logs()}") from None
+
+    def check_loaded(self, run_id: str, name: str, outcome: str) -> None:
+        """The run succeeded with exact counts, the table is complete, one notification says so."""
+        lab, stack = self, self.stack
+        run = stack.wait_run(run_id)
+        assert run["status"] == "succeeded", run
+        counts = lab.counts()
+        assert {k: int(run[k]) for k in counts} == counts
+        assert stack.table() == lab.want()
+        stack.idle()
+        notes = lab.notes(run_id)
+        assert len(notes) == 1 and notes[0].body["status"] == "succeeded"
+        assert f"{counts['inserted']} rows inserted, {counts['updated']} updated" in notes[0].body["text"]
+        lab.commit()
+        assert report.record("fault", name, outcome, notes[0].body["text"], lab.expected, stack.table()) == 0
