@@ -17,6 +17,7 @@ from constructs import Construct
 
 from infra.config import ROOT, InfraConfig
 from infra.stacks import refs
+from services.api.security_headers import REFERRER_POLICY, content_security_policy
 
 WEB_DIR = ROOT / "web"
 
@@ -59,11 +60,22 @@ class Dashboard(Construct):
             self, "Bucket", block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED, enforce_ssl=True,
             removal_policy=cdk.RemovalPolicy.DESTROY, auto_delete_objects=True)
+        # The same headers as the Flask app's (services/api/security_headers.py); the page also fetches the API.
+        headers = cloudfront.ResponseHeadersPolicy(
+            self, "SecurityHeaders", comment="covid-etl dashboard: CSP, nosniff, referrer policy",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=content_security_policy(api_url), override=True),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy(REFERRER_POLICY.upper().replace("-", "_")),
+                    override=True)))
         self.distribution = cloudfront.Distribution(
             self, "Distribution", default_root_object="index.html", comment="covid-etl dashboard",
             default_behavior=cloudfront.BehaviorOptions(
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
-                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                response_headers_policy=headers),
         )
         s3_deployment.BucketDeployment(
             self, "Deploy", destination_bucket=self.bucket, distribution=self.distribution,

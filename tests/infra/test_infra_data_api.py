@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk.assertions import Match
 
+from services.api.security_headers import content_security_policy
 from tests.infra.cfn import RES, Synth, arn_name, as_list, flat, statements
 
 
@@ -92,3 +93,18 @@ def test_function_code_is_only_the_runtime_packages(synth: Synth) -> None:
     assert (staged[0] / "services" / "extractor" / "lambda_function.py").is_file()
     assert (staged[0] / "services" / "api" / "lambda_function.py").is_file()
     assert not list(staged[0].rglob("__pycache__"))
+
+
+def test_dashboard_responses_carry_the_apps_security_headers(synth: Synth) -> None:
+    policy = synth.one("api", "AWS::CloudFront::ResponseHeadersPolicy")["Properties"]["ResponseHeadersPolicyConfig"]
+    security = policy["SecurityHeadersConfig"]
+    assert security["ContentTypeOptions"] == {"Override": True}
+    assert security["ReferrerPolicy"] == {"ReferrerPolicy": "no-referrer", "Override": True}
+    csp = security["ContentSecurityPolicy"]
+    assert csp["Override"] is True
+    # The API's endpoint is a token joined into the policy at deploy time: 'self' plus that origin.
+    parts = csp["ContentSecurityPolicy"]["Fn::Join"][1]
+    text = "".join(p if isinstance(p, str) else "<api>" for p in parts)
+    assert text == content_security_policy("<api>")
+    distribution = synth.one("api", "AWS::CloudFront::Distribution")["Properties"]["DistributionConfig"]
+    assert "ResponseHeadersPolicyId" in distribution["DefaultCacheBehavior"]
