@@ -53,7 +53,8 @@ lint: $(DEVSTAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services covid_etl
 
-## bench: API throughput under wrk, and end-to-end pipeline timings (tables in artifacts/bench-*.md)
+## bench: issue 10's figures (API under wrk, pipeline vs a single-process peer on two networks, cold start on
+## Python 3.12, scale); writes docs/benchmarks.md. Not a test: it never fails on a missed target.
 bench: $(DEVSTAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench

@@ -1,6 +1,7 @@
-"""Run every benchmark module in turn; each has `main() -> int`.
+"""`make bench`: every benchmark module in turn (each has `main() -> int`), then docs/benchmarks.md.
 
-Add a module (e.g. `bench.pipeline`) to MODULES to have `make bench` run it.
+`python -m bench bench.pipeline` runs one module; the report is written from whatever figures
+artifacts/ holds (`bench.report`).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ["bench.api", "bench.pipeline"]
+MODULES = ["bench.api", "bench.pipeline", "bench.coldstart", "bench.scale"]
 
 
 def main(argv: list[str]) -> int:
@@ -17,6 +18,9 @@ def main(argv: list[str]) -> int:
     for name in selected:
         print(f"# {name}", flush=True)
         failed += importlib.import_module(name).main() != 0
+    from bench import report
+
+    report.main()
     return 1 if failed else 0
 
 

@@ -1,7 +1,9 @@
 """wrk against the read API under gunicorn (2 workers), on a moto server holding the loaded series.
 
 Measures requests/s and p99 latency of the full daily series and the summary beside a trivial JSON
-route of the same app in the same run, prints a markdown table and writes it to docs/benchmarks.md.
+route of the same app in the same run, at 32 connections, and the p99 of the trivial route and the
+full series at 256 connections (the configuration `covid-etl up` runs); keeps the figures in
+artifacts/ for the report (`bench.report`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 TABLE = "covid-etl-bench"
 CONNECTIONS, THREADS, DURATION = 32, 2, "8s"
+MANY = 256  # connections of the p99-under-load figure
 # sync: how `covid-etl up` runs the API today (one request per worker, no keep-alive);
 # gthread: the same 2 processes with 4 threads each and keep-alive.
 WORKERS = {"sync": [], "gthread": ["--worker-class", "gthread", "--threads", "4"]}
@@ -81,9 +84,9 @@ def start_gunicorn(endpoint: str, port: int, extra: list[str]) -> subprocess.Pop
     raise SystemExit("gunicorn did not start")
 
 
-def wrk(url: str, header: str) -> tuple[float, float]:
+def wrk(url: str, header: str, connections: int = CONNECTIONS) -> tuple[float, float]:
     """(requests/s, p99 latency in ms) from one wrk run."""
-    cmd = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url]
+    cmd = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{DURATION}", "--latency", url]
     if header:
         cmd[1:1] = ["-H", header]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -119,13 +122,17 @@ def main() -> int:
     endpoint = f"http://{host}:{bound}"
     rows, what = records()
     load_table(endpoint, rows)
-    results = []
+    results: list[tuple[str, str, str, float, float]] = []
+    many: list[tuple[str, str, str, float, float]] = []
     try:
         for kind, extra in WORKERS.items():
             port = free_port()
             proc = start_gunicorn(endpoint, port, extra)
             try:
                 results += [(kind, p, label, *wrk(f"http://127.0.0.1:{port}{p}", h)) for p, label, h in ROUTES]
+                if kind == "sync":
+                    many += [(kind, p, label, *wrk(f"http://127.0.0.1:{port}{p}", h, MANY))
+                             for p, label, h in ROUTES[:2]]
             finally:
                 proc.terminate()
                 proc.wait(10)
@@ -134,6 +141,12 @@ def main() -> int:
     report = table(results)
     print(report)
     write_doc(report, what, len(rows))
+    from bench import results as saved
+
+    load = os.getloadavg()[0]
+    saved.save("api", [{"workers": k, "route": p, "what": label, "connections": c, "rps": rps, "p99_ms": p99,
+                        "load": load} for c, group in ((CONNECTIONS, results), (MANY, many))
+                       for k, p, label, rps, p99 in group])
     return 0
 
 

@@ -1,97 +1,121 @@
-"""End-to-end pipeline timings on the embedded stack, with the real snapshots served over HTTP.
+"""The pipeline against the single-process peer, on two network profiles, workers warm.
 
-Measures, with `covid-etl up` as a real process group and `covid-etl run --wait --json` as a user runs
-it: the time until `up` serves the first load; a full first load of the new pair into an empty table;
-the later run old pair -> new pair; and a run whose sources did not change. Each run's time is the
-ledger's (started_at -> finished_at) and the CLI's wall clock (process start to exit).
+Per repetition and profile: `covid-etl up` as a real process group on the embedded emulator (its
+startup run is "the first run after up"), then, each pipeline run beside the same run of the peer
+(`bench.baseline`) against the same emulator and the same source server:
+(a) full load into an empty table (419 rows), (b) one new day (NYT changed, JHU not), (c) no change.
+The pipeline's time is the ledger's (run start -> announced); `covid-etl run --wait` is run as a
+user runs it and its exit is compared with the announcement. Stage times and hops come from the
+run's ledger record.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
-import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import Key
+
+from bench.baseline import Baseline
+from bench.dashboard import first_paint_ms
+from bench.sources import LOOPBACK, REALISTIC, Profile, SourceServer
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
-OLD = (DATA / "nyt" / "us-2020-08-13.csv", DATA / "jhu" / "time-series-19-covid-combined-2020-09-25.csv")
-NEW = (DATA / "nyt" / "us.csv", DATA / "jhu" / "time-series-19-covid-combined.csv")
-REPEAT = 3
+NYT, JHU = DATA / "nyt" / "us.csv", DATA / "jhu" / "time-series-19-covid-combined.csv"
+NEW_DAY = "2021-03-16"  # JHU's last date: NYT up to the day before joins to 419 rows, up to it 420
+REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+STAGES = ("extract", "transform", "load", "notify")
+
+
+def stamp(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
-def put(folder: Path, pair: tuple[Path, Path]) -> None:
-    time.sleep(1.1)  # Last-Modified has a one-second resolution
-    shutil.copyfile(pair[0], folder / "nyt.csv")
-    shutil.copyfile(pair[1], folder / "jhu.csv")
-
-
-def serve(folder: Path) -> str:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None  # type: ignore[method-assign]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}"
-
-
-def seconds(run: dict) -> float:
-    """A run's time in the ledger: from its start to its announcement."""
-    return (datetime.fromisoformat(run["finished_at"]) - datetime.fromisoformat(run["started_at"])).total_seconds()
+def put_sources(folder: Path, last_nyt_day: str) -> None:
+    lines = NYT.read_text().splitlines(keepends=True)
+    (folder / "nyt.csv").write_text(lines[0] + "".join(ln for ln in lines[1:] if ln[:10] <= last_nyt_day))
+    if not (folder / "jhu.csv").exists():
+        (folder / "jhu.csv").write_bytes(JHU.read_bytes())
 
 
 class Stack:
+    """`covid-etl up` in its own folder, and direct access to its table."""
+
     def __init__(self, base: str, work: Path) -> None:
-        self.port, self.work = free_port(), work
+        self.work, self.port = work, free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COVID_ETL_"))}
-        self.env = {**env, "COVID_ETL_NYT_URL": f"{base}/nyt.csv", "COVID_ETL_JHU_URL": f"{base}/jhu.csv"}
-        self.started = time.monotonic()
-        self.proc = subprocess.Popen([sys.executable, "-m", "covid_etl.cli", "up", "--port", str(self.port)],
-                                     cwd=work, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env.update(COVID_ETL_NYT_URL=f"{base}/nyt.csv", COVID_ETL_JHU_URL=f"{base}/jhu.csv",
+                   COVID_ETL_SCHEDULE_SECONDS="86400")
+        self.env = env
+        self.proc = subprocess.Popen([sys.executable, "-m", "covid_etl.cli", "up", "--port", str(self.port)], cwd=work,
+                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
+        state = work / ".covid-etl" / "stack.json"
+        deadline = time.monotonic() + 180
+        while not state.exists():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("covid-etl up did not start")
+            time.sleep(0.2)
+        time.sleep(0.2)
+        saved = json.loads(state.read_text())
+        self.endpoint, self.table_name = saved["endpoint"], saved["env"]["COVID_ETL_TABLE"]
+        self.table = boto3.resource("dynamodb", endpoint_url=self.endpoint, region_name="us-east-1",
+                                    aws_access_key_id="testing", aws_secret_access_key="testing").Table(
+                                        self.table_name)
 
-    def wait_for_rows(self, rows: int) -> float:
-        while time.monotonic() - self.started < 300:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/daily", timeout=5) as r:
-                    if len(json.load(r)["data"]) >= rows:
-                        return time.monotonic() - self.started
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise TimeoutError("the stack did not serve the first load")
+    def runs(self) -> list[dict[str, Any]]:
+        return self.table.query(KeyConditionExpression=Key("pk").eq("run"), ConsistentRead=True)["Items"]
 
-    def run(self) -> tuple[dict, float, float]:
-        t0 = time.monotonic()
+    def wait_first(self, timeout: float = 180) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            done = [r for r in self.runs() if r.get("status") in ("succeeded", "no_change", "failed")]
+            if done:
+                return self.settled(done[0]["run_id"])
+            time.sleep(0.2)
+        raise TimeoutError("the startup run did not end")
+
+    def empty(self) -> None:
+        """Delete the series, the source versions and the dataset version: an empty table again."""
+        with self.table.batch_writer() as batch:
+            for pk in ("series#US", "source", "meta"):
+                for item in self.table.query(KeyConditionExpression=Key("pk").eq(pk), ConsistentRead=True)["Items"]:
+                    batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+
+    def run(self) -> dict[str, Any]:
+        """`covid-etl run --wait --json`; returns the run's ledger record, with the CLI's exit time."""
+        env = {k: v for k, v in self.env.items() if not k.startswith("COVID_ETL_")}
         out = subprocess.run([sys.executable, "-m", "covid_etl.cli", "run", "--wait", "--json"], cwd=self.work,
-                             capture_output=True, text=True, check=True).stdout
-        wall = time.monotonic() - t0
-        result = json.loads(out.strip().splitlines()[-1])
-        run = next(r for r in self.ledger_runs() if r["run_id"] == result["run_id"])
-        return result, seconds(run), wall
+                             env=env, capture_output=True, text=True, check=True).stdout
+        exited = time.time()
+        run_id = json.loads(out.strip().splitlines()[-1])["run_id"]
+        return {**self.settled(run_id), "cli_exited": exited}
 
-    def ledger_runs(self) -> list[dict]:
-        """The run records, newest first, as `covid-etl runs --json` prints them."""
-        out = subprocess.run([sys.executable, "-m", "covid_etl.cli", "runs", "--json", "--limit", "5"],
-                             cwd=self.work, capture_output=True, text=True, check=True).stdout
-        return json.loads(out)
+    def settled(self, run_id: str) -> dict[str, Any]:
+        """The run's record once every stage's record is closed (the notifier closes its own last)."""
+        for _ in range(100):
+            item = self.table.get_item(Key={"pk": "run", "sk": run_id}, ConsistentRead=True)["Item"]
+            if all("finished_at" in v for k, v in item.items() if k.startswith("stage_")):
+                return dict(item)
+            time.sleep(0.05)
+        raise TimeoutError(f"run {run_id}: a stage record stayed open")
 
     def stop(self) -> None:
         os.killpg(self.proc.pid, signal.SIGINT)
@@ -101,38 +125,65 @@ class Stack:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-def measure() -> list[tuple[str, str, float, float]]:
-    rows: list[tuple[str, str, float, float]] = []
-    for _ in range(REPEAT):
-        sources, work = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
-        put(sources, OLD)
-        stack = Stack(serve(sources), work)
-        try:
-            rows.append(("`up` until the API serves the first load (old pair, 205 rows)", "",
-                         stack.wait_for_rows(205), 0.0))
-            put(sources, NEW)
-            result, ledger, wall = stack.run()
-            rows.append(("second run, old -> new pair", f"{result['inserted']} ins / {result['updated']} upd",
-                         ledger, wall))
-            result, ledger, wall = stack.run()
-            rows.append(("no-change run", result["status"], ledger, wall))
-            put(sources, NEW)  # same bytes, newer Last-Modified: downloaded, hashed, found unchanged
-            result, ledger, wall = stack.run()
-            rows.append(("touched sources (newer Last-Modified, same bytes): no change by sha256", result["status"],
-                         ledger, wall))
-        finally:
-            stack.stop()
-        sources2, work2 = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
-        put(sources2, NEW)
-        stack = Stack(serve(sources2), work2)
-        try:
-            rows.append(("`up` until the API serves a full first load (new pair, 420 rows)", "",
-                         stack.wait_for_rows(420), 0.0))
-            first = stack.ledger_runs()[-1]
-            rows.append(("full first load into an empty table (new pair)", f"{first['inserted']} inserted",
-                         seconds(first), 0.0))
-        finally:
-            stack.stop()
+def figures(run: dict[str, Any]) -> dict[str, float]:
+    """Seconds: the run, each stage, each hop (one stage's end to the next one's start), the CLI's lag."""
+    out = {"run": stamp(run["finished_at"]) - stamp(run["started_at"])}
+    stages = [s for s in STAGES if f"stage_{s}" in run]
+    for stage in stages:
+        record = run[f"stage_{stage}"]
+        out[stage] = stamp(record["finished_at"]) - stamp(record["started_at"])
+    for before, after in zip(stages, stages[1:], strict=False):
+        out[f"hop {before}->{after}"] = stamp(run[f"stage_{after}"]["started_at"]) - stamp(
+            run[f"stage_{before}"]["finished_at"])
+    if "cli_exited" in run:
+        out["cli after announcement"] = run["cli_exited"] - stamp(run["finished_at"])
+    return out
+
+
+def repetition(profile: Profile, folder: Path) -> list[dict[str, Any]]:
+    """One stack, one peer: the first run after `up`, then (a), (b), (c) each beside the peer's."""
+    put_sources(folder, "2021-03-15")
+    server = SourceServer(folder, profile)
+    stack = Stack(server.base, Path(tempfile.mkdtemp(prefix="bench-stack-")))
+    rows: list[dict[str, Any]] = []
+
+    def row(what: str, pipeline: dict[str, float], peer: dict[str, Any] | None, counts: str) -> None:
+        rows.append({"profile": profile.name, "what": what, "pipeline": pipeline,
+                     "peer": peer["seconds"] if peer else None, "counts": counts, "load": os.getloadavg()[0]})
+
+    try:
+        first = stack.wait_first()
+        peer = Baseline(stack.endpoint, f"{server.base}/nyt.csv", f"{server.base}/jhu.csv")
+        peer.run()  # warm: its imports, clients and pandas paths, as a warm Lambda's
+        peer.empty()
+        row("first run after up", figures(first), None, f"{first.get('inserted')} inserted")
+        a_peer = peer.run()
+        stack.empty()
+        a = stack.run()
+        row("(a) full load into an empty table", figures(a), a_peer, f"{a.get('inserted')} ins / {a_peer['written']}")
+        put_sources(folder, NEW_DAY)
+        b_peer = peer.run()
+        b = stack.run()
+        row("(b) one new day (NYT changed, JHU not)", figures(b), b_peer,
+            f"{b.get('inserted')} ins {b.get('updated')} upd / {b_peer['written']}")
+        c_peer = peer.run()
+        c = stack.run()
+        row("(c) no change", figures(c), c_peer, f"{c.get('status')} / {c_peer['written']}")
+        if profile is LOOPBACK:
+            for ms in first_paint_ms(f"http://127.0.0.1:{stack.port}/"):
+                row("dashboard first paint with data", {"paint": ms / 1000}, None, "")
+    finally:
+        stack.stop()
+        server.stop()
+    return rows
+
+
+def measure(profiles: tuple[Profile, ...] = (LOOPBACK, REALISTIC)) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for i in range(REPEAT):
+        for profile in profiles:
+            print(f"  pipeline: repetition {i + 1}/{REPEAT}, {profile.name}", flush=True)
+            rows += repetition(profile, Path(tempfile.mkdtemp(prefix="bench-sources-")))
     return rows
 
 
@@ -140,16 +191,7 @@ def main() -> int:
     if not DATA.is_dir():
         print("../shared/data not found: the pipeline benchmark needs the real snapshots")
         return 0
-    rows = measure()
-    lines = [f"Pipeline end to end, embedded stack, median of {REPEAT} (load average {os.getloadavg()[0]:.1f})", "",
-             "| what | outcome | ledger s (run start -> announced) | `run --wait` wall s |", "|---|---|---:|---:|"]
-    for what in dict.fromkeys(r[0] for r in rows):
-        mine = [r for r in rows if r[0] == what]
-        ledger, wall = statistics.median(r[2] for r in mine), statistics.median(r[3] for r in mine)
-        lines.append(f"| {what} | {mine[-1][1]} | {ledger:.2f} | {f'{wall:.2f}' if wall else ''} |" if mine[-1][1]
-                     else f"| {what} | | {ledger:.2f} (wall, from `up` start) | |")
-    report = "\n".join(lines)
-    print("\n" + report)
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    (ROOT / "artifacts" / "bench-pipeline.md").write_text(report + "\n")
+    from bench import results
+
+    results.save("pipeline", measure())
     return 0

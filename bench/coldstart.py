@@ -1,0 +1,90 @@
+"""Cold start: each Lambda entrypoint's import in a fresh process, on Python 3.12 (Lambda's runtime).
+
+A Python 3.12 is found on PATH or in pyenv (never a fixed path); `.venv-bench312` gets the runtime
+lockfile. Each sample is one new process that imports boto3 first, then the entrypoint, and prints
+both times: the figure is the entrypoint's import beyond boto3's. Median of REPEAT processes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / ".venv-bench312"
+REPEAT = max(5, int(os.environ.get("BENCH_REPEAT", "5")))
+ENTRYPOINTS = {"extractor": "services.extractor.lambda_function", "transformer": "services.transformer.lambda_function",
+               "loader": "services.loader.lambda_function", "notifier": "services.notifier.lambda_function",
+               "api": "services.api.lambda_function"}
+PROBE = """
+import json, sys, time
+t0 = time.perf_counter(); import boto3; t1 = time.perf_counter()
+__import__(sys.argv[1]); t2 = time.perf_counter()
+print(json.dumps({"boto3": t1 - t0, "entry": t2 - t1}))
+"""
+# what a Lambda's environment gives the entrypoint at import (names only; nothing is called)
+LAMBDA_ENV = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+              "COVID_ETL_BUCKET": "b", "COVID_ETL_TABLE": "t", "COVID_ETL_TOPIC_ARN": "arn:aws:sns:us-east-1:1:t",
+              "AWS_LAMBDA_FUNCTION_NAME": "bench"}
+
+
+def python312() -> str | None:
+    for name in ("python3.12",):
+        found = shutil.which(name)
+        if found:
+            return found
+    if shutil.which("pyenv"):
+        versions = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True).stdout.split()
+        for version in versions:
+            if version.startswith("3.12"):
+                prefix = subprocess.run(["pyenv", "prefix", version], capture_output=True, text=True).stdout.strip()
+                return f"{prefix}/bin/python3"
+    return None
+
+
+def venv() -> Path | None:
+    python = VENV / "bin" / "python"
+    stamp = VENV / ".installed"
+    if stamp.exists() and stamp.stat().st_mtime >= (ROOT / "requirements.lock").stat().st_mtime:
+        return python
+    base = python312()
+    if base is None:
+        return None
+    subprocess.run([base, "-m", "venv", str(VENV)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(ROOT / "requirements.lock")], check=True)
+    stamp.touch()
+    return python
+
+
+def sample(python: Path, module: str) -> dict[str, float]:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COVID_ETL_"))}, **LAMBDA_ENV,
+           "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    out = subprocess.run([str(python), "-c", PROBE, module], cwd=ROOT, env=env, capture_output=True, text=True,
+                         check=True).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def measure() -> list[dict[str, object]]:
+    python = venv()
+    if python is None:
+        print("no Python 3.12 found (PATH or pyenv): cold start not measured")
+        return []
+    version = subprocess.run([str(python), "-V"], capture_output=True, text=True).stdout.strip()
+    rows: list[dict[str, object]] = []
+    for name, module in ENTRYPOINTS.items():
+        sample(python, module)  # the first import compiles .pyc files; Lambda ships them compiled
+        samples = [sample(python, module) for _ in range(REPEAT)]
+        rows.append({"what": name, "python": version, "entry": statistics.median(s["entry"] for s in samples),
+                     "boto3": statistics.median(s["boto3"] for s in samples), "load": os.getloadavg()[0]})
+    return rows
+
+
+def main() -> int:
+    from bench import results
+
+    results.save("coldstart", measure())
+    return 0
