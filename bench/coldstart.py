@@ -7,6 +7,7 @@ both times: the figure is the entrypoint's import beyond boto3's. Median of REPE
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -33,30 +34,32 @@ LAMBDA_ENV = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
 
 
 def python312() -> str | None:
-    for name in ("python3.12",):
-        found = shutil.which(name)
-        if found:
-            return found
+    """A Python 3.12 that runs: python3.12 on PATH (not a pyenv shim that refuses), else pyenv's."""
+    candidates = [shutil.which("python3.12")]
     if shutil.which("pyenv"):
         versions = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True).stdout.split()
-        for version in versions:
-            if version.startswith("3.12"):
-                prefix = subprocess.run(["pyenv", "prefix", version], capture_output=True, text=True).stdout.strip()
-                return f"{prefix}/bin/python3"
+        for version in (v for v in versions if v.startswith("3.12")):
+            prefix = subprocess.run(["pyenv", "prefix", version], capture_output=True, text=True).stdout.strip()
+            candidates.append(f"{prefix}/bin/python3")
+    for candidate in filter(None, candidates):
+        probe = subprocess.run([candidate, "-c", "import sys; assert sys.version_info[:2] == (3, 12)"],
+                               capture_output=True)
+        if probe.returncode == 0:
+            return candidate
     return None
 
 
 def venv() -> Path | None:
-    python = VENV / "bin" / "python"
-    stamp = VENV / ".installed"
-    if stamp.exists() and stamp.stat().st_mtime >= (ROOT / "requirements.lock").stat().st_mtime:
+    python, stamp = VENV / "bin" / "python", VENV / ".installed"
+    lock = hashlib.sha256((ROOT / "requirements.lock").read_bytes()).hexdigest()
+    if stamp.is_file() and stamp.read_text() == lock:
         return python
     base = python312()
     if base is None:
         return None
     subprocess.run([base, "-m", "venv", str(VENV)], check=True)
     subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(ROOT / "requirements.lock")], check=True)
-    stamp.touch()
+    stamp.write_text(lock)
     return python
 
 

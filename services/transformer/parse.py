@@ -11,9 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
+from services.transformer.jhu_fast import us_rows
 from shared.errors import InputError
 
 NYT_COLUMNS = ("date", "cases", "deaths")
@@ -111,10 +114,17 @@ def parse_nyt(data: bytes) -> pd.DataFrame:
     return out.sort_values("date", ignore_index=True)
 
 
-def parse_jhu(data: bytes) -> pd.DataFrame:
-    """JHU combined time series -> the US national series: columns date, recovered; sorted by date."""
-    frame = read_table("jhu", data, JHU_COLUMNS)
-    us = frame[(frame["Country/Region"].str.strip() == "US") & (frame["Province/State"].str.strip() == "")]
+def parse_jhu(data: bytes | BinaryIO) -> pd.DataFrame:
+    """JHU combined time series -> the US national series: columns date, recovered; sorted by date.
+
+    Takes the bytes or a seekable binary stream. A well-formed file is streamed and only its US
+    national rows are kept (`jhu_fast`); anything irregular is read again by the strict path."""
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    us = us_rows(stream)
+    if us is None:
+        stream.seek(0)
+        frame = read_table("jhu", stream.read(), JHU_COLUMNS)
+        us = frame[(frame["Country/Region"].str.strip() == "US") & (frame["Province/State"].str.strip() == "")]
     if us.empty:
         raise InputError("jhu: no rows for the US national series (Country/Region 'US', empty "
                          "Province/State); the source's layout changed")
@@ -123,3 +133,8 @@ def parse_jhu(data: bytes) -> pd.DataFrame:
         "recovered": check_counts("jhu", "Recovered", us["Recovered"], allow_empty=True),
     })
     return out.sort_values("date", ignore_index=True)
+
+
+def parse_jhu_file(path: str | Path) -> pd.DataFrame:
+    with open(path, "rb") as stream:
+        return parse_jhu(stream)
