@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from shared.ledger import FINAL, RunLedger
-from shared.settings import Settings
-
-STAGES = ("extract", "transform", "load", "notify")
+from shared.ledger import RunLedger
+from shared.runs import Run, Runs
+from shared.settings import MissingSetting, Settings
+from shared.topology import EXTRACTOR, STAGES, queue_url_var
 
 
 def find_stack(start: Path | None = None) -> dict[str, Any] | None:
@@ -40,29 +40,30 @@ def use_stack() -> None:
             os.environ.setdefault(key, value)
 
 
-def run_result(run: dict[str, Any]) -> dict[str, Any]:
+def run_result(run: Run) -> dict[str, Any]:
+    """The one JSON object of `covid-etl run --wait --json` (its fields are in the README)."""
+    data = run.model_dump(mode="json")
     sources = {s["name"]: {k: s.get(k) for k in ("changed", "bytes", "sha256", "last_date")}
-               for s in run.get("sources") or []}
+               for s in data["sources"]}
     keys = ("run_id", "status", "inserted", "updated", "unchanged", "rows_total", "first_date", "last_date")
-    return {**{k: run.get(k) for k in keys}, "sources": sources, "warnings": run.get("warnings") or [],
-            "error": run.get("error")}
+    return {**{k: data[k] for k in keys}, "sources": sources, "warnings": data["warnings"], "error": data["error"]}
 
 
-def wait_for(ledger: RunLedger, run_id: str, timeout: float, progress: bool) -> dict[str, Any] | None:
+def wait_for(runs: Runs, run_id: str, timeout: float, progress: bool) -> Run | None:
     seen: dict[str, str] = {}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        run = ledger.get_run(run_id)
+        run = runs.get(run_id)
         if run:
             for stage in STAGES:
-                status = run["stages"].get(stage, {}).get("status")
-                if status and seen.get(stage) != status:
-                    seen[stage] = status
-                    took = run["stages"][stage].get("duration_ms")
-                    extra = f" in {took} ms" if took is not None and status != "running" else ""
+                record = run.stages.get(stage)
+                if record and seen.get(stage) != record.status:
+                    seen[stage] = record.status
+                    took = record.duration_ms
+                    extra = f" in {took} ms" if took is not None and record.status != "running" else ""
                     if progress:
-                        print(f"  {stage:<9} {status}{extra}", file=sys.stderr, flush=True)
-            if run.get("status") in FINAL:
+                        print(f"  {stage:<9} {record.status}{extra}", file=sys.stderr, flush=True)
+            if run.ended:
                 return run
         time.sleep(0.3)
     return None
@@ -73,7 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     use_stack()
     settings = Settings()
-    env = {"COVID_ETL_EXTRACTOR_QUEUE_URL": settings.queue_url("extractor"), "COVID_ETL_BUCKET": settings.bucket_name}
+    env = {queue_url_var(EXTRACTOR.name): settings.queue_url(EXTRACTOR.name), "COVID_ETL_BUCKET": settings.bucket_name}
     run_id = trigger(env, "cli", force=args.force)
     if not args.wait:
         print(json.dumps({"run_id": run_id, "status": "running"}) if args.json else f"run {run_id} requested")
@@ -100,15 +101,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     use_stack()
-    runs = RunLedger(Settings().table_name).list_runs(args.limit)
+    runs = RunLedger(Settings().table_name).recent(args.limit)
     if args.json:
-        print(json.dumps(runs))
+        print(json.dumps([run.as_json() for run in runs]))
         return 0
     print(f"{'run id':<26} {'status':<10} {'inserted':>8} {'updated':>8}  started")
     for run in runs:
-        print(f"{run['run_id']:<26} {run.get('status', ''):<10} {run.get('inserted', ''):>8} "
-              f"{run.get('updated', ''):>8}  {run.get('started_at', '')}")
+        print(f"{run.run_id:<26} {run.status:<10} {_blank(run.inserted):>8} "
+              f"{_blank(run.updated):>8}  {run.started_at or ''}")
     return 0
+
+
+def _blank(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -129,18 +134,21 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_up(args: argparse.Namespace) -> int:
     from covid_etl.stack import up
 
-    return up(args.host, args.port, args.emulator_port, args.schedule_seconds)
+    s = Settings()
+    return up(s.api_host if args.host is None else args.host, s.api_port if args.port is None else args.port,
+              s.emulator_port if args.emulator_port is None else args.emulator_port,
+              s.schedule_seconds if args.schedule_seconds is None else args.schedule_seconds)
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="covid-etl", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     up_p = sub.add_parser("up", help="run the whole system locally on an embedded AWS emulator")
-    up_p.add_argument("--host", default=os.environ.get("COVID_ETL_API_HOST", "127.0.0.1"))
-    up_p.add_argument("--port", type=int, default=int(os.environ.get("COVID_ETL_API_PORT", "8080")))
-    up_p.add_argument("--emulator-port", type=int, default=int(os.environ.get("COVID_ETL_EMULATOR_PORT", "0")))
-    up_p.add_argument("--schedule-seconds", type=float,
-                      default=float(os.environ.get("COVID_ETL_SCHEDULE_SECONDS", "86400")))
+    # defaults are read when `up` runs (Settings), so a bad COVID_ETL_* value never breaks `--help`
+    up_p.add_argument("--host")
+    up_p.add_argument("--port", type=int)
+    up_p.add_argument("--emulator-port", type=int)
+    up_p.add_argument("--schedule-seconds", type=float)
     up_p.set_defaults(func=cmd_up)
     run_p = sub.add_parser("run", help="trigger a run")
     run_p.add_argument("--wait", action="store_true", help="follow the run until it ends")
@@ -153,7 +161,7 @@ def parser() -> argparse.ArgumentParser:
     runs_p.add_argument("--limit", type=int, default=20)
     runs_p.set_defaults(func=cmd_runs)
     replay_p = sub.add_parser("replay", help="move dead letters back, or re-send a run's archived message")
-    replay_p.add_argument("--dlq", metavar="STAGE", help="extract, transform, load or notify")
+    replay_p.add_argument("--dlq", metavar="STAGE", help=" or ".join(STAGES))
     replay_p.add_argument("--run", metavar="RUN_ID")
     replay_p.add_argument("--from", dest="from_stage", metavar="STAGE")
     replay_p.add_argument("--dry-run", action="store_true", help="list what would move")
@@ -167,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except RuntimeError as error:  # a setting is missing: no stack here and no AWS configuration
+    except MissingSetting as error:  # no stack here and no AWS configuration
         print(f"covid-etl: {error}. Start the local stack with `make run` (or `covid-etl up`) in this "
               "folder, or set the COVID_ETL_* variables of a deployed stack.", file=sys.stderr)
     except (EndpointConnectionError, NoCredentialsError) as error:

@@ -13,15 +13,14 @@ import time
 from urllib.parse import urlparse
 
 from covid_etl.resources import Resources, provision
-from shared.settings import STAGE_QUEUES
+from shared.settings import Settings
+from shared.topology import QUEUES, queue_url_var
 
 WAIT_S = 120.0
 
 
 def resources() -> Resources:
-    return Resources(prefix=os.environ.get("COVID_ETL_PREFIX", "covid-etl"),
-                     visibility_timeout_s=int(os.environ.get("COVID_ETL_VISIBILITY_TIMEOUT_S", "60")),
-                     max_receive_count=int(os.environ.get("COVID_ETL_MAX_RECEIVE_COUNT", "5")))
+    return Settings().resources
 
 
 def provision_when_ready(res: Resources, wait_s: float = WAIT_S) -> dict[str, str]:
@@ -43,8 +42,8 @@ def queue_path(url: str) -> list[str]:
 
 def mismatches(made: dict[str, str], configured: dict[str, str]) -> list[str]:
     wrong = []
-    for stage in STAGE_QUEUES:
-        key = f"COVID_ETL_{stage.upper()}_QUEUE_URL"
+    for queue in QUEUES:
+        key = queue_url_var(queue)
         if configured.get(key) and queue_path(configured[key]) != queue_path(made[key]):
             wrong.append(f"{key}={configured[key]} but the emulator made {made[key]}")
     return wrong

@@ -20,16 +20,15 @@ from botocore.config import Config
 from shared import aws
 from shared.blobs import S3BlobStore
 from shared.settings import Settings
-
-QUEUE_OF = {"extract": "extractor", "transform": "transformer", "load": "loader", "notify": "notifier"}
+from shared.topology import service
 
 
 def queue_name(stage: str) -> str:
-    if stage in QUEUE_OF.values():
-        return stage
-    if stage not in QUEUE_OF:
-        raise SystemExit(f"unknown stage {stage!r}; use one of {', '.join(QUEUE_OF)}")
-    return QUEUE_OF[stage]
+    """The queue of a stage, given as `load` or as `loader`."""
+    try:
+        return service(stage).name
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
 
 
 def say(text: str) -> None:
@@ -39,10 +38,11 @@ def say(text: str) -> None:
 def replay_dlq(settings: Settings, stage: str, dry_run: bool) -> dict[str, Any]:
     sqs, queue = aws.client("sqs"), queue_name(stage)
     source_url = settings.queue_url(queue)
-    dlq_url = sqs.get_queue_url(QueueName=settings.name(f"{queue}-dlq"))["QueueUrl"]
+    dlq_name = settings.resources.dlq(queue)
+    dlq_url = sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"]
     waiting = int(sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages"])
                   ["Attributes"]["ApproximateNumberOfMessages"])
-    say(f"{waiting} message(s) in {settings.name(queue + '-dlq')}")
+    say(f"{waiting} message(s) in {dlq_name}")
     if dry_run:
         listed = peek(sqs, dlq_url)
         for m in listed:

@@ -1,48 +1,18 @@
-"""One definition of the pipeline's AWS resources, and its provisioning on an emulator.
+"""Provisioning of the pipeline's AWS resources on an emulator.
 
-Used by `covid-etl up` (moto or LocalStack) and by the tests. The CDK app in `infra/` declares the
-same resources for AWS, named from the same prefix.
+Used by `covid-etl up` (moto or LocalStack) and by the tests. The names come from
+`shared.topology.Resources`, which the CDK app in `infra/` uses for AWS too.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from shared import aws
-from shared.settings import STAGE_QUEUES
+from shared.topology import DAILY, DLQ_RETENTION_S, EXTRACTOR, QUEUES, Resources, dlq_url_var, queue_url_var
 
-DAILY = "rate(1 day)"
-
-
-@dataclass(frozen=True)
-class Resources:
-    prefix: str = "covid-etl"
-    visibility_timeout_s: int = 60
-    max_receive_count: int = 5
-
-    @property
-    def bucket(self) -> str:
-        return f"{self.prefix}-data"
-
-    @property
-    def table(self) -> str:
-        return self.prefix
-
-    @property
-    def topic(self) -> str:
-        return f"{self.prefix}-runs"
-
-    @property
-    def schedule_rule(self) -> str:
-        return f"{self.prefix}-daily"
-
-    def queue(self, stage: str) -> str:
-        return f"{self.prefix}-{stage}"
-
-    def dlq(self, stage: str) -> str:
-        return f"{self.prefix}-{stage}-dlq"
+__all__ = ["DAILY", "Resources", "provision"]
 
 
 def provision(res: Resources) -> dict[str, str]:
@@ -52,16 +22,16 @@ def provision(res: Resources) -> dict[str, str]:
     _table(res.table)
     env["COVID_ETL_TOPIC_ARN"] = aws.client("sns").create_topic(Name=res.topic)["TopicArn"]
     sqs = aws.client("sqs")
-    for stage in STAGE_QUEUES:
-        dlq_url = sqs.create_queue(QueueName=res.dlq(stage),
-                                   Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
+    for queue in QUEUES:
+        dlq_url = sqs.create_queue(QueueName=res.dlq(queue),
+                                   Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_S)})["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(res.max_receive_count)}
-        url = sqs.create_queue(QueueName=res.queue(stage), Attributes={
+        url = sqs.create_queue(QueueName=res.queue(queue), Attributes={
             "VisibilityTimeout": str(res.visibility_timeout_s), "RedrivePolicy": json.dumps(redrive)})["QueueUrl"]
-        env[f"COVID_ETL_{stage.upper()}_QUEUE_URL"] = url
-        env[f"COVID_ETL_{stage.upper()}_DLQ_URL"] = dlq_url
-    _schedule(res, env["COVID_ETL_EXTRACTOR_QUEUE_URL"])
+        env[queue_url_var(queue)] = url
+        env[dlq_url_var(queue)] = dlq_url
+    _schedule(res, env[queue_url_var(EXTRACTOR.name)])
     return env
 
 

@@ -19,10 +19,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from covid_etl.resources import Resources, provision
-from shared.ledger import FINAL, RunLedger
+from covid_etl.resources import provision
+from shared.ledger import RunLedger
 from shared.messages import ExtractRequestedV1, make_message, new_run_id
-from shared.settings import STAGE_QUEUES, Settings
+from shared.settings import Settings
+from shared.topology import EXTRACTOR, QUEUES, queue_url_var
 
 STATE_DIR = ".covid-etl"
 LOG_DIR = Path(STATE_DIR) / "logs"
@@ -67,10 +68,10 @@ class Stack:
             os.environ["AWS_ENDPOINT_URL"] = endpoint
             print(f"embedded AWS emulator (moto) at {endpoint}")
         settings = Settings()
-        res = Resources(settings.prefix, settings.visibility_timeout_s, settings.max_receive_count)
+        res = settings.resources
         self.env = {**os.environ, **provision(res), "AWS_ENDPOINT_URL": endpoint}
         os.environ.update(self.env)
-        for name in STAGE_QUEUES:
+        for name in QUEUES:
             self._spawn(name)
         self._spawn("api")
         self._wait_for_api()
@@ -85,7 +86,7 @@ covid-etl is up
   dashboard      {api}/
   API            {api}/api/v1/daily   {api}/healthz
   AWS endpoint   {endpoint}  (table {res.table}, bucket {res.bucket}, topic {res.topic})
-  workers        {', '.join(f'{n} (pid {self.procs[n].pid})' for n in STAGE_QUEUES)}
+  workers        {', '.join(f'{n} (pid {self.procs[n].pid})' for n in QUEUES)}
   logs           {LOG_DIR}/<service>.log (JSON lines, with the run id on each)
   first run      {run_id}   follow it: covid-etl runs
   sources        {settings.nyt_url}
@@ -135,15 +136,15 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
     def _report_runs(self, ledger: RunLedger, reported: set[str]) -> set[str]:
         """Print one line per run that ended since the last look."""
         try:
-            runs = ledger.list_runs(10)
+            runs = ledger.recent(10)
         except Exception:  # the emulator is busy or gone: try again next second
             return reported
         for run in reversed(runs):
-            if run.get("status") in FINAL and run["run_id"] not in reported:
-                reported.add(run["run_id"])
-                detail = run.get("error") or (f"{run.get('inserted', 0)} inserted, {run.get('updated', 0)} updated, "
-                                              f"{run.get('rows_total', 0)} rows")
-                print(f"run {run['run_id']} {run['status']}: {detail}", flush=True)
+            if run.ended and run.run_id not in reported:
+                reported.add(run.run_id)
+                detail = run.error or (f"{run.inserted or 0} inserted, {run.updated or 0} updated, "
+                                       f"{run.rows_total or 0} rows")
+                print(f"run {run.run_id} {run.status}: {detail}", flush=True)
         return reported
 
     def stop(self, *_: Any) -> None:
@@ -172,7 +173,8 @@ def trigger(env: dict[str, str], how: str = "cli", force: bool = False) -> str:
     run_id = new_run_id()
     message = make_message(ExtractRequestedV1(trigger=how, force=force), run_id=run_id, producer="cli")  # type: ignore[arg-type]
     archive = S3BlobStore(env["COVID_ETL_BUCKET"]) if env.get("COVID_ETL_BUCKET") else None
-    SqsPublisher({"extractor": env["COVID_ETL_EXTRACTOR_QUEUE_URL"]}, archive=archive).send("extractor", message)
+    queue = EXTRACTOR.name
+    SqsPublisher({queue: env[queue_url_var(queue)]}, archive=archive).send(queue, message)
     return run_id
 
 

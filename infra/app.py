@@ -1,6 +1,6 @@
 """The CDK app: one data stack, one stack per pipeline service, one for the API and dashboard.
 
-Stacks refer to each other's resources by their names (all from `covid_etl.resources`), never by
+Stacks refer to each other's resources by their names (all from `shared.topology`), never by
 CloudFormation exports, so each service stack deploys and rolls back on its own.
 Run from `infra/`: `cdk synth`, `cdk deploy --all`, `cdk deploy -e covid-etl-loader`.
 """
@@ -30,12 +30,12 @@ def build(app: cdk.App, env: cdk.Environment | None = None) -> dict[str, cdk.Sta
     # Downstream first: a stack depends on the stacks whose queues it sends to, so `--all` deploys
     # consumers before their producers.
     for spec in reversed(SERVICES):
-        stack = ServiceStack(app, f"{prefix}-{spec.stage}", config=config, spec=spec, env=env)
+        stack = ServiceStack(app, f"{prefix}-{spec.name}", config=config, spec=spec, env=env)
         stack.add_stack_dependency(stacks["data"])
         for target in spec.sends_to:
-            if target != spec.stage:
+            if target != spec.name:
                 stack.add_stack_dependency(stacks[target])
-        stacks[spec.stage] = stack
+        stacks[spec.name] = stack
     stacks["api"] = ApiStack(app, f"{prefix}-api", config=config, env=env)
     stacks["api"].add_stack_dependency(stacks["data"])
     for stack in stacks.values():

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from covid_etl.resources import Resources
 from shared.settings import JHU_URL, NYT_URL
+from shared.topology import DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_PREFIX, Resources
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_LAYER_DIR = ROOT / "build" / "lambda-layer"
@@ -35,9 +35,9 @@ class InfraConfig:
         # SQS wants the visibility timeout well above the function timeout (AWS suggests 6x), so the
         # AWS default is longer than the emulators' 60 s.
         resources = Resources(
-            prefix=get("prefix") or "covid-etl",
+            prefix=get("prefix") or DEFAULT_PREFIX,
             visibility_timeout_s=int(get("visibility_timeout_s") or 360),
-            max_receive_count=int(get("max_receive_count") or 5),
+            max_receive_count=int(get("max_receive_count") or DEFAULT_MAX_RECEIVE_COUNT),
         )
         layer_dir = Path(get("layer_dir") or DEFAULT_LAYER_DIR)
         if not (layer_dir / "python").is_dir():

@@ -19,19 +19,21 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from boto3.dynamodb.conditions import Key
 
 from shared import aws
-from shared.idempotency import Claims
+from shared.idempotency import Claim, Claims
 from shared.lock import hold
+from shared.runs import FINAL, Run, RunEnd, Runs, StageRecord
+from shared.topology import Stage
 
+__all__ = ["FINAL", "Ledger", "RunLedger", "now_iso", "plain"]
 SERIES_PK = "series#US"
 RUN_PK = "run"
 SOURCE_PK = "source"
 META_PK = "meta"
-FINAL = ("succeeded", "no_change", "failed")
 
 
 def now_iso() -> str:
@@ -60,8 +62,31 @@ def _clean(value: Any) -> Any:
     return value
 
 
+class ClaimStore(Protocol):
+    """Idempotency claims (`shared.idempotency.Claims`)."""
+
+    def claim(self, stage: str, message_id: str) -> Claim: ...
+
+    def complete(self, claim: Claim, outcome: dict[str, Any]) -> None: ...
+
+    def release(self, claim: Claim) -> None: ...
+
+
+class Ledger(Runs, Protocol):
+    """What a stage reads and writes besides its own data: runs, claims, the load lock, loaded versions."""
+
+    @property
+    def claims(self) -> ClaimStore: ...
+
+    def lock(self, name: str, owner: str, wait_s: float = 300) -> contextlib.AbstractContextManager[None]: ...
+
+    def source_versions(self) -> dict[str, dict[str, Any]]: ...
+
+    def dataset_version(self) -> dict[str, Any] | None: ...
+
+
 class RunLedger:
-    """Records each run and each stage of it; read by the CLI and the API."""
+    """The `Runs` port in DynamoDB, with the claims, the load lock and the loaded versions beside it."""
 
     def __init__(self, table_name: str, resource: Any | None = None, lease_s: int = 60) -> None:
         self.table = (resource or aws.resource("dynamodb")).Table(table_name)
@@ -72,19 +97,34 @@ class RunLedger:
         """Hold the named lock for a block (`shared.lock`): a renewed lease that lapses if its holder dies."""
         return hold(self.table, name, owner, self.lease_s, wait_s)
 
-    def start_run(self, run_id: str, trigger: str) -> bool:
+    def start(self, run_id: str, trigger: str, started_at: str) -> bool:
         """Create the run record; False if it already exists (a duplicate delivery)."""
         try:
             self.table.put_item(
                 Item={"pk": RUN_PK, "sk": run_id, "run_id": run_id, "status": "running",
-                      "trigger": trigger, "started_at": now_iso()},
+                      "trigger": trigger, "started_at": started_at},
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except self.table.meta.client.exceptions.ConditionalCheckFailedException:
             return False
         return True
 
-    def update_run(self, run_id: str, **fields: Any) -> None:
+    def record_stage(self, run_id: str, stage: Stage, record: StageRecord) -> None:
+        self._update(run_id, {f"stage_{stage}": record.model_dump(mode="json", exclude_none=True)})
+
+    def close(self, run_id: str, end: RunEnd) -> None:
+        self._update(run_id, end.model_dump(mode="json"))
+
+    def get(self, run_id: str) -> Run | None:
+        item = self.table.get_item(Key={"pk": RUN_PK, "sk": run_id}, ConsistentRead=True).get("Item")
+        return run_view(item) if item else None
+
+    def recent(self, limit: int = 20) -> list[Run]:
+        page = self.table.query(KeyConditionExpression=Key("pk").eq(RUN_PK), ScanIndexForward=False,
+                                Limit=limit)
+        return [run_view(item) for item in page["Items"]]
+
+    def _update(self, run_id: str, fields: dict[str, Any]) -> None:
         """Set fields of the run; a None removes the field (a replayed run that succeeds loses its error)."""
         names = {f"#f{i}": k for i, k in enumerate(fields)}
         sets = [f"#f{i} = :v{i}" for i, v in enumerate(fields.values()) if v is not None]
@@ -98,19 +138,6 @@ class RunLedger:
         self.table.update_item(Key={"pk": RUN_PK, "sk": run_id}, UpdateExpression=expression,
                                ExpressionAttributeNames=names, **extra)
 
-    def stage(self, run_id: str, stage: str, **record: Any) -> None:
-        """Set the record of one stage (status, started_at, finished_at, duration_ms, error)."""
-        self.update_run(run_id, **{f"stage_{stage}": record})
-
-    def get_run(self, run_id: str) -> dict[str, Any] | None:
-        item = self.table.get_item(Key={"pk": RUN_PK, "sk": run_id}, ConsistentRead=True).get("Item")
-        return run_view(item) if item else None
-
-    def list_runs(self, limit: int = 20) -> list[dict[str, Any]]:
-        page = self.table.query(KeyConditionExpression=Key("pk").eq(RUN_PK), ScanIndexForward=False,
-                                Limit=limit)
-        return [run_view(item) for item in page["Items"]]
-
     def source_versions(self) -> dict[str, dict[str, Any]]:
         page = self.table.query(KeyConditionExpression=Key("pk").eq(SOURCE_PK), ConsistentRead=True)
         return {item["sk"]: plain(item) for item in page["Items"]}
@@ -120,10 +147,8 @@ class RunLedger:
         return plain(item) if item else None
 
 
-def run_view(item: dict[str, Any]) -> dict[str, Any]:
-    """A run item as plain JSON: `stage_<name>` attributes gathered under `stages`."""
+def run_view(item: dict[str, Any]) -> Run:
+    """A run item as a `Run`: `stage_<name>` attributes gathered under `stages`."""
     run = plain(item)
-    run.pop("pk", None)
-    run.pop("sk", None)
     run["stages"] = {k[6:]: run.pop(k) for k in sorted(run) if k.startswith("stage_")}
-    return run
+    return Run.model_validate(run)

@@ -15,10 +15,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-ENVELOPE_VERSION = 1
+from shared.topology import Stage
 
-Stage = Literal["extract", "transform", "load", "notify"]
-RunStatus = Literal["running", "succeeded", "no_change", "failed"]
+__all__ = ["Stage"]  # and every model below
+ENVELOPE_VERSION = 1
 
 
 def new_id() -> str:

@@ -1,4 +1,8 @@
-"""Typed settings, read from `COVID_ETL_*` environment variables and validated at start."""
+"""Typed settings, read from `COVID_ETL_*` environment variables and validated at start.
+
+Resource names and defaults come from `shared.topology`; a name set in the environment (what `up`,
+docker-compose and the CDK app pass) wins over the one derived from the prefix.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,15 @@ from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared import topology
+from shared.topology import Resources
+
 NYT_URL = "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv"
 JHU_URL = "https://raw.githubusercontent.com/datasets/covid-19/main/data/time-series-19-covid-combined.csv"
 
-STAGE_QUEUES = ("extractor", "transformer", "loader", "notifier")
+
+class MissingSetting(RuntimeError):
+    """A setting the command needs is not set (no local stack here and no AWS configuration)."""
 
 
 class Settings(BaseSettings):
@@ -18,7 +27,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="COVID_ETL_", extra="ignore")
 
-    prefix: str = "covid-etl"
+    prefix: str = topology.DEFAULT_PREFIX
 
     nyt_url: str = NYT_URL
     jhu_url: str = JHU_URL
@@ -38,25 +47,32 @@ class Settings(BaseSettings):
     notifier_queue_url: str = ""
 
     load_lock_wait_s: float = 30.0
-    visibility_timeout_s: int = 60
-    max_receive_count: int = 5
+    visibility_timeout_s: int = topology.DEFAULT_VISIBILITY_TIMEOUT_S
+    max_receive_count: int = topology.DEFAULT_MAX_RECEIVE_COUNT
     log_level: str = "INFO"
 
-    def name(self, suffix: str) -> str:
-        return f"{self.prefix}-{suffix}"
+    # `covid-etl up`
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
+    emulator_port: int = 0
+    schedule_seconds: float = 86400.0
+
+    @property
+    def resources(self) -> Resources:
+        return Resources(self.prefix, self.visibility_timeout_s, self.max_receive_count)
 
     @property
     def bucket_name(self) -> str:
-        return self.bucket or self.name("data")
+        return self.bucket or self.resources.bucket
 
     @property
     def table_name(self) -> str:
-        return self.table or self.prefix
+        return self.table or self.resources.table
 
     def queue_url(self, queue: str) -> str:
-        url = getattr(self, f"{queue}_queue_url")
+        url = str(getattr(self, f"{queue}_queue_url"))
         if not url:
-            raise RuntimeError(f"COVID_ETL_{queue.upper()}_QUEUE_URL is not set")
+            raise MissingSetting(f"{topology.queue_url_var(queue)} is not set")
         return url
 
 

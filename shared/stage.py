@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.errors import InputError
-from shared.ledger import RunLedger, now_iso
+from shared.ledger import Ledger, now_iso
 from shared.messages import Message, Payload, Stage, StageFailedV1, derived_id, make_message, parse_message
 from shared.queues import Publisher
+from shared.runs import RunEnd, StageRecord, StageStatus
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def next_message(stage: str, parent: Message, payload: Payload) -> Message:
                         message_id=derived_id(parent.envelope.message_id, stage, kind))
 
 
-def run_stage(stage: Stage, message: Message, ledger: RunLedger, publisher: Publisher,
+def run_stage(stage: Stage, message: Message, ledger: Ledger, publisher: Publisher,
               work: Callable[[], Outcome]) -> Outcome | None:
     """Do `work` once per message; returns None for a duplicate or a failure on bad input."""
     claim = ledger.claims.claim(stage, message.envelope.message_id)
@@ -55,11 +56,12 @@ def run_stage(stage: Stage, message: Message, ledger: RunLedger, publisher: Publ
         return None
     run_id = message.envelope.run_id
     started_at, t0 = now_iso(), time.monotonic()
-    ledger.stage(run_id, stage, status="running", started_at=started_at)
+    ledger.record_stage(run_id, stage, StageRecord(status="running", started_at=started_at))
 
-    def record(status: str, **fields: Any) -> None:
-        ledger.stage(run_id, stage, status=status, started_at=started_at, finished_at=now_iso(),
-                     duration_ms=round((time.monotonic() - t0) * 1000), **fields)
+    def record(status: StageStatus, **fields: Any) -> None:
+        ledger.record_stage(run_id, stage, StageRecord(
+            status=status, started_at=started_at, finished_at=now_iso(),
+            duration_ms=round((time.monotonic() - t0) * 1000), **fields))
 
     try:
         outcome = work()
@@ -82,13 +84,14 @@ def run_stage(stage: Stage, message: Message, ledger: RunLedger, publisher: Publ
     return outcome
 
 
-def give_up(stage: Stage, message: Message, ledger: RunLedger, publisher: Publisher | None,
+def give_up(stage: Stage, message: Message, ledger: Ledger, publisher: Publisher | None,
             error: BaseException, attempts: int) -> None:
     """The last delivery failed too: the message goes to the DLQ; say so in the ledger and announce it."""
     reason = (f"{stage} gave up after {attempts} attempts: {type(error).__name__}: {error}. The message is kept "
               f"in the dead-letter queue; fix the cause, then `covid-etl replay --dlq {stage}`")
-    ledger.stage(message.envelope.run_id, stage, status="failed", finished_at=now_iso(), error=reason)
+    ledger.record_stage(message.envelope.run_id, stage, StageRecord(status="failed", finished_at=now_iso(),
+                                                                    error=reason))
     if publisher is None:  # the notifier itself gave up: nobody else can announce it
-        ledger.update_run(message.envelope.run_id, status="failed", error=reason, finished_at=now_iso())
+        ledger.close(message.envelope.run_id, RunEnd(status="failed", error=reason, finished_at=now_iso()))
         return
     publisher.send("notifier", next_message(stage, message, StageFailedV1(stage=stage, reason=reason)))

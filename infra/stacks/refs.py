@@ -19,8 +19,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from covid_etl.resources import Resources
 from infra.config import ROOT
+from shared.topology import Resources
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 # Only the project's runtime packages go into the function code; dependencies come in the layer.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
@@ -16,32 +15,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from covid_etl.resources import DAILY
 from infra.config import InfraConfig
 from infra.stacks import refs
+from shared.topology import DAILY, DLQ_RETENTION_S, EXTRACTOR, SERVICES, ServiceSpec, queue_url_var
 
-DLQ_RETENTION = cdk.Duration.days(14)
-
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    """What sets one service apart: the queues it sends to and what it needs to run."""
-
-    stage: str
-    sends_to: tuple[str, ...]
-    memory_mb: int = 512
-    batch_size: int = 1
-    publishes: bool = False  # to the SNS topic
-
-
-SERVICES = (
-    ServiceSpec("extractor", ("transformer", "notifier")),
-    ServiceSpec("transformer", ("loader", "notifier"), memory_mb=2048),
-    ServiceSpec("loader", ("notifier",), memory_mb=1024),
-    # The shared stage wrapper addresses bad-input failures to the notifier's queue, so the notifier's
-    # publisher is built with that URL too; the notifier's own work raises no such failure today.
-    ServiceSpec("notifier", ("notifier",), batch_size=10, publishes=True),
-)
+__all__ = ["SERVICES", "PipelineFunction", "ServiceSpec", "ServiceStack"]
+DLQ_RETENTION = cdk.Duration.seconds(DLQ_RETENTION_S)
 
 
 def own_settings(config: InfraConfig, stage: str) -> dict[str, str]:
@@ -58,7 +37,7 @@ class PipelineFunction(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: InfraConfig, spec: ServiceSpec) -> None:
         super().__init__(scope, construct_id)
-        res, stage = config.resources, spec.stage
+        res, stage = config.resources, spec.name
         self.dlq = sqs.Queue(self, "DeadLetterQueue", queue_name=res.dlq(stage),
                              retention_period=DLQ_RETENTION, enforce_ssl=True)
         self.queue = sqs.Queue(
@@ -74,13 +53,13 @@ class PipelineFunction(Construct):
             "COVID_ETL_VISIBILITY_TIMEOUT_S": str(res.visibility_timeout_s),
             "COVID_ETL_MAX_RECEIVE_COUNT": str(res.max_receive_count),
             "POWERTOOLS_SERVICE_NAME": f"{res.prefix}-{stage}",
-            **{f"COVID_ETL_{name.upper()}_QUEUE_URL": q.queue_url for name, q in targets_.items()},
+            **{queue_url_var(name): q.queue_url for name, q in targets_.items()},
             **own_settings(config, stage),
         }
         if spec.publishes:
             env["COVID_ETL_TOPIC_ARN"] = topic.topic_arn
         self.function = lambda_.Function(
-            self, "Function", function_name=f"{res.prefix}-{stage}", runtime=refs.RUNTIME,
+            self, "Function", function_name=res.function(stage), runtime=refs.RUNTIME,
             handler=f"services.{stage}.lambda_function.handler", code=refs.code(),
             layers=[refs.layer(self, config.layer_dir)], architecture=lambda_.Architecture.X86_64,
             memory_size=spec.memory_mb, environment=env,
@@ -115,9 +94,9 @@ class ServiceStack(cdk.Stack):
 
     def __init__(self, scope: Construct, stack_id: str, *, config: InfraConfig, spec: ServiceSpec,
                  **kwargs: Any) -> None:
-        super().__init__(scope, stack_id, description=f"covid-etl: the {spec.stage} service", **kwargs)
+        super().__init__(scope, stack_id, description=f"covid-etl: the {spec.name} service", **kwargs)
         self.service = PipelineFunction(self, "Service", config=config, spec=spec)
-        if spec.stage == "extractor":
+        if spec.name == EXTRACTOR.name:
             self.rule = events.Rule(
                 self, "Daily", rule_name=config.resources.schedule_rule, schedule=events.Schedule.expression(DAILY),
                 enabled=config.schedule, description="Starts a run: a scheduled event on the extractor's queue")

@@ -6,18 +6,22 @@ recovered) and returns new dicts, so the unit tests and the real-data check call
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
+
+from shared.runs import DailyRow
 
 Row = dict[str, Any]
 WINDOW = 7
+COUNTS: tuple[Literal["cases", "deaths"], ...] = ("cases", "deaths")
 
 
 def _day_before(day: str) -> str:
     return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
 
 
-def _delta(today: Row, before: Row | None, field: str) -> int | None:
+def _delta(today: DailyRow, before: DailyRow | None, field: Literal["cases", "deaths"]) -> int | None:
     # Unknown when the day before is missing (first day of the series, or a gap in it):
     # reporting the cumulative count as "new" would show a spike that never happened.
     if before is None or today.get(field) is None or before.get(field) is None:
@@ -31,7 +35,7 @@ def _avg(values: list[int | None]) -> float | None:
     return round(sum(v for v in values if v is not None) / WINDOW, 2)
 
 
-def with_derived(rows: list[Row]) -> list[Row]:
+def with_derived(rows: Sequence[DailyRow]) -> list[Row]:
     """Each row plus new_cases, new_deaths and their trailing 7-day averages, sorted by date.
 
     Computed over the whole series, so a range cut later keeps the values of its first days.
@@ -46,9 +50,9 @@ def with_derived(rows: list[Row]) -> list[Row]:
         before = by_date.get(_day_before(row["date"]))
         if previous_date is not None and before is None:
             recent = {"cases": [], "deaths": []}  # a gap restarts the window
-        item = {"date": row["date"], "cases": row.get("cases"), "deaths": row.get("deaths"),
-                "recovered": row.get("recovered")}
-        for field in ("cases", "deaths"):
+        item: Row = {"date": row["date"], "cases": row.get("cases"), "deaths": row.get("deaths"),
+                     "recovered": row.get("recovered")}
+        for field in COUNTS:
             new = _delta(row, before, field)
             recent[field] = (recent[field] + [new])[-WINDOW:]
             item[f"new_{field}"] = new

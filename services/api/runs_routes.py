@@ -24,7 +24,7 @@ def runs() -> Response:
     """The newest runs first (default 20, at most 100), each with its stages, counts and warnings."""
     args = params.query(("limit",))
     limit = params.integer(args, "limit", 20, 1, 100)
-    return send_live({"data": _store().runs(limit)}, f"runs|{limit}")
+    return send_live({"data": [run.as_json() for run in _store().runs(limit)]}, f"runs|{limit}")
 
 
 @bp.get("/runs/<run_id>")
@@ -36,4 +36,4 @@ def run(run_id: str) -> Response:
     found = _store().run(run_id)
     if found is None:
         raise Problem(404, "not-found", "Not Found", f"no run {run_id!r}")
-    return send_live(found, f"run|{run_id}")
+    return send_live(found.as_json(), f"run|{run_id}")

@@ -8,6 +8,7 @@ from boto3.dynamodb.conditions import Key
 
 from shared import aws
 from shared.ledger import SERIES_PK, RunLedger, plain
+from shared.runs import DailyRow, Run
 
 Row = dict[str, Any]
 
@@ -18,16 +19,16 @@ class Store(Protocol):
     def dataset_version(self) -> Row | None:
         """The `meta/dataset` item (its `version` is the run id of the last load), or None."""
 
-    def daily(self) -> list[Row]:
+    def daily(self) -> list[DailyRow]:
         """Every day of the series: date, cases, deaths, recovered (None when unknown)."""
 
     def sources(self) -> dict[str, Row]:
         """The last loaded version of each source, by name."""
 
-    def runs(self, limit: int) -> list[Row]:
+    def runs(self, limit: int) -> list[Run]:
         """The newest `limit` runs, newest first."""
 
-    def run(self, run_id: str) -> Row | None:
+    def run(self, run_id: str) -> Run | None:
         """One run, or None."""
 
     def ping(self) -> None:
@@ -44,8 +45,8 @@ class DynamoStore:
     def dataset_version(self) -> Row | None:
         return self.ledger.dataset_version()
 
-    def daily(self) -> list[Row]:
-        rows: list[Row] = []
+    def daily(self) -> list[DailyRow]:
+        rows: list[DailyRow] = []
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": Key("pk").eq(SERIES_PK),
             # Only the fields the API shows: smaller pages, fewer round trips.
@@ -63,11 +64,11 @@ class DynamoStore:
     def sources(self) -> dict[str, Row]:
         return self.ledger.source_versions()
 
-    def runs(self, limit: int) -> list[Row]:
-        return self.ledger.list_runs(limit)
+    def runs(self, limit: int) -> list[Run]:
+        return self.ledger.recent(limit)
 
-    def run(self, run_id: str) -> Row | None:
-        return self.ledger.get_run(run_id)
+    def run(self, run_id: str) -> Run | None:
+        return self.ledger.get(run_id)
 
     def ping(self) -> None:
         # DescribeTable would need extra IAM rights; a GetItem is what the API does anyway.

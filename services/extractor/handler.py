@@ -7,7 +7,7 @@ from typing import Any
 
 from services.extractor.fetch import fetch
 from shared.blobs import BlobStore, sha256_hex
-from shared.ledger import RunLedger
+from shared.ledger import Ledger, now_iso
 from shared.messages import (
     ExtractRequestedV1,
     Message,
@@ -23,7 +23,7 @@ from shared.stage import Outcome, run_stage
 @dataclass
 class Deps:
     blobs: BlobStore
-    ledger: RunLedger
+    ledger: Ledger
     publisher: Publisher
     urls: dict[SourceName, str]
     timeout: float = 30.0
@@ -39,7 +39,7 @@ def raw_key(name: str, sha256: str) -> str:
 def handle(message: Message, deps: Deps) -> None:
     request = message.payload
     assert isinstance(request, ExtractRequestedV1)
-    deps.ledger.start_run(message.envelope.run_id, request.trigger)
+    deps.ledger.start(message.envelope.run_id, request.trigger, now_iso())
     run_stage("extract", message, deps.ledger, deps.publisher, lambda: extract(request, deps))
 
 

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from services.loader.diff import Diff, diff
 from shared.blobs import BlobStore, sha256_hex
-from shared.ledger import RunLedger
+from shared.ledger import Ledger
 from shared.messages import DatasetLoadedV1, DatasetTransformedV1, Message, new_id
 from shared.queues import Publisher
 from shared.stage import Outcome, run_stage
@@ -27,7 +27,7 @@ class Series(Protocol):
 @dataclass
 class Deps:
     blobs: BlobStore
-    ledger: RunLedger
+    ledger: Ledger
     publisher: Publisher
     series: Series
     lock_wait_s: float = 30.0  # below the Lambda timeout; a load that cannot wait is retried

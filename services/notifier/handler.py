@@ -10,9 +10,10 @@ from typing import Any, Protocol
 
 from services.notifier.announce import stale_sources, subject, summary
 from shared import aws
-from shared.ledger import RunLedger, now_iso
+from shared.ledger import Ledger, now_iso
 from shared.messages import Message
 from shared.queues import Publisher
+from shared.runs import RunEnd
 from shared.stage import Outcome, run_stage
 
 
@@ -36,7 +37,7 @@ class SnsAnnouncer:
 
 @dataclass
 class Deps:
-    ledger: RunLedger
+    ledger: Ledger
     publisher: Publisher
     announcer: Announcer
     stale_after_days: int = 3
@@ -57,7 +58,7 @@ def handle(message: Message, deps: Deps) -> None:
     def notify() -> Outcome:
         deps.announcer.announce(subject(body), body)
         # before the claim completes: a redelivery after a failed write here announces and writes again
-        deps.ledger.update_run(message.envelope.run_id, finished_at=now_iso(), **final)
+        deps.ledger.close(message.envelope.run_id, RunEnd(finished_at=now_iso(), **final))
         return Outcome(None, None, {"status_announced": body["status"]})
 
     run_stage("notify", message, deps.ledger, deps.publisher, notify)

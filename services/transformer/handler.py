@@ -10,7 +10,7 @@ from services.transformer.parse import parse_jhu, parse_nyt
 from services.transformer.transform import JoinPolicy, to_records, transform
 from shared.blobs import BlobStore, sha256_hex
 from shared.errors import InputError
-from shared.ledger import RunLedger
+from shared.ledger import Ledger
 from shared.messages import DatasetTransformedV1, Message, SourcesExtractedV1, SourceVersion
 from shared.queues import Publisher
 from shared.stage import Outcome, run_stage
@@ -19,7 +19,7 @@ from shared.stage import Outcome, run_stage
 @dataclass
 class Deps:
     blobs: BlobStore
-    ledger: RunLedger
+    ledger: Ledger
     publisher: Publisher
     join: JoinPolicy = "inner"
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from shared.runs import Run, RunStatus, StageRecord
+from shared.topology import STAGES
+
 Row = dict[str, Any]
 
 
@@ -21,13 +24,12 @@ def series(days: int, start: str = "2020-03-01", recovered_until: int | None = N
     return rows
 
 
-def run(run_id: str, status: str = "succeeded", **extra: Any) -> Row:
-    stages = {s: {"status": "succeeded", "started_at": "2026-11-28T17:55:35.000+00:00",
-                  "finished_at": "2026-11-28T17:55:36.000+00:00", "duration_ms": 1000}
-              for s in ("extract", "transform", "load", "notify")}
-    return {"run_id": run_id, "status": status, "trigger": "cli", "started_at": "2026-11-28T17:55:35.000+00:00",
-            "stages": stages, "inserted": 3, "updated": 1, "unchanged": 10, "rows_total": 14,
-            "warnings": [], **extra}
+def run(run_id: str, status: RunStatus = "succeeded", **extra: Any) -> Run:
+    stages = {s: StageRecord(status="succeeded", started_at="2026-11-28T17:55:35.000+00:00",
+                             finished_at="2026-11-28T17:55:36.000+00:00", duration_ms=1000) for s in STAGES}
+    return Run.model_validate({
+        "run_id": run_id, "status": status, "trigger": "cli", "started_at": "2026-11-28T17:55:35.000+00:00",
+        "stages": stages, "inserted": 3, "updated": 1, "unchanged": 10, "rows_total": 14, "warnings": [], **extra})
 
 
 class FakeStore:
@@ -40,7 +42,7 @@ class FakeStore:
             "jhu": {"name": "jhu", "last_date": "2020-03-20", "url": "http://jhu", "loaded_at": "t"},
             "nyt": {"name": "nyt", "last_date": "2020-03-21", "url": "http://nyt", "loaded_at": "t"},
         }
-        self.run_items: list[Row] = []
+        self.run_items: list[Run] = []
         self.calls: dict[str, int] = {}
         self.down = False
 
@@ -69,13 +71,13 @@ class FakeStore:
         self._count("sources")
         return dict(self.source_items)
 
-    def runs(self, limit: int) -> list[Row]:
+    def runs(self, limit: int) -> list[Run]:
         self._count("runs")
-        return sorted(self.run_items, key=lambda r: r["run_id"], reverse=True)[:limit]
+        return sorted(self.run_items, key=lambda r: r.run_id, reverse=True)[:limit]
 
-    def run(self, run_id: str) -> Row | None:
+    def run(self, run_id: str) -> Run | None:
         self._count("run")
-        return next((r for r in self.run_items if r["run_id"] == run_id), None)
+        return next((r for r in self.run_items if r.run_id == run_id), None)
 
     def ping(self) -> None:
         self._count("ping")

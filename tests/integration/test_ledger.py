@@ -8,7 +8,9 @@ import time
 import pytest
 
 from services.loader.repository import SeriesRepository
-from shared.ledger import RunLedger
+from shared.ledger import RunLedger, now_iso
+from shared.messages import SourceVersion
+from shared.runs import RunEnd, StageRecord
 
 
 @pytest.fixture
@@ -17,34 +19,37 @@ def ledger(provisioned: dict[str, str]) -> RunLedger:
 
 
 def test_start_run_once(ledger: RunLedger) -> None:
-    assert ledger.start_run("20200301T060000Z-aaaa", "cli") is True
-    assert ledger.start_run("20200301T060000Z-aaaa", "cli") is False  # a duplicate delivery
-    run = ledger.get_run("20200301T060000Z-aaaa")
-    assert run is not None and (run["status"], run["trigger"], run["stages"]) == ("running", "cli", {})
+    assert ledger.start("20200301T060000Z-aaaa", "cli", now_iso()) is True
+    assert ledger.start("20200301T060000Z-aaaa", "cli", now_iso()) is False  # a duplicate delivery
+    run = ledger.get("20200301T060000Z-aaaa")
+    assert run is not None and (run.status, run.trigger, run.stages) == ("running", "cli", {})
 
 
-def test_stages_and_fields_come_back_as_plain_json(ledger: RunLedger) -> None:
-    ledger.start_run("r1", "schedule")
-    ledger.stage("r1", "extract", status="succeeded", duration_ms=12, sources=[{"name": "nyt", "bytes": 5}])
-    ledger.stage("r1", "transform", status="failed", error="nyt: bad")
-    ledger.update_run("r1", status="failed", inserted=0, ratio=0.5, error=None)
-    run = ledger.get_run("r1")
+def test_stages_and_the_end_come_back_typed(ledger: RunLedger) -> None:
+    nyt = SourceVersion(name="nyt", url="u", key="k", sha256="abc", bytes=5, changed=True)
+    ledger.start("r1", "schedule", now_iso())
+    ledger.record_stage("r1", "extract", StageRecord(status="succeeded", duration_ms=12, sources=[nyt]))
+    ledger.record_stage("r1", "transform", StageRecord(status="failed", error="nyt: bad"))
+    ledger.close("r1", RunEnd(status="failed", finished_at=now_iso(), error="nyt: bad", stage="transform",
+                              rows_total=3, warnings=["w"]))
+    ledger.close("r1", RunEnd(status="succeeded", finished_at=now_iso(), inserted=2))  # a replay succeeded
+    run = ledger.get("r1")
     assert run is not None
-    assert run["stages"]["extract"] == {"status": "succeeded", "duration_ms": 12,
-                                        "sources": [{"name": "nyt", "bytes": 5}]}
-    assert run["stages"]["transform"]["error"] == "nyt: bad"
-    assert (run["status"], run["inserted"], run["ratio"]) == ("failed", 0, 0.5)
-    assert "error" not in run and type(run["inserted"]) is int
+    assert run.stages["extract"] == StageRecord(status="succeeded", duration_ms=12, sources=[nyt])
+    assert run.stages["transform"].error == "nyt: bad"
+    assert (run.status, run.inserted, run.error, run.stage, run.rows_total) == ("succeeded", 2, None, None, None)
+    assert run.as_json()["stages"]["extract"] == {"status": "succeeded", "duration_ms": 12,
+                                                  "sources": [nyt.model_dump(mode="json", exclude_none=True)]}
 
 
 def test_unknown_run_is_none(ledger: RunLedger) -> None:
-    assert ledger.get_run("nope") is None
+    assert ledger.get("nope") is None
 
 
 def test_runs_are_listed_newest_first(ledger: RunLedger) -> None:
     for run_id in ("20200301T060000Z-b", "20200303T060000Z-c", "20200302T060000Z-a"):
-        ledger.start_run(run_id, "cli")
-    assert [r["run_id"] for r in ledger.list_runs(2)] == ["20200303T060000Z-c", "20200302T060000Z-a"]
+        ledger.start(run_id, "cli", now_iso())
+    assert [r.run_id for r in ledger.recent(2)] == ["20200303T060000Z-c", "20200302T060000Z-a"]
 
 
 def test_versions_committed_by_the_loader_are_read_back(ledger: RunLedger, provisioned: dict[str, str]) -> None:

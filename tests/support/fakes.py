@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from shared.idempotency import Claim, ClaimedElsewhere
+from shared.ledger import ClaimStore, Ledger
+from shared.runs import MemoryRuns
 
 
 class FakeClaims:
@@ -30,33 +32,24 @@ class FakeClaims:
         self.items.pop(claim.key, None)
 
 
-class FakeLedger:
-    """RunLedger's behaviour on dicts."""
+class FakeLedger(MemoryRuns):
+    """RunLedger's behaviour in memory (the runs are MemoryRuns')."""
 
     def __init__(self) -> None:
-        self.runs: dict[str, dict[str, Any]] = {}
+        super().__init__()
         self.sources: dict[str, dict[str, Any]] = {}
         self.dataset: dict[str, Any] | None = None
-        self.claims = FakeClaims()
+        self.fake_claims = FakeClaims()
         self.locks: list[str] = []
 
-    def start_run(self, run_id: str, trigger: str) -> bool:
-        if run_id in self.runs:
-            return False
-        self.runs[run_id] = {"run_id": run_id, "status": "running", "trigger": trigger, "stages": {}}
-        return True
+    @property
+    def claims(self) -> ClaimStore:
+        return self.fake_claims
 
-    def update_run(self, run_id: str, **fields: Any) -> None:
-        run = self.runs.setdefault(run_id, {"run_id": run_id, "stages": {}})
-        run.update({k: v for k, v in fields.items() if v is not None})
-        for key in [k for k, v in fields.items() if v is None]:  # None removes, as in DynamoDB
-            run.pop(key, None)
-
-    def stage(self, run_id: str, stage: str, **record: Any) -> None:
-        self.runs.setdefault(run_id, {"run_id": run_id, "stages": {}})["stages"][stage] = record
-
-    def get_run(self, run_id: str) -> dict[str, Any] | None:
-        return self.runs.get(run_id)
+    @property
+    def runs(self) -> dict[str, dict[str, Any]]:
+        """Each run as the API shows it (absent fields left out), for assertions."""
+        return {run_id: run.as_json() for run_id, run in self.items.items()}
 
     def source_versions(self) -> dict[str, dict[str, Any]]:
         return dict(self.sources)
@@ -65,9 +58,13 @@ class FakeLedger:
         return self.dataset
 
     @contextlib.contextmanager
-    def lock(self, name: str, owner: str, wait_s: float = 300, lease_s: int = 300) -> Iterator[None]:
+    def lock(self, name: str, owner: str, wait_s: float = 300) -> Iterator[None]:
         self.locks.append(f"{name}:{owner}")
         yield
+
+
+def _conforms(fake: FakeLedger) -> Ledger:
+    return fake  # mypy checks the fake against the port
 
 
 class FakeSeries:

@@ -24,9 +24,8 @@ from typing import Any
 
 from support.stack import FINAL, Stack, clean_env, free_port
 
+from shared.topology import QUEUES
 from support_faults.proxy import FaultProxy
-
-QUEUES = ("extractor", "transformer", "loader", "notifier")
 
 
 class Emulator:

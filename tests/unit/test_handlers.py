@@ -17,6 +17,7 @@ from services.loader import handler as loader
 from services.notifier import handler as notifier
 from services.transformer import handler as transformer
 from shared.blobs import MemoryBlobStore, sha256_hex
+from shared.ledger import now_iso
 from shared.messages import (
     DatasetLoadedV1,
     DatasetTransformedV1,
@@ -28,6 +29,7 @@ from shared.messages import (
     make_message,
 )
 from shared.queues import MemoryPublisher
+from shared.runs import RunEnd
 
 # a field holding the wrong type (a str where the schema says date) shows up as a serializer warning
 pytestmark = pytest.mark.filterwarnings("error::UserWarning")
@@ -184,7 +186,8 @@ def test_an_older_run_never_overwrites_a_later_runs_load(pipeline: Pipeline) -> 
 
 def test_a_run_that_succeeds_after_a_failure_loses_its_error(pipeline: Pipeline) -> None:
     pipeline.put(fixtures.old_pair(), 1_600_000_000)
-    pipeline.ledger.update_run("r1", status="failed", error="load gave up after 3 attempts", stage="load")
+    pipeline.ledger.close("r1", RunEnd(status="failed", error="load gave up after 3 attempts", stage="load",
+                                       finished_at=now_iso()))
     pipeline.run("r1")
     run = pipeline.ledger.runs["r1"]
     assert run["status"] == "succeeded" and "error" not in run and "stage" not in run

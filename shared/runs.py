@@ -1,0 +1,150 @@
+"""A run of the pipeline as types: `Run`, its `StageRecord`s, `RunStatus`, `RunEnd`, and the `DailyRow`.
+
+The `Runs` port stores them: `shared.ledger.RunLedger` in DynamoDB, `MemoryRuns` in memory (the
+fake the unit tests use, checked against the port by mypy). The stage runtime starts, records and
+closes runs through it; the CLI and the API read runs only through it, and the API's response
+schemas are generated from these models.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal, Protocol, TypedDict
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.messages import SourceVersion
+from shared.topology import Stage
+
+RunStatus = Literal["running", "succeeded", "no_change", "failed"]
+FINAL: tuple[RunStatus, ...] = ("succeeded", "no_change", "failed")
+StageStatus = Literal["running", "succeeded", "retrying", "failed"]
+
+
+class DailyRow(TypedDict):
+    """One day of the series. A TypedDict, not a model: thousands are read per request, unvalidated."""
+
+    date: str
+    cases: int
+    deaths: int
+    recovered: int | None
+
+
+class _Record(BaseModel):
+    # items written by older versions may carry attributes these models no longer name
+    model_config = ConfigDict(extra="ignore")
+
+
+class StageRecord(_Record):
+    """One stage of a run: its status and timing, and what it found (the fields it sets)."""
+
+    status: StageStatus
+    started_at: str | None = None
+    finished_at: str | None = None
+    duration_ms: int | None = None
+    error: str | None = None
+    sources: list[SourceVersion] | None = None
+    rows: int | None = None
+    warnings: list[str] | None = None
+    inserted: int | None = None
+    updated: int | None = None
+    unchanged: int | None = None
+    rows_total: int | None = None
+    superseded_by: str | None = None
+
+
+class RunEnd(_Record):
+    """How a run ended: what the stage runtime writes when it closes the run."""
+
+    status: RunStatus
+    finished_at: str
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int | None = None
+    rows_total: int | None = None
+    first_date: date | None = None
+    last_date: date | None = None
+    sources: list[SourceVersion] = []
+    warnings: list[str] = []
+    error: str | None = None  # with `stage` and `raw_keys`: cleared when a replayed run succeeds
+    stage: Stage | None = None
+    raw_keys: list[str] | None = None
+
+
+class Run(_Record):
+    """One run: started by a trigger, recorded stage by stage, closed with a `RunEnd`'s fields."""
+
+    run_id: str
+    status: RunStatus = "running"
+    trigger: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    stages: dict[Stage, StageRecord] = {}
+    inserted: int | None = None
+    updated: int | None = None
+    unchanged: int | None = None
+    rows_total: int | None = None
+    first_date: date | None = None
+    last_date: date | None = None
+    sources: list[SourceVersion] = []
+    warnings: list[str] = []
+    error: str | None = None
+    stage: Stage | None = None
+    raw_keys: list[str] | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.status in FINAL
+
+    def as_json(self) -> dict[str, object]:
+        """The run as the API and `covid-etl runs --json` show it: fields it does not have are left out."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class Runs(Protocol):
+    """Where runs are kept."""
+
+    def start(self, run_id: str, trigger: str, started_at: str) -> bool:
+        """Create the run; False if it exists already (a duplicate delivery)."""
+
+    def record_stage(self, run_id: str, stage: Stage, record: StageRecord) -> None:
+        """Set the record of one stage of the run."""
+
+    def close(self, run_id: str, end: RunEnd) -> None:
+        """End the run: its final status, counts and finished_at (fields `end` leaves None are removed)."""
+
+    def get(self, run_id: str) -> Run | None: ...
+
+    def recent(self, limit: int = 20) -> list[Run]:
+        """The newest `limit` runs, newest first."""
+
+
+class MemoryRuns:
+    """The `Runs` port on a dict, for unit tests and fakes."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, Run] = {}
+
+    def start(self, run_id: str, trigger: str, started_at: str) -> bool:
+        if run_id in self.items:
+            return False
+        self.items[run_id] = Run(run_id=run_id, trigger=trigger, started_at=started_at)
+        return True
+
+    def record_stage(self, run_id: str, stage: Stage, record: StageRecord) -> None:
+        run = self.items.get(run_id) or Run(run_id=run_id)
+        self.items[run_id] = run.model_copy(update={"stages": {**run.stages, stage: record}})
+
+    def close(self, run_id: str, end: RunEnd) -> None:
+        run = self.items.get(run_id) or Run(run_id=run_id)
+        self.items[run_id] = run.model_copy(update=dict(end))
+
+    def get(self, run_id: str) -> Run | None:
+        return self.items.get(run_id)
+
+    def recent(self, limit: int = 20) -> list[Run]:
+        return [self.items[k] for k in sorted(self.items, reverse=True)[:limit]]
+
+
+def _conforms(fake: MemoryRuns) -> Runs:
+    return fake  # mypy checks here that the fake keeps to the port
