@@ -127,4 +127,4 @@ def test_stacks_deploy_consumers_first(synth: Synth) -> None:
 
 
 def test_specs_match_what_the_services_send() -> None:
-    assert {s.stage: set(s.sends_to) for s in SERVICES} == SENDS_TO
+    assert {s.name: set(s.sends_to) for s in SERVICES} == SENDS_TO
