@@ -13,21 +13,21 @@ LOCALSTACK_PY ?= $(shell for v in python3.14 python3.13; do $$v -c 'import sys; 
 
 .PHONY: run test lint bench install install-dev localstack-env lambda-layer browser clean
 
-$(STAMP): requirements.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -r requirements.lock
-	$(BIN)/python -m pip install --no-deps -e .
+# tools/venv-install.sh: uv (pinned, inside the venv) when it can be had, else plain pip.
+INSTALL := tools/venv-install.sh
+
+$(STAMP): requirements.lock pyproject.toml tools/venv-install.sh
+	$(INSTALL) $(VENV) $(PYTHON) -r requirements.lock
+	$(INSTALL) $(VENV) $(PYTHON) --no-deps -e .
 	touch $@
 
 $(DEVSTAMP): $(STAMP) requirements-dev.lock
-	$(BIN)/python -m pip install -r requirements-dev.lock
+	$(INSTALL) $(VENV) $(PYTHON) -r requirements-dev.lock
 	touch $@
 
 $(LSSTAMP): requirements-localstack.lock
 	@if [ -z "$(LOCALSTACK_PY)" ]; then echo "No Python >= 3.13 found: the LocalStack tests will be skipped."; else \
-	  (test -x .venv-localstack/bin/python || $(LOCALSTACK_PY) -m venv .venv-localstack) && \
-	  .venv-localstack/bin/python -m pip install -r requirements-localstack.lock && touch $@; fi
+	  $(INSTALL) .venv-localstack $(LOCALSTACK_PY) -r requirements-localstack.lock && touch $@; fi
 
 ## browser: Debian's Chromium for the dashboard tests (skipped, with a reason, where it cannot be installed)
 browser:

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 python=${1:-.venv/bin/python}
 out=${2:-build/lambda-layer}
 rm -rf "$out"
+"$python" -m pip --version >/dev/null 2>&1 || "$python" -m ensurepip --upgrade >/dev/null  # tools/venv-install.sh makes venvs without pip
 "$python" -m pip install --quiet --no-compile --only-binary=:all: --implementation cp --python-version 3.12 \
   --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
   --target "$out/python" -r infra/lambda-requirements.txt
