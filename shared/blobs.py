@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 from shared import aws
@@ -19,6 +20,10 @@ class BlobStore(Protocol):
 
     def get(self, key: str) -> bytes: ...
 
+    def chunks(self, key: str) -> Iterator[bytes]:
+        """The object's bytes in pieces, for objects too large to hold whole."""
+        ...
+
     def exists(self, key: str) -> bool: ...
 
 
@@ -32,6 +37,9 @@ class S3BlobStore:
 
     def get(self, key: str) -> bytes:
         return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def chunks(self, key: str) -> Iterator[bytes]:
+        yield from self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].iter_chunks(1 << 20)
 
     def exists(self, key: str) -> bool:
         try:
@@ -54,6 +62,10 @@ class MemoryBlobStore:
 
     def get(self, key: str) -> bytes:
         return self.objects[key]
+
+    def chunks(self, key: str) -> Iterator[bytes]:
+        data = self.objects[key]
+        yield from (data[i:i + 7] for i in range(0, len(data), 7))  # small pieces: joins are tested
 
     def exists(self, key: str) -> bool:
         return key in self.objects

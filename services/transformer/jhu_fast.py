@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import BinaryIO
+from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ BLOCK = 4 << 20
 COLUMNS = ("Date", "Country/Region", "Province/State", "Recovered")
 
 
-def us_rows(stream: BinaryIO, block: int = BLOCK) -> pd.DataFrame | None:
+def us_rows(stream: IO[bytes], block: int = BLOCK) -> pd.DataFrame | None:
     """The rows of Country/Region 'US' with no Province/State, indexed by data row; None if irregular."""
     try:
         header = next(csv.reader([stream.readline().decode("utf-8-sig")]))

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import pandas as pd
 
@@ -114,7 +114,7 @@ def parse_nyt(data: bytes) -> pd.DataFrame:
     return out.sort_values("date", ignore_index=True)
 
 
-def parse_jhu(data: bytes | BinaryIO) -> pd.DataFrame:
+def parse_jhu(data: bytes | IO[bytes]) -> pd.DataFrame:
     """JHU combined time series -> the US national series: columns date, recovered; sorted by date.
 
     Takes the bytes or a seekable binary stream. A well-formed file is streamed and only its US

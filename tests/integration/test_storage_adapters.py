@@ -26,6 +26,12 @@ def test_blob_store_overwrites_and_keeps_binary_exactly(provisioned: dict[str, s
     blobs.put("k", b"first")
     blobs.put("k", data)
     assert blobs.get("k") == data
+    pieces = list(blobs.chunks("k"))  # streamed in 1 MiB pieces, the same bytes
+    assert len(pieces) == 1 and b"".join(pieces) == data
+    big = bytes(range(256)) * 9000  # 2.2 MiB
+    blobs.put("big", big)
+    pieces = list(blobs.chunks("big"))
+    assert len(pieces) == 3 and b"".join(pieces) == big
 
 
 def test_publisher_sends_body_and_attributes_and_archives(provisioned: dict[str, str]) -> None:

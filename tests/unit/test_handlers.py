@@ -191,3 +191,22 @@ def test_a_run_that_succeeds_after_a_failure_loses_its_error(pipeline: Pipeline)
     pipeline.run("r1")
     run = pipeline.ledger.runs["r1"]
     assert run["status"] == "succeeded" and "error" not in run and "stage" not in run
+
+
+def test_an_unchanged_source_is_not_read_or_parsed_again(pipeline: Pipeline) -> None:
+    """The transformer keeps each source's parsed frame by its raw sha256 (a warm worker's cache)."""
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    extractor.handle(make_message(ExtractRequestedV1(), run_id="r1", producer="t"),
+                     extractor.Deps(pipeline.blobs, pipeline.ledger, pipeline.publisher,
+                                    {"nyt": str(pipeline.folder / "nyt.csv"), "jhu": str(pipeline.folder / "jhu.csv")}))
+    [(_, extracted)] = pipeline.publisher.sent
+    assert isinstance(extracted.payload, SourcesExtractedV1)
+    deps = transformer.Deps(pipeline.blobs, pipeline.ledger, pipeline.publisher)
+    first = transformer.transform_sources(extracted.payload, deps)
+    jhu = next(s for s in extracted.payload.sources if s.name == "jhu")
+    pipeline.blobs.objects[jhu.key] = b"would fail the sha256 check if it were read"
+    again = transformer.transform_sources(extracted.payload, deps)
+    assert again.payload == first.payload
+    fresh = transformer.Deps(pipeline.blobs, pipeline.ledger, pipeline.publisher)  # a cold worker reads it
+    with pytest.raises(RuntimeError, match="sha256 does not match"):
+        transformer.transform_sources(extracted.payload, fresh)
