@@ -4,6 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
+LAYERS := base data web
+LAYER_STAMPS := $(foreach l,$(LAYERS),build/layers/$(l)/.built)
 
 LSSTAMP := .venv-localstack/.installed
 # LocalStack runs on the host only with Python >= 3.13: a python3.13+ on PATH, else one from pyenv.
@@ -11,7 +13,7 @@ LOCALSTACK_PY ?= $(shell for v in python3.14 python3.13; do $$v -c 'import sys; 
 	2>/dev/null && command -v $$v && exit; done; command -v pyenv >/dev/null && \
 	for v in $$(pyenv versions --bare | grep -E '^3\.1[3-9]'); do echo $$(pyenv prefix $$v)/bin/python3; exit; done)
 
-.PHONY: run test lint bench install install-dev localstack-env lambda-layer browser clean
+.PHONY: run test lint bench install install-dev localstack-env lambda-layer browser clean synth deploy diff destroy
 
 # tools/venv-install.sh: uv (pinned, inside the venv) when it can be had, else plain pip.
 INSTALL := tools/venv-install.sh
@@ -46,7 +48,7 @@ run: $(STAMP)
 	$(BIN)/covid-etl up
 
 ## test: every test tier (unit, integration, e2e, api, browser, infra)
-test: $(DEVSTAMP) $(LSSTAMP) browser
+test: $(DEVSTAMP) $(LSSTAMP) browser $(LAYER_STAMPS)
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(DEVSTAMP)
@@ -59,9 +61,41 @@ bench: $(DEVSTAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench
 
-## lambda-layer: the Lambda layer's packages (Linux x86_64 wheels, CPython 3.12) in build/lambda-layer, no Docker
-lambda-layer: $(STAMP) infra/lambda-requirements.txt
-	bash infra/build-layer.sh $(BIN)/python build/lambda-layer
+## lambda-layer: the Lambda layers base, data, web (Linux x86_64 wheels, CPython 3.12) in build/layers, no Docker
+lambda-layer: $(LAYER_STAMPS)
+build/layers/%/.built: infra/layers/%.txt infra/build-layer.sh | $(STAMP)
+	bash infra/build-layer.sh $(BIN)/python $* build/layers/$*
+
+# The CDK CLI, pinned in package.json / package-lock.json (no global install).
+CDK := node_modules/.bin/cdk
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# make synth | deploy | diff | destroy [SERVICE=loader | STACKS="loader notifier"] [PREFIX=...] [STAGE=dev|prod]
+#   [ALARM_EMAIL=...] [GITHUB_REPO=owner/name] [CDK_ARGS=...]; no SERVICE or STACKS: every stack.
+CDK_PREFIX := $(or $(PREFIX),covid-etl)
+CDK_CONTEXT := $(if $(PREFIX),-c prefix=$(PREFIX)) $(if $(STAGE),-c stage=$(STAGE)) \
+	$(if $(ALARM_EMAIL),-c alarm_email=$(ALARM_EMAIL)) $(if $(GITHUB_REPO),-c github_repo=$(GITHUB_REPO))
+CDK_STACKS := $(if $(SERVICE)$(STACKS),-e $(foreach s,$(SERVICE) $(STACKS),$(CDK_PREFIX)-$(s)),--all)
+CDK_RUN := cd infra && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 ../$(CDK) --app "$(abspath $(BIN))/python app.py" $(CDK_CONTEXT)
+CDK_DEPS := $(DEVSTAMP) node_modules/.installed $(LAYER_STAMPS)
+
+## synth: every CloudFormation template into infra/cdk.out (cdk-nag's checks fail it on a finding)
+synth: $(CDK_DEPS)
+	$(CDK_RUN) synth --quiet
+
+## deploy: SERVICE=loader for one service's stack alone, else every stack (data, services, api)
+deploy: $(CDK_DEPS)
+	$(CDK_RUN) deploy $(CDK_STACKS) $(CDK_ARGS)
+
+## diff: what a deploy would change
+diff: $(CDK_DEPS)
+	$(CDK_RUN) diff $(CDK_STACKS) $(CDK_ARGS)
+
+## destroy: delete the stacks (STAGE=dev deletes the data too; prod keeps table, bucket, key, dead letters)
+destroy: $(CDK_DEPS)
+	$(CDK_RUN) destroy $(CDK_STACKS) $(CDK_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-localstack .covid-etl .pytest_cache

@@ -38,6 +38,10 @@ def use_stack() -> None:
     if state:
         for key, value in state["env"].items():
             os.environ.setdefault(key, value)
+    else:  # a system deployed on AWS, found from COVID_ETL_PREFIX and the region (covid_etl.deployed)
+        from covid_etl.deployed import use_deployed
+
+        use_deployed()
 
 
 def run_result(run: Run) -> dict[str, Any]:
@@ -177,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except MissingSetting as error:  # no stack here and no AWS configuration
         print(f"covid-etl: {error}. Start the local stack with `make run` (or `covid-etl up`) in this "
-              "folder, or set the COVID_ETL_* variables of a deployed stack.", file=sys.stderr)
+              "folder, or set AWS_REGION (and COVID_ETL_PREFIX) of a deployed stack.", file=sys.stderr)
     except (EndpointConnectionError, NoCredentialsError) as error:
         print(f"covid-etl: cannot reach AWS: {error}. Is the stack still running?", file=sys.stderr)
     return 3

@@ -1,8 +1,9 @@
-"""The CDK app: one data stack, one stack per pipeline service, one for the API and dashboard.
+"""The CDK app: one data stack, one stack per pipeline service, one for the API and dashboard,
+and, with `-c github_repo=owner/name`, one for the GitHub OIDC deploy role.
 
 Stacks refer to each other's resources by their names (all from `shared.topology`), never by
 CloudFormation exports, so each service stack deploys and rolls back on its own.
-Run from `infra/`: `cdk synth`, `cdk deploy --all`, `cdk deploy -e covid-etl-loader`.
+Run with `make synth`, `make deploy SERVICE=loader`, `make diff` (see docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -16,30 +17,39 @@ import aws_cdk as cdk
 if __package__ in (None, ""):  # run as `python3 app.py` by the cdk CLI
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from infra import nag  # noqa: E402
 from infra.config import InfraConfig  # noqa: E402
 from infra.stacks.api import ApiStack  # noqa: E402
+from infra.stacks.assets import Assets  # noqa: E402
+from infra.stacks.ci import CiStack  # noqa: E402
 from infra.stacks.data import DataStack  # noqa: E402
 from infra.stacks.service import SERVICES, ServiceStack  # noqa: E402
 
 
 def build(app: cdk.App, env: cdk.Environment | None = None) -> dict[str, cdk.Stack]:
-    """Add every stack to `app`; returns them by short name (data, extractor, ..., api)."""
+    """Add every stack to `app`; returns them by short name (data, extractor, ..., api, ci)."""
     config = InfraConfig.from_context(app.node.try_get_context)
     prefix = config.prefix
+    assets = Assets(config.source_root, config.build_dir)
     stacks: dict[str, cdk.Stack] = {"data": DataStack(app, f"{prefix}-data", config=config, env=env)}
     # Downstream first: a stack depends on the stacks whose queues it sends to, so `--all` deploys
     # consumers before their producers.
     for spec in reversed(SERVICES):
-        stack = ServiceStack(app, f"{prefix}-{spec.name}", config=config, spec=spec, env=env)
+        stack = ServiceStack(app, f"{prefix}-{spec.name}", config=config, spec=spec, assets=assets, env=env)
         stack.add_stack_dependency(stacks["data"])
         for target in spec.sends_to:
             if target != spec.name:
                 stack.add_stack_dependency(stacks[target])
         stacks[spec.name] = stack
-    stacks["api"] = ApiStack(app, f"{prefix}-api", config=config, env=env)
+    stacks["api"] = ApiStack(app, f"{prefix}-api", config=config, assets=assets, env=env)
     stacks["api"].add_stack_dependency(stacks["data"])
-    for stack in stacks.values():
+    if config.github_repo:
+        stacks["ci"] = CiStack(app, f"{prefix}-ci", config=config, env=env)
+    for name, stack in stacks.items():
         cdk.Tags.of(stack).add("project", prefix)
+        cdk.Tags.of(stack).add("stage", config.stage)
+        nag.suppress(stack, name, config.resources.bucket)
+    nag.check(app)
     return stacks
 
 

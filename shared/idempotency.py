@@ -64,5 +64,8 @@ class Claims:
         )
 
     def release(self, claim: Claim) -> None:
-        """Give the claim up after a failure, so a redelivery or a replay may work again."""
-        self.table.delete_item(Key={"pk": IDEM_PK, "sk": claim.key})
+        """Give the claim up after a failure, so a redelivery or a replay may work again.
+
+        The lease is expired rather than the item deleted: no service may delete from the table."""
+        self.table.update_item(Key={"pk": IDEM_PK, "sk": claim.key}, UpdateExpression="SET lease_until = :gone",
+                               ExpressionAttributeValues={":gone": 0})

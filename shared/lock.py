@@ -45,9 +45,10 @@ def hold(table: Any, name: str, owner: str, lease_s: int, wait_s: float) -> Iter
         stop.set()
         renewer.join()
         try:
-            client.delete_item(TableName=table.name, Key=key, ConditionExpression="#o = :me",
-                               ExpressionAttributeNames={"#o": "owner"},
-                               ExpressionAttributeValues={":me": owner})
+            # expired, not deleted: no service may delete from the table
+            client.update_item(TableName=table.name, Key=key, UpdateExpression="SET lease_until = :gone",
+                               ConditionExpression="#o = :me", ExpressionAttributeNames={"#o": "owner"},
+                               ExpressionAttributeValues={":me": owner, ":gone": 0})
         except client.exceptions.ConditionalCheckFailedException:
             logger.warning("lock %r was taken over after its lease lapsed", name)
 

@@ -19,6 +19,7 @@ from typing import Any
 from shared.errors import InputError
 from shared.ledger import Ledger, now_iso
 from shared.messages import Message, Payload, Stage, StageFailedV1, derived_id, make_message, parse_message
+from shared.metrics import record_run_outcome
 from shared.queues import Publisher
 from shared.runs import RunEnd, StageRecord, StageStatus
 
@@ -93,5 +94,6 @@ def give_up(stage: Stage, message: Message, ledger: Ledger, publisher: Publisher
                                                                     error=reason))
     if publisher is None:  # the notifier itself gave up: nobody else can announce it
         ledger.close(message.envelope.run_id, RunEnd(status="failed", error=reason, finished_at=now_iso()))
+        record_run_outcome(message.envelope.run_id, "failed")
         return
     publisher.send("notifier", next_message(stage, message, StageFailedV1(stage=stage, reason=reason)))

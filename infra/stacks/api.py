@@ -16,7 +16,9 @@ from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
 from infra.config import ROOT, InfraConfig
-from infra.stacks import refs
+from infra.stacks import access, alarms, refs
+from infra.stacks.assets import ARCHITECTURE, RUNTIME, Assets
+from infra.stacks.service import log_group
 from services.api.security_headers import REFERRER_POLICY, content_security_policy
 
 WEB_DIR = ROOT / "web"
@@ -25,21 +27,21 @@ WEB_DIR = ROOT / "web"
 class Api(Construct):
     """The Flask app in one function; it only reads the table."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: InfraConfig) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: InfraConfig, assets: Assets) -> None:
         super().__init__(scope, construct_id)
         res = config.resources
+        logs_ = log_group(self, config, "api")
         self.function = lambda_.Function(
-            self, "Function", function_name=f"{res.prefix}-api", runtime=refs.RUNTIME,
-            handler="services.api.lambda_function.handler", code=refs.code(),
-            layers=[refs.layer(self, config.layer_dir)], architecture=lambda_.Architecture.X86_64,
+            self, "Function", function_name=f"{res.prefix}-api", runtime=RUNTIME, architecture=ARCHITECTURE,
+            role=access.function_role(self, logs_), log_group=logs_,
+            handler="services.api.lambda_function.handler", code=assets.code("api"),
+            layers=assets.layers(self, "api"),
             memory_size=1024, timeout=cdk.Duration.seconds(29),  # API Gateway gives up at 30 s
             environment={"COVID_ETL_PREFIX": res.prefix, "COVID_ETL_TABLE": res.table,
                          "POWERTOOLS_SERVICE_NAME": f"{res.prefix}-api"},
-            log_group=logs.LogGroup(self, "Logs", log_group_name=f"/aws/lambda/{res.prefix}-api",
-                                    retention=logs.RetentionDays.ONE_MONTH,
-                                    removal_policy=cdk.RemovalPolicy.DESTROY),
         )
-        refs.table(self, res).grant_read_data(self.function)
+        access.grant(self.function, "api", refs.table(self, config), refs.bucket(self, config))
+        self.alarms = alarms.function_alarms(self, refs.topic(self, config), res.prefix, "api", self.function)
         self.http_api = apigw.HttpApi(
             self, "HttpApi", api_name=f"{res.prefix}-api",
             default_integration=integrations.HttpLambdaIntegration("App", self.function),
@@ -48,6 +50,13 @@ class Api(Construct):
                 allow_origins=["*"], allow_methods=[apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.HEAD],
                 allow_headers=["if-none-match"], expose_headers=["etag"], max_age=cdk.Duration.hours(1)),
         )
+        access_logs = logs.LogGroup(self, "AccessLogs", log_group_name=f"/{res.prefix}/api-access",
+                                    retention=logs.RetentionDays.ONE_MONTH, removal_policy=cdk.RemovalPolicy.DESTROY)
+        stage = self.http_api.default_stage.node.default_child  # type: ignore[union-attr]
+        stage.access_log_settings = apigw.CfnStage.AccessLogSettingsProperty(  # type: ignore[attr-defined]
+            destination_arn=access_logs.log_group_arn,
+            format='{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","time":"$context.requestTime",'
+                   '"route":"$context.routeKey","status":"$context.status","latency":"$context.integrationLatency"}')
         self.url = self.http_api.api_endpoint
 
 
@@ -87,9 +96,10 @@ class Dashboard(Construct):
 
 
 class ApiStack(cdk.Stack):
-    def __init__(self, scope: Construct, stack_id: str, *, config: InfraConfig, **kwargs: Any) -> None:
+    def __init__(self, scope: Construct, stack_id: str, *, config: InfraConfig, assets: Assets,
+                 **kwargs: Any) -> None:
         super().__init__(scope, stack_id, description="covid-etl: read API and dashboard", **kwargs)
-        self.api = Api(self, "Api", config=config)
+        self.api = Api(self, "Api", config=config, assets=assets)
         self.dashboard = Dashboard(self, "Dashboard", api_url=self.api.url)
         cdk.CfnOutput(self, "ApiUrl", value=self.api.url)
         cdk.CfnOutput(self, "DashboardUrl", value=self.dashboard.url)

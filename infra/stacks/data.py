@@ -1,4 +1,8 @@
-"""The data stack: the one table, the bucket and the runs topic that every service shares."""
+"""The data stack: the one table, the bucket, the runs topic with its key, and the run alarms.
+
+`-c stage=dev` (the default) deletes the data with the stack, so a destroy leaves nothing in the way
+of the next deploy; `-c stage=prod` keeps the table, the bucket and the key, and protects the table.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,24 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra.config import InfraConfig
+from infra.stacks import alarms, refs
 
 ARCHIVE_DAYS = 90
 TTL_ATTRIBUTE = "expires_at"  # idempotency claims expire by themselves
+CLOUDWATCH = iam.ServicePrincipal("cloudwatch.amazonaws.com")
 
 
 class DataStack(cdk.Stack):
-    """Stateful resources, kept (RETAIN) when the stack is deleted."""
-
     def __init__(self, scope: Construct, stack_id: str, *, config: InfraConfig, **kwargs: Any) -> None:
-        super().__init__(scope, stack_id, description="covid-etl: table, bucket and runs topic", **kwargs)
+        super().__init__(scope, stack_id, description="covid-etl: table, bucket, runs topic and run alarms", **kwargs)
         res = config.resources
         self.table = dynamodb.Table(
             self, "Table", table_name=res.table,
@@ -30,23 +36,42 @@ class DataStack(cdk.Stack):
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True),
-            time_to_live_attribute=TTL_ATTRIBUTE,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            time_to_live_attribute=TTL_ATTRIBUTE, deletion_protection=config.prod, removal_policy=config.removal,
         )
         self.bucket = s3.Bucket(
-            self, "Bucket", bucket_name=res.bucket,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
+            self, "Bucket", bucket_name=config.bucket_name(self),
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True, versioned=False, removal_policy=config.removal, auto_delete_objects=not config.prod,
             lifecycle_rules=[
                 s3.LifecycleRule(id="expire-archive", prefix="archive/", expiration=cdk.Duration.days(ARCHIVE_DAYS)),
                 s3.LifecycleRule(id="abort-uploads", abort_incomplete_multipart_upload_after=cdk.Duration.days(7)),
             ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        self.topic = sns.Topic(self, "Topic", topic_name=res.topic, display_name="covid-etl runs", enforce_ssl=True)
+        self.key = self._topic_key(config)
+        self.topic = sns.Topic(self, "Topic", topic_name=res.topic, display_name="covid-etl runs",
+                               master_key=self.key, enforce_ssl=True)
+        # enforce_ssl's policy only denies; without this Allow, CloudWatch cannot publish alarms
+        self.topic.add_to_resource_policy(iam.PolicyStatement(
+            sid="AllowCloudWatchAlarms", principals=[CLOUDWATCH], actions=["sns:Publish"],
+            resources=[self.topic.topic_arn],
+            conditions={"StringEquals": {"aws:SourceAccount": self.account}, "ArnLike": {
+                "aws:SourceArn": f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:*"}}))
         if config.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+        self.alarms = alarms.run_alarms(self, self.topic, config.prefix)
+        for key, value in (("table", self.table.table_name), ("bucket", self.bucket.bucket_name),
+                           ("topic-arn", self.topic.topic_arn), (refs.KEY_ARN, self.key.key_arn)):
+            refs.publish(self, config, key, value)
         cdk.CfnOutput(self, "TableName", value=self.table.table_name)
         cdk.CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
         cdk.CfnOutput(self, "TopicArn", value=self.topic.topic_arn)
+
+    def _topic_key(self, config: InfraConfig) -> kms.Key:
+        """The topic's key: the account administers it; CloudWatch may use it to publish alarms."""
+        key = kms.Key(self, "TopicKey", alias=f"alias/{config.prefix}-runs", enable_key_rotation=True,
+                      description="covid-etl: encrypts the runs topic", removal_policy=config.removal,
+                      pending_window=cdk.Duration.days(7))
+        key.add_to_resource_policy(iam.PolicyStatement(
+            sid="AllowCloudWatchAlarms", principals=[CLOUDWATCH], actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+            resources=["*"]))  # in a key policy, "*" is this key
+        return key

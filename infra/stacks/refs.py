@@ -1,30 +1,24 @@
-"""References by name to resources of other stacks, and the Lambda code and layer assets.
+"""References by name to resources of other stacks, and the SSM parameters that describe a deployment.
 
 A name-based reference (instead of a CloudFormation export) keeps stacks independent: a service
-stack can be updated, or deleted and redeployed, without touching the stacks it sends to.
+stack can be updated, or deleted and redeployed, without touching the stacks it sends to. The one
+value that cannot be named in advance, the topic's KMS key, is read from its SSM parameter at deploy.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from functools import cache
-from pathlib import Path
-
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from infra.config import ROOT
-from shared.topology import Resources
+from covid_etl.deployed import parameter_name
+from infra.config import InfraConfig
 
-RUNTIME = lambda_.Runtime.PYTHON_3_12
-# Only the project's runtime packages go into the function code; dependencies come in the layer.
-CODE_PACKAGES = ("shared", "services")
+KEY_ARN = "key-arn"  # the topic's KMS key, for the notifier's grant (not a CLI setting)
 
 
 def queue(scope: Construct, construct_id: str, name: str) -> sqs.IQueue:
@@ -34,38 +28,27 @@ def queue(scope: Construct, construct_id: str, name: str) -> sqs.IQueue:
     return sqs.Queue.from_queue_attributes(scope, construct_id, queue_arn=arn, queue_url=url, queue_name=name)
 
 
-def table(scope: Construct, res: Resources) -> dynamodb.ITable:
-    return dynamodb.Table.from_table_name(scope, "Table", res.table)
+def table(scope: Construct, config: InfraConfig) -> dynamodb.ITable:
+    return dynamodb.Table.from_table_name(scope, "Table", config.resources.table)
 
 
-def bucket(scope: Construct, res: Resources) -> s3.IBucket:
-    return s3.Bucket.from_bucket_name(scope, "Bucket", res.bucket)
+def bucket(scope: Construct, config: InfraConfig) -> s3.IBucket:
+    return s3.Bucket.from_bucket_name(scope, "Bucket", config.bucket_name(cdk.Stack.of(scope)))
 
 
-def topic(scope: Construct, res: Resources) -> sns.ITopic:
-    arn = cdk.Stack.of(scope).format_arn(service="sns", resource=res.topic, arn_format=cdk.ArnFormat.NO_RESOURCE_NAME)
+def topic(scope: Construct, config: InfraConfig) -> sns.ITopic:
+    arn = cdk.Stack.of(scope).format_arn(service="sns", resource=config.resources.topic,
+                                         arn_format=cdk.ArnFormat.NO_RESOURCE_NAME)
     return sns.Topic.from_topic_arn(scope, "Topic", arn)
 
 
-@cache
-def code_dir() -> Path:
-    """shared/ and services/, copied once per synth: fingerprinting the repository root (with its
-    virtualenv) for each function would take most of a minute."""
-    staging = Path(tempfile.mkdtemp(prefix="covid-etl-lambda-code-"))
-    for package in CODE_PACKAGES:
-        shutil.copytree(ROOT / package, staging / package,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache"))
-    return staging
+def topic_key_arn(scope: Construct, config: InfraConfig) -> str:
+    """The topic key's ARN, resolved from SSM when the stack deploys."""
+    return ssm.StringParameter.value_for_string_parameter(scope, parameter_name(config.prefix, KEY_ARN))
 
 
-def code() -> lambda_.Code:
-    return lambda_.Code.from_asset(str(code_dir()))
-
-
-def layer(scope: Construct, layer_dir: Path) -> lambda_.LayerVersion:
-    """Third-party packages, built without Docker by `make lambda-layer` (see infra/README.md)."""
-    return lambda_.LayerVersion(
-        scope, "Dependencies", code=lambda_.Code.from_asset(str(layer_dir)),
-        compatible_runtimes=[RUNTIME], compatible_architectures=[lambda_.Architecture.X86_64],
-        description="covid-etl runtime dependencies (infra/lambda-requirements.txt)",
-    )
+def publish(scope: Construct, config: InfraConfig, key: str, value: str, stage: str | None = None) -> None:
+    """An SSM parameter that the CLI reads to find this deployment (`covid_etl.deployed`)."""
+    ssm.StringParameter(scope, f"Param-{stage or 'data'}-{key}", string_value=value,
+                        parameter_name=parameter_name(config.prefix, key, stage),
+                        description=f"covid-etl {config.prefix}: {key}")

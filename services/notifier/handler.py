@@ -12,6 +12,7 @@ from services.notifier.announce import stale_sources, subject, summary
 from shared import aws
 from shared.ledger import Ledger, now_iso
 from shared.messages import Message
+from shared.metrics import record_run_outcome
 from shared.queues import Publisher
 from shared.runs import RunEnd
 from shared.stage import Outcome, run_stage
@@ -59,6 +60,7 @@ def handle(message: Message, deps: Deps) -> None:
         deps.announcer.announce(subject(body), body)
         # before the claim completes: a redelivery after a failed write here announces and writes again
         deps.ledger.close(message.envelope.run_id, RunEnd(finished_at=now_iso(), **final))
+        record_run_outcome(message.envelope.run_id, body["status"])
         return Outcome(None, None, {"status_announced": body["status"]})
 
     run_stage("notify", message, deps.ledger, deps.publisher, notify)

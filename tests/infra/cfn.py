@@ -12,7 +12,9 @@ from aws_cdk.assertions import Template
 from covid_etl.resources import Resources
 
 RES = Resources(visibility_timeout_s=360, max_receive_count=5)  # the AWS defaults of infra/config.py
+BUCKET = f"{RES.bucket}-${{AWS::AccountId}}-${{AWS::Region}}"  # as `flat` shows it
 STAGES = ("extractor", "transformer", "loader", "notifier")
+GITHUB_REPO = "acme/covid-etl"
 
 
 @dataclass
@@ -20,6 +22,7 @@ class Synth:
     outdir: Path
     stacks: dict[str, cdk.Stack]
     templates: dict[str, Template]
+    build_dir: Path
 
     def json(self, name: str) -> dict[str, Any]:
         return self.templates[name].to_json()
@@ -62,10 +65,14 @@ def arn_name(value: Any, resources: dict[str, Any] | None = None) -> str:
     return text.removeprefix("queue:").rsplit(":", 1)[-1].rsplit("/", 1)[-1]
 
 
-def statements(synth: Synth, name: str) -> list[dict[str, Any]]:
-    """Every IAM policy statement attached to roles in a stack."""
+def statements(synth: Synth, name: str, functions_only: bool = False) -> list[dict[str, Any]]:
+    """Every IAM policy statement attached to roles in a stack (or to the pipeline functions' roles only:
+    `Service/Role`, `Api/Role`, not CDK's own custom resources)."""
     found = []
     for policy in synth.resources(name, "AWS::IAM::Policy").values():
+        roles = [r.get("Ref", "") for r in policy["Properties"].get("Roles", [])]
+        if functions_only and not any(r.startswith(("ServiceRole", "ApiRole")) for r in roles):
+            continue
         found.extend(policy["Properties"]["PolicyDocument"]["Statement"])
     return found
 

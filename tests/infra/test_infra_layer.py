@@ -1,4 +1,4 @@
-"""The Lambda layer's requirements: pinned as in requirements.lock and enough for every entrypoint."""
+"""The Lambda layers' requirements: pinned as in requirements.lock, and each function's layers enough for it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from infra.config import InfraConfig
+from infra.stacks.assets import LAYERS, LAYERS_BY_SERVICE
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINTS = ["services.extractor.lambda_function", "services.transformer.lambda_function",
@@ -17,6 +18,8 @@ ENTRYPOINTS = ["services.extractor.lambda_function", "services.transformer.lambd
                "services.api.lambda_function"]
 # Imported only inside shared.aws.async_session, which the container worker calls, never a Lambda.
 CONTAINER_ONLY = {"aiobotocore"}
+RUNTIME_PROVIDED = {"boto3", "botocore"}  # the Lambda Python runtime's own (docs/decisions.md)
+LAYER_FILES = {name: ROOT / "infra" / "layers" / f"{name}.txt" for name in LAYERS}
 
 
 def pins(path: Path) -> dict[str, str]:
@@ -58,30 +61,43 @@ def imports(module: str) -> set[str]:
 
 
 def test_layer_pins_are_the_lockfile_pins() -> None:
-    layer, lock = pins(ROOT / "infra" / "lambda-requirements.txt"), pins(ROOT / "requirements.lock")
-    assert layer and {name: lock.get(name) for name in layer} == layer
-    assert not {"moto", "gunicorn", "aiobotocore"} & set(layer)
+    lock = pins(ROOT / "requirements.lock")
+    for name, path in LAYER_FILES.items():
+        layer = pins(path)
+        assert layer and {n: lock.get(n) for n in layer} == layer, name
+        assert not {"moto", "gunicorn", "aiobotocore", "boto3", "botocore"} & set(layer), name
+
+
+def test_layers_by_need() -> None:
+    data, web = set(pins(LAYER_FILES["data"])), set(pins(LAYER_FILES["web"]))
+    assert {"pandas", "numpy"} <= data and "flask" in web
+    assert [s for s, names in LAYERS_BY_SERVICE.items() if "data" in names] == ["transformer"]
+    assert [s for s, names in LAYERS_BY_SERVICE.items() if "web" in names] == ["api"]
 
 
 @pytest.mark.parametrize("entrypoint", ENTRYPOINTS)
-def test_layer_provides_what_the_entrypoint_imports(entrypoint: str) -> None:
-    layer = set(pins(ROOT / "infra" / "lambda-requirements.txt"))
+def test_layers_provide_what_the_entrypoint_imports(entrypoint: str) -> None:
+    service = entrypoint.split(".")[1]
+    layer = {n for name in LAYERS_BY_SERVICE[service] for n in pins(LAYER_FILES[name])}
     distributions = packages_distributions()
-    needed = imports(entrypoint) - CONTAINER_ONLY
+    needed = imports(entrypoint) - CONTAINER_ONLY - RUNTIME_PROVIDED
     assert needed, "no third-party import found: the walk is broken"
     missing = {top for top in needed
                if not {d.lower().replace("_", "-") for d in distributions.get(top, [top])} & layer}
-    assert not missing, f"{entrypoint} imports {missing}, which the layer lacks"
+    assert not missing, f"{entrypoint} imports {missing}, which its layers {LAYERS_BY_SERVICE[service]} lack"
 
 
-def test_config_refuses_a_missing_layer(tmp_path: Path) -> None:
+def test_config_refuses_missing_layers(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="make lambda-layer"):
-        InfraConfig.from_context({"layer_dir": str(tmp_path)}.get)
+        InfraConfig.from_context({"build_dir": str(tmp_path)}.get)
 
 
 def test_config_names_come_from_the_prefix(tmp_path: Path) -> None:
-    (tmp_path / "python").mkdir()
-    config = InfraConfig.from_context({"layer_dir": str(tmp_path), "prefix": "acme-covid", "schedule": "false",
-                                       "max_receive_count": "3"}.get)
+    for name in LAYERS:
+        (tmp_path / "layers" / name / "python").mkdir(parents=True)
+    config = InfraConfig.from_context({"build_dir": str(tmp_path), "prefix": "acme-covid", "schedule": "false",
+                                       "max_receive_count": "3", "stage": "prod"}.get)
     assert config.resources.queue("loader") == "acme-covid-loader" and config.resources.bucket == "acme-covid-data"
-    assert config.resources.max_receive_count == 3 and config.schedule is False
+    assert config.resources.max_receive_count == 3 and config.schedule is False and config.prod
+    with pytest.raises(SystemExit, match="stage"):
+        InfraConfig.from_context({"build_dir": str(tmp_path), "stage": "staging"}.get)

@@ -1,0 +1,82 @@
+"""Least privilege on the shared table and bucket: what each service reads and writes, and nothing more.
+
+The table's partitions are listed in `shared/ledger.py`; a `dynamodb:LeadingKeys` condition limits
+each statement to the partitions that the service touches (so the notifier cannot write `series#US`).
+No service deletes anything: claims and locks are released by expiring their lease. S3 access is
+per key prefix; `s3:ListBucket` (no listing is ever made) lets a HeadObject on a missing key answer
+404 instead of 403, which `BlobStore.exists` relies on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from shared.idempotency import IDEM_PK
+from shared.ledger import META_PK, RUN_PK, SERIES_PK, SOURCE_PK
+from shared.lock import LOCK_PK
+
+DDB_READ = ("dynamodb:GetItem", "dynamodb:Query")
+DDB_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem")
+
+
+@dataclass(frozen=True)
+class Access:
+    """Partitions and key prefixes one service reads and writes."""
+
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    gets: tuple[str, ...] = ()  # S3 key prefixes read (GetObject, HeadObject)
+    puts: tuple[str, ...] = ()  # S3 key prefixes written
+    lists: bool = False  # calls `BlobStore.exists`
+
+
+# Every stage records its run and claims its messages (`shared.stage`, `shared.idempotency`).
+STAGE = (RUN_PK, IDEM_PK)
+ACCESS = {
+    "extractor": Access(reads=(*STAGE, SOURCE_PK), writes=STAGE, gets=("raw/",), puts=("raw/", "archive/"),
+                        lists=True),
+    "transformer": Access(reads=STAGE, writes=STAGE, gets=("raw/",), puts=("datasets/", "archive/")),
+    "loader": Access(reads=(*STAGE, SERIES_PK, META_PK, LOCK_PK),
+                     writes=(*STAGE, SERIES_PK, SOURCE_PK, META_PK, LOCK_PK),
+                     gets=("datasets/", "plans/"), puts=("plans/", "archive/"), lists=True),
+    "notifier": Access(reads=(*STAGE, META_PK), writes=STAGE, puts=("archive/",)),
+    "api": Access(reads=(SERIES_PK, RUN_PK, SOURCE_PK, META_PK)),
+}
+
+
+def _leading_keys(partitions: tuple[str, ...]) -> dict[str, dict[str, list[str]]]:
+    return {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": sorted(set(partitions))}}
+
+
+def grant(role: iam.IGrantable, service: str, table: dynamodb.ITable, bucket: s3.IBucket) -> None:
+    """Add the service's table and bucket statements to its role."""
+    access = ACCESS[service]
+    policy = role.grant_principal
+    if access.reads:
+        policy.add_to_principal_policy(iam.PolicyStatement(
+            actions=list(DDB_READ), resources=[table.table_arn], conditions=_leading_keys(access.reads)))
+    if access.writes:
+        policy.add_to_principal_policy(iam.PolicyStatement(
+            actions=list(DDB_WRITE), resources=[table.table_arn], conditions=_leading_keys(access.writes)))
+    if access.gets:
+        policy.add_to_principal_policy(iam.PolicyStatement(
+            actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{p}*") for p in access.gets]))
+    if access.puts:
+        policy.add_to_principal_policy(iam.PolicyStatement(
+            actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{p}*") for p in access.puts]))
+    if access.lists:
+        policy.add_to_principal_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
+
+
+def function_role(scope: Construct, log_group: logs.ILogGroup) -> iam.Role:
+    """A function's role: writing its own log group only (not the managed AWSLambdaBasicExecutionRole)."""
+    role = iam.Role(scope, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    role.add_to_policy(iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                                           resources=[log_group.log_group_arn]))
+    return role

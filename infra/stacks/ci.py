@@ -1,0 +1,42 @@
+"""GitHub's OIDC provider and the role that `.github/workflows/deploy.yml` assumes: no stored keys.
+
+The role trusts tokens of one repository's one branch only, and may do one thing: assume the CDK
+bootstrap roles (deploy, file and image publishing, lookup) that `cdk deploy` uses, so what a
+deploy may change is what the bootstrap's CloudFormation execution role allows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from infra.config import InfraConfig
+
+ISSUER = "token.actions.githubusercontent.com"
+AUDIENCE = "sts.amazonaws.com"
+
+
+class CiStack(cdk.Stack):
+    def __init__(self, scope: Construct, stack_id: str, *, config: InfraConfig, **kwargs: Any) -> None:
+        super().__init__(scope, stack_id, description="covid-etl: GitHub OIDC deploy role", **kwargs)
+        if config.oidc_provider_arn:  # an account holds one provider per issuer
+            provider_arn = config.oidc_provider_arn
+        else:
+            provider_arn = iam.CfnOIDCProvider(self, "GitHubOidc", url=f"https://{ISSUER}",
+                                               client_id_list=[AUDIENCE]).attr_arn
+        subject = f"repo:{config.github_repo}:ref:refs/heads/{config.github_branch}"
+        self.role = iam.Role(
+            self, "DeployRole", role_name=f"{config.prefix}-github-deploy", max_session_duration=cdk.Duration.hours(1),
+            description=f"Assumed by GitHub Actions of {config.github_repo}@{config.github_branch} to run cdk deploy",
+            assumed_by=iam.WebIdentityPrincipal(provider_arn, conditions={
+                "StringEquals": {f"{ISSUER}:aud": AUDIENCE, f"{ISSUER}:sub": subject}}),
+        )
+        self.role.add_to_policy(iam.PolicyStatement(
+            sid="AssumeCdkBootstrapRoles", actions=["sts:AssumeRole"],
+            resources=[f"arn:{self.partition}:iam::{self.account}:role/cdk-*"],
+            conditions={"StringEquals": {"iam:ResourceTag/aws-cdk:bootstrap-role": [
+                "deploy", "file-publishing", "image-publishing", "lookup"]}}))
+        cdk.CfnOutput(self, "DeployRoleArn", value=self.role.role_arn)
