@@ -17,7 +17,7 @@ from shared.stage import Outcome, run_stage
 class Series(Protocol):
     """Where the daily rows live (DynamoDB in production, a dict in unit tests)."""
 
-    def current(self) -> dict[str, dict[str, Any]]: ...
+    def current(self, committed: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]: ...
 
     def write(self, rows: list[dict[str, Any]], run_id: str) -> None: ...
 
@@ -86,7 +86,7 @@ def load(transformed: DatasetTransformedV1, run_id: str, deps: Deps) -> Outcome:
     committed = deps.ledger.dataset_version() or {}
     if committed.get("version", "") > run_id:  # run ids sort by start: a later run loaded first
         return superseded(transformed, committed)
-    current = deps.series.current()
+    current = deps.series.current(committed)
     changes = planned_diff(current, records, run_id, transformed.sha256, deps)
     deps.series.write(changes.writes, run_id)
     warnings = list(transformed.warnings)

@@ -91,3 +91,36 @@ def test_unprocessed_items_give_up_after_max_attempts(provisioned: dict[str, str
                             max_attempts=3)
     with pytest.raises(RuntimeError, match="unprocessed after 3 attempts"):
         repo.write(rows(30), "run-1")
+
+
+def committed(repo: SeriesRepository) -> dict[str, Any]:
+    from shared.ledger import RunLedger
+
+    return RunLedger(repo.table_name).dataset_version() or {}
+
+
+def load(repo: SeriesRepository, data: list[dict[str, Any]], run_id: str) -> None:
+    """What the loader does: read, diff, write, commit."""
+    changes = diff(repo.current(committed(repo)), data)
+    repo.write(changes.writes, run_id)
+    repo.commit_versions([], {"version": run_id, "rows_total": len(data)})
+
+
+def test_a_warm_loader_diffs_against_its_own_commit_without_reading_the_table(repo: SeriesRepository) -> None:
+    load(repo, rows(30), "run-1")
+    hidden = aws.client("dynamodb")  # a row changed behind the loader's back: a read would see it
+    hidden.delete_item(TableName=repo.table_name, Key={"pk": {"S": "series#US"}, "sk": {"S": "2020-03-05"}})
+    assert len(repo.current(committed(repo))) == 30  # the kept copy, nothing read
+    assert len(repo.current({"version": "another run"})) == 29  # another commit: read
+    assert len(repo.current(None)) == 29
+
+
+def test_the_kept_copy_is_dropped_once_any_loader_begins_writing(repo: SeriesRepository) -> None:
+    load(repo, rows(30), "run-1")
+    other = SeriesRepository(repo.table_name)  # a second loader (a concurrent Lambda) writes, then dies
+    other.write([dict(rows(30)[0], cases=999)], "run-2")
+    assert "writing" in committed(repo)
+    assert repo.current(committed(repo))["2020-03-01"]["cases"] == 999  # read, not the stale copy
+    load(repo, rows(31), "run-3")  # a commit clears the mark and keeps the new copy
+    assert "writing" not in committed(repo)
+    assert values(repo.current(committed(repo))) == values(other.current())

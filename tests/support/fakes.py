@@ -75,7 +75,7 @@ class FakeSeries:
         self.ledger = ledger
         self.written: list[int] = []
 
-    def current(self) -> dict[str, dict[str, Any]]:
+    def current(self, committed: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
         return {d: dict(r) for d, r in self.rows.items()}
 
     def write(self, rows: list[dict[str, Any]], run_id: str) -> None:
