@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +46,10 @@ def handle(message: Message, deps: Deps) -> None:
 
 def extract(request: ExtractRequestedV1, deps: Deps) -> Outcome:
     loaded = deps.ledger.source_versions()
-    sources = [_extract_one(name, url, loaded.get(name), request.force, deps) for name, url in deps.urls.items()]
+    # the sources are fetched side by side: on a real network a run waits for the slower one, not the sum
+    with ThreadPoolExecutor(max_workers=len(deps.urls) or 1) as pool:
+        sources = list(pool.map(lambda item: _extract_one(item[0], item[1], loaded.get(item[0]), request.force, deps),
+                                deps.urls.items()))
     record = {"sources": [s.model_dump(mode="json") for s in sources]}
     if any(s.changed for s in sources):
         return Outcome("transformer", SourcesExtractedV1(sources=sources), record)
