@@ -18,7 +18,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-BLOCK = 4 << 20
+BLOCK = 1 << 20  # small enough that the per-byte arrays of the field check stay a few MB
 COLUMNS = ("Date", "Country/Region", "Province/State", "Recovered")
 
 
@@ -77,7 +77,7 @@ def _widths_ok(lines: bytes, width: int) -> bool:
     ends = np.flatnonzero(raw == 10)
     if not lines.endswith(b"\n"):
         ends = np.append(ends, len(lines))
-    commas = np.concatenate(([0], np.cumsum(raw == 44, dtype=np.int64)))  # commas[k]: commas before k
+    commas = np.concatenate(([0], np.cumsum(raw == 44, dtype=np.int32)))  # commas[k]: commas before k
     counts = np.diff(commas[ends], prepend=0)
     starts = np.concatenate(([0], ends[:-1] + 1))
     for i in np.flatnonzero(counts != width - 1):  # blank lines, quoted commas, or a wrong width
