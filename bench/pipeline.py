@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -125,6 +126,36 @@ class Stack:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
+def emulator_costs(endpoint: str, table: str, samples: int = 20) -> dict[str, float]:
+    """Seconds per request of the calls a stage makes, on the stack's emulator (median of `samples`)."""
+    kwargs: dict[str, Any] = {"endpoint_url": endpoint, "region_name": "us-east-1", "aws_access_key_id": "testing",
+                              "aws_secret_access_key": "testing"}
+    ddb, s3, sqs = (boto3.client(name, **kwargs) for name in ("dynamodb", "s3", "sqs"))
+    s3.create_bucket(Bucket="bench-probe")
+    queue = sqs.create_queue(QueueName="bench-probe")["QueueUrl"]
+    key = {"pk": {"S": "bench"}, "sk": {"S": "probe"}}
+    calls = {
+        "DynamoDB PutItem": lambda: ddb.put_item(TableName=table, Item={**key, "n": {"N": "1"}}),
+        "DynamoDB UpdateItem": lambda: ddb.update_item(TableName=table, Key=key, UpdateExpression="SET n = n + :one",
+                                                       ExpressionAttributeValues={":one": {"N": "1"}}),
+        "DynamoDB GetItem": lambda: ddb.get_item(TableName=table, Key=key, ConsistentRead=True),
+        "S3 PutObject (1 KB)": lambda: s3.put_object(Bucket="bench-probe", Key="probe", Body=b"x" * 1024),
+        "S3 HeadObject": lambda: s3.head_object(Bucket="bench-probe", Key="probe"),
+        "SQS SendMessage": lambda: sqs.send_message(QueueUrl=queue, MessageBody="x" * 1024),
+        "SQS ReceiveMessage": lambda: sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=1),
+    }
+    out = {}
+    for name, call in calls.items():
+        call()
+        times = []
+        for _ in range(samples):
+            t0 = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - t0)
+        out[name] = statistics.median(times)
+    return out
+
+
 def figures(run: dict[str, Any]) -> dict[str, float]:
     """Seconds: the run, each stage, each hop (one stage's end to the next one's start), the CLI's lag."""
     out = {"run": stamp(run["finished_at"]) - stamp(run["started_at"])}
@@ -170,6 +201,7 @@ def repetition(profile: Profile, folder: Path) -> list[dict[str, Any]]:
         c = stack.run()
         row("(c) no change", figures(c), c_peer, f"{c.get('status')} / {c_peer['written']}")
         if profile is LOOPBACK:
+            row("emulator per request", emulator_costs(stack.endpoint, stack.table_name), None, "")
             for ms in first_paint_ms(f"http://127.0.0.1:{stack.port}/"):
                 row("dashboard first paint with data", {"paint": ms / 1000}, None, "")
     finally:

@@ -175,6 +175,42 @@ def pipeline_table(data: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
+def emulator_table(data: dict[str, Any] | None) -> str:
+    rows = [r for r in (data or {}).get("rows", []) if r["what"] == "emulator per request"]
+    if not rows:
+        return "(not measured)"
+    lines = ["| call | ms per request (median of the repetitions' medians) |", "|---|---:|"]
+    for call in rows[0]["pipeline"]:
+        lines.append(f"| {call} | {median([r['pipeline'][call] for r in rows]) * 1000:.1f} |")  # type: ignore[operator]
+    return "\n".join(lines)
+
+
+def detail_tables(d: dict[str, Any]) -> str:
+    out = []
+    cold = (d.get("coldstart") or {}).get("rows", [])
+    if cold:
+        out += ["| entrypoint | import beyond boto3 ms | boto3 itself ms | Python | load avg |",
+                "|---|---:|---:|---|---|"]
+        out += [f"| {r['what']} | {r['entry'] * 1000:.0f} | {r['boto3'] * 1000:.0f} | {r['python']} | {r['load']:.1f} |"
+                for r in cold]
+        out.append("")
+    scale = (d.get("scale") or {}).get("rows", [])
+    if scale:
+        out += ["| JHU file | MB | parse s | s per MB | peak RSS MB | RSS after imports MB | US rows | load avg |",
+                "|---|---:|---:|---:|---:|---:|---:|---|"]
+        out += [f"| {r['what']} | {r['bytes'] / 2**20:.0f} | {r['seconds']:.2f} | "
+                f"{r['seconds'] / (r['bytes'] / 2**20):.3f} | {r['rss_mb']:.0f} | {r['rss_imports_mb']:.0f} | "
+                f"{r['us_rows']} | {r['load']:.1f} |" for r in scale]
+        out.append("")
+    api = (d.get("api") or {}).get("rows", [])
+    if api:
+        out += ["| workers | connections | route | what | requests/s | p99 ms | load avg |",
+                "|---|---:|---|---|---:|---:|---|"]
+        out += [f"| {r['workers']} | {r['connections']} | `{r['route']}` | {r['what']} | {r['rps']:,.0f} | "
+                f"{r['p99_ms']:.1f} | {r['load']:.1f} |" for r in api]
+    return "\n".join(out) if out else "(not measured)"
+
+
 def render() -> str:
     old, new = figures(True), figures(False)
     meta = [f"{k}: measured {d['meta']['measured']} on {d['meta']['machine']}, load average "
@@ -192,6 +228,10 @@ def render() -> str:
         "After: " + "; ".join(meta) + ".", "", "Before: " + "; ".join(meta_old) + ".", "",
         "## Pipeline against the single-process peer (after)", "", pipeline_table(new.get("pipeline")), "",
         "## Pipeline against the single-process peer (before)", "", pipeline_table(old.get("pipeline")), "",
+        "## The emulator's cost per request (after; the bound of the hops and of the small stages)", "",
+        emulator_table(new.get("pipeline")), "",
+        "## Cold start, scale, API (after)", "", detail_tables(new), "",
+        "## Cold start, scale, API (before)", "", detail_tables(old), "",
         notes.read_text() if notes.is_file() else "",
     ]) + "\n"
 
