@@ -47,8 +47,8 @@ install-dev: $(DEVSTAMP)
 run: $(STAMP)
 	$(BIN)/covid-etl up
 
-## test: every test tier (unit, integration, e2e, api, browser, infra)
-test: $(DEVSTAMP) $(LSSTAMP) browser $(LAYER_STAMPS)
+## test: every test tier (unit, integration, e2e, api, browser, infra); node_modules has Lighthouse for the browser tier
+test: $(DEVSTAMP) $(LSSTAMP) browser $(LAYER_STAMPS) node_modules/.installed
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(DEVSTAMP)
@@ -66,7 +66,7 @@ lambda-layer: $(LAYER_STAMPS)
 build/layers/%/.built: infra/layers/%.txt infra/build-layer.sh | $(STAMP)
 	bash infra/build-layer.sh $(BIN)/python $* build/layers/$*
 
-# The CDK CLI, pinned in package.json / package-lock.json (no global install).
+# The CDK CLI and Lighthouse, pinned in package.json / package-lock.json (no global install).
 CDK := node_modules/.bin/cdk
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -1,18 +1,28 @@
 // The dashboard: loads the summary, the series for the chosen range and the run history.
+// The range lives in the URL (?from=&to=, each left out when it is the dataset's own bound), so a
+// view can be shared and reloaded.
 import { drawCharts, resizeCharts } from "./charts.js";
-import { renderCards, renderPipeline, renderTable } from "./panels.js";
+import { renderHistory } from "./history.js";
+import { renderCards, renderEmpty, renderSources, renderTable } from "./panels.js";
 
 const API = (window.COVID_ETL_API || "").replace(/\/$/, "");
 const status = document.getElementById("status");
 const form = document.getElementById("range");
+const main = document.getElementById("main");
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 let bounds = { first: null, last: null };
+let recovery = { lastReported: null, stillReported: false };
 let latest = 0; // the newest range request; answers to older ones are dropped
+
+class HttpError extends Error {
+  constructor(message, status, kind) { super(message); this.status = status; this.kind = kind; }
+}
 
 async function get(path) {
   const response = await fetch(API + path, { headers: { Accept: "application/json" } });
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
-    throw new Error(problem.detail || `${path}: HTTP ${response.status}`);
+    throw new HttpError(problem.detail || `${path}: HTTP ${response.status}`, response.status, problem.type || "");
   }
   return response.json();
 }
@@ -29,14 +39,28 @@ function query() {
   return params;
 }
 
+/** The page's own URL for this range: a bound equal to the dataset's is left out (it follows new data). */
+function remember() {
+  const params = new URLSearchParams(location.search);
+  for (const [name, bound] of [["from", bounds.first], ["to", bounds.last]]) {
+    if (form[name].value && form[name].value !== bound) params.set(name, form[name].value);
+    else params.delete(name);
+  }
+  const search = params.toString();
+  history.replaceState(null, "", search ? `?${search}` : location.pathname);
+}
+
 async function loadRange() {
   const params = query();
   document.getElementById("csv").href = `${API}/api/v1/daily?${new URLSearchParams([...params, ["format", "csv"]])}`;
   const ticket = ++latest;
+  const current = () => ticket === latest; // a later change is in flight: its answer wins, whatever arrives first
+  main.dataset.busy = "true";
   const { data } = await get(`/api/v1/daily?${params}`);
-  if (ticket !== latest) return; // a later change is in flight: its answer wins, whatever arrives first
-  drawCharts(data);
+  if (!current() || !(await drawCharts(data, recovery, current))) return;
   renderTable(data);
+  remember();
+  main.dataset.busy = "false"; // charts, table and URL all show this range (tests wait for it)
   say(data.length ? `Showing ${data.length} days, ${data[0].date} to ${data[data.length - 1].date}.`
                   : "No days in the selected range.");
 }
@@ -45,8 +69,8 @@ function preset(days) {
   form.to.value = bounds.last;
   if (days === 0) form.from.value = bounds.first;
   else {
-    const from = new Date(Date.parse(bounds.last + "T00:00:00Z") - (days - 1) * 86400000);
-    form.from.value = from.toISOString().slice(0, 10) < bounds.first ? bounds.first : from.toISOString().slice(0, 10);
+    const from = new Date(Date.parse(bounds.last + "T00:00:00Z") - (days - 1) * 86400000).toISOString().slice(0, 10);
+    form.from.value = from < bounds.first ? bounds.first : from;
   }
   return update();
 }
@@ -59,18 +83,34 @@ async function update() {
   try { await loadRange(); } catch (error) { say(`Could not load the series: ${error.message}`, true); }
 }
 
+/** A date from the URL, kept within the dataset's bounds; the bound itself when absent or malformed. */
+function fromUrl(name, fallback) {
+  const value = new URLSearchParams(location.search).get(name);
+  if (!value || !ISO_DATE.test(value)) return fallback;
+  return value < bounds.first ? bounds.first : value > bounds.last ? bounds.last : value;
+}
+
 async function start() {
   const [summary, runs] = await Promise.all([
-    get("/api/v1/summary").catch((error) => { say(error.message, true); return null; }),
-    get("/api/v1/runs?limit=5").catch(() => ({ data: [] })),
+    get("/api/v1/summary").catch((error) => error),
+    get("/api/v1/runs?limit=30").then((r) => r.data).catch(() => []),
   ]);
-  renderPipeline(runs.data, summary);
-  if (!summary) return;
+  renderHistory(runs);
+  if (summary instanceof Error) {
+    renderSources(null);
+    if (summary.status === 503) {
+      renderEmpty(runs);
+      say("No data loaded yet.", true);
+    } else say(`Could not load the summary: ${summary.message}`, true);
+    return;
+  }
+  renderSources(summary);
   renderCards(summary);
   bounds = { first: summary.dataset.first_date, last: summary.dataset.last_date };
+  recovery = { lastReported: summary.recovered_last_reported, stillReported: summary.totals.recovered !== null };
   for (const input of [form.from, form.to]) { input.min = bounds.first; input.max = bounds.last; }
-  form.from.value = bounds.first;
-  form.to.value = bounds.last;
+  form.from.value = fromUrl("from", bounds.first);
+  form.to.value = fromUrl("to", bounds.last);
   await update();
 }
 

@@ -1,9 +1,11 @@
-// Headline cards, the table and the pipeline panel: plain DOM from API JSON.
+// Headline cards, the table, the sources and the empty state: plain DOM from API JSON.
 import { avg, daysSince, el, num, signed } from "./format.js";
 
-function card(title, total, lines) {
-  return el("article", { class: "card" }, el("h3", {}, title), el("p", { class: "value" }, total),
-            ...lines.map((line) => el("p", {}, line)));
+function fill(id, value, line1, line2) {
+  const card = document.getElementById(id);
+  card.querySelector(".value").textContent = value;
+  card.querySelector(".l1").replaceChildren(line1);
+  card.querySelector(".l2").replaceChildren(line2 || "\u00a0");
 }
 
 function change(c) {
@@ -15,15 +17,14 @@ function change(c) {
 export function renderCards(summary) {
   document.getElementById("latest-date").textContent = `(${summary.date})`;
   const t = summary.totals;
-  const recovered = t.recovered === null
-    ? [summary.recovered_last_reported ? `Not reported since ${summary.recovered_last_reported}` : "Not reported"]
-    : ["Cumulative, JHU CSSE"];
-  document.getElementById("cards").replaceChildren(
-    card("Cases", num(t.cases), [`New: ${num(summary.new.cases)} · 7-day avg: ${avg(summary.avg7.cases)}`,
-                                change(summary.week_change.cases)]),
-    card("Deaths", num(t.deaths), [`New: ${num(summary.new.deaths)} · 7-day avg: ${avg(summary.avg7.deaths)}`,
-                                  change(summary.week_change.deaths)]),
-    card("Recovered", t.recovered === null ? "Not reported" : num(t.recovered), recovered));
+  fill("card-cases", num(t.cases), `New: ${num(summary.new.cases)} · 7-day avg: ${avg(summary.avg7.cases)}`,
+       change(summary.week_change.cases));
+  fill("card-deaths", num(t.deaths), `New: ${num(summary.new.deaths)} · 7-day avg: ${avg(summary.avg7.deaths)}`,
+       change(summary.week_change.deaths));
+  if (t.recovered === null) {
+    fill("card-recovered", "Not reported", summary.recovered_last_reported
+      ? `Not reported since ${summary.recovered_last_reported}` : "Not reported", "Johns Hopkins University CSSE");
+  } else fill("card-recovered", num(t.recovered), "Cumulative", "Johns Hopkins University CSSE");
 }
 
 export function renderTable(rows) {
@@ -40,28 +41,25 @@ function stale(lastDate) {
   return days === null ? "unknown" : `${lastDate} (${days} day${days === 1 ? "" : "s"} ago)`;
 }
 
-export function renderPipeline(runs, summary) {
-  const panel = document.getElementById("pipeline");
-  const run = runs[0];
-  const runBox = el("div", {}, el("h3", {}, "Last run"));
-  if (!run) runBox.append(el("p", {}, "No runs yet."));
-  else {
-    const order = ["extract", "transform", "load", "notify"];
-    const stages = Object.entries(run.stages || {})
-      .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
-      .map(([name, s]) => `${name} ${s.status}${s.duration_ms !== undefined ? ` (${s.duration_ms} ms)` : ""}`);
-    runBox.append(el("dl", {},
-      el("dt", {}, "Run"), el("dd", {}, run.run_id),
-      el("dt", {}, "Status"), el("dd", {}, el("span", { class: `badge ${run.status}` }, run.status)),
-      el("dt", {}, "Started"), el("dd", {}, run.started_at ?? "—"),
-      el("dt", {}, "Stages"), el("dd", {}, stages.join(", ") || "—"),
-      el("dt", {}, "Rows"), el("dd", {}, `${num(run.inserted)} inserted, ${num(run.updated)} updated, ` +
-                                      `${num(run.unchanged)} unchanged, ${num(run.rows_total)} total`),
-      el("dt", {}, "Warnings"), el("dd", {}, (run.warnings || []).join("; ") || "none"),
-      ...(run.error ? [el("dt", {}, "Error"), el("dd", {}, run.error)] : [])));
-  }
-  const sourceBox = el("div", {}, el("h3", {}, "Sources (last date reported)"),
-    el("dl", {}, ...(summary ? summary.sources : []).flatMap((s) => [
-      el("dt", {}, s.name.toUpperCase()), el("dd", {}, stale(s.last_date))])));
-  panel.replaceChildren(runBox, sourceBox);
+export function renderSources(summary) {
+  const list = document.getElementById("sources");
+  const sources = summary ? summary.sources : [];
+  if (!sources.length) list.replaceChildren(el("dt", {}, "None loaded"), el("dd", {}, "—"));
+  else list.replaceChildren(...sources.flatMap((s) => [el("dt", {}, s.name.toUpperCase()), el("dd", {}, stale(s.last_date))]));
+}
+
+/** No data yet: say why (the last run's error when it failed) and, after a failure, how to run on local files. */
+export function renderEmpty(runs) {
+  const last = runs[0];
+  document.getElementById("data").hidden = true;
+  document.getElementById("empty").hidden = false;
+  const reason = document.getElementById("empty-reason");
+  if (!last) reason.textContent = "No run has started yet.";
+  else if (last.status === "running") reason.textContent = `The first run (${last.run_id}) is in progress.`;
+  else if (last.status === "failed") {
+    const failedStage = Object.entries(last.stages || {}).find(([, s]) => s.status === "failed");
+    reason.replaceChildren(`The last run (${last.run_id}) failed${failedStage ? ` in ${failedStage[0]}` : ""}: `,
+                           el("strong", { class: "reason" }, last.error || "no reason was recorded"));
+  } else reason.textContent = `The last run (${last.run_id}) ended ${last.status}, but no data is loaded.`;
+  document.getElementById("empty-recipe").hidden = !last || last.status !== "failed";
 }

@@ -1,46 +1,87 @@
 """The browser tier: `covid-etl up` as a real process, sources over local HTTP, headless Chromium.
 
-Uses the real source snapshots in ../shared/data when present, else the small fixture pair in the
-sources' real formats (tests/support/fixtures.py).
+One stack for the whole tier, with a history the tests know: a successful first run on an older
+snapshot, a failed run (the NYT file answers 404), then a successful run on the newer snapshot. Uses
+the real source snapshots in ../shared/data when present, else the fixture pairs in the sources'
+real formats (tests/support/fixtures.py).
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.fixtures import new_pair
+from tests.support.fixtures import new_pair, old_pair
 from tests.support.sources import SourceServer
 from tests.support.stack import Stack
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "data"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
-def source_files() -> tuple[Any, Any]:
-    nyt, jhu = REAL / "nyt" / "us.csv", REAL / "jhu" / "time-series-19-covid-combined.csv"
-    return (nyt, jhu) if nyt.is_file() and jhu.is_file() else new_pair()
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The whole system, its first run finished and loaded."""
-    with SourceServer() as sources:
-        sources.put_pair(source_files())
-        with Stack.up(tmp_path_factory.mktemp("stack"), sources.url("nyt.csv"), sources.url("jhu.csv")) as up:
-            run = up.first_run(timeout=180)
-            assert run["status"] == "succeeded", up.logs()
-            yield up
+def snapshots() -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+    """(older, newer) source pairs: the real snapshots when present, else the fixtures."""
+    old = (REAL / "nyt" / "us-2020-08-13.csv", REAL / "jhu" / "time-series-19-covid-combined-2020-09-25.csv")
+    new = (REAL / "nyt" / "us.csv", REAL / "jhu" / "time-series-19-covid-combined.csv")
+    if all(p.is_file() for p in (*old, *new)):
+        return old, new
+    return old_pair(), new_pair()
 
 
-@pytest.fixture(scope="module")
+@dataclass
+class Made:
+    """The runs the tier made, oldest first, as `covid-etl run --json` and the stack reported them."""
+
+    first: dict[str, Any]
+    failed: dict[str, Any]
+    succeeded: dict[str, Any]
+
+
+@pytest.fixture(scope="package")
+def sources() -> Iterator[SourceServer]:
+    with SourceServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="package")
+def stack(tmp_path_factory: pytest.TempPathFactory, sources: SourceServer) -> Iterator[Stack]:
+    """The whole system after three runs (see `made`); the newer snapshot is loaded."""
+    old, new = snapshots()
+    sources.put_pair(old)
+    with Stack.up(tmp_path_factory.mktemp("stack"), sources.url("nyt.csv"), sources.url("jhu.csv")) as up:
+        first = up.first_run(timeout=180)
+        assert first["status"] == "succeeded", up.logs()
+        sources.fail("/nyt.csv", 404)
+        failed = up.run(expect_rc=(1,))
+        assert failed["status"] == "failed" and "404" in failed["error"], failed
+        sources.fail("/nyt.csv", None)
+        sources.put_pair(new)
+        succeeded = up.run()
+        assert succeeded["status"] == "succeeded" and succeeded["inserted"] > 0, succeeded
+        up.made = Made(first={"run_id": first["run_id"], **{k: first.get(k) for k in ("inserted", "status")}},  # type: ignore[attr-defined]
+                       failed=failed, succeeded=succeeded)
+        yield up
+
+
+@pytest.fixture(scope="package")
+def made(stack: Stack) -> Made:
+    return stack.made  # type: ignore[attr-defined, no-any-return]
+
+
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    executable = chromium()
     if executable is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium; .ci/run does it)")
     from playwright.sync_api import sync_playwright
@@ -49,3 +90,30 @@ def browser() -> Iterator[Any]:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+class PageWatch:
+    """Everything a page should never do: console errors, page errors, failed requests, CSP violations."""
+
+    def __init__(self, page: Any, allowed: tuple[str, ...] = ()) -> None:
+        self.errors: list[str] = []
+        self.allowed = allowed
+        page.on("console", lambda m: self._add(f"console: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self._add(f"pageerror: {e}"))
+        page.on("response", lambda r: self._add(f"{r.status} {r.url}") if r.status >= 400 else None)
+        # Runs through DevTools before any page script, so the page's own CSP does not block it.
+        page.add_init_script("document.addEventListener('securitypolicyviolation', (e) => "
+                             "console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));")
+
+    def _add(self, text: str) -> None:
+        if not any(a in text for a in self.allowed):
+            self.errors.append(text)
+
+
+def open_page(browser: Any, url: str, allowed: tuple[str, ...] = (), **context: Any) -> tuple[Any, Any, PageWatch]:
+    """A new context and page on `url`, watched; the caller closes the context."""
+    ctx = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **context})
+    page = ctx.new_page()
+    watch = PageWatch(page, allowed)
+    page.goto(url)
+    return ctx, page, watch

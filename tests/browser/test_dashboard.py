@@ -1,19 +1,18 @@
-"""The dashboard in headless Chromium against the running stack: real data drawn, the range
-control changes charts and table, no console errors; screenshots go to artifacts/."""
+"""The dashboard in headless Chromium against the running stack: real data drawn, the recovered series
+where JHU reported it, the date range in the URL, no console errors, usable at phone width and by keyboard."""
 
 from __future__ import annotations
 
 import json
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser.conftest import ARTIFACTS, open_page
 from tests.support.stack import Stack
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHARTS = ("chart-cases", "chart-deaths", "chart-total")
 
 
@@ -24,18 +23,12 @@ def api(stack: Stack, path: str) -> Any:
 
 @pytest.fixture
 def page(browser: Any, stack: Stack) -> Iterator[Any]:
-    """A loaded dashboard; the test fails on any console error, page error or failed API call."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    page.goto(stack.api + "/")
-    page.wait_for_selector("#chart-total[data-points]", timeout=20000)
+    """A loaded dashboard; the test fails on any console error, page error, CSP violation or failed request."""
+    context, page, watch = open_page(browser, stack.api + "/")
+    page.wait_for_selector("#main[data-busy=false]", timeout=20000)
     yield page
     context.close()
-    assert errors == []
+    assert watch.errors == []
 
 
 def drawn_pixels(page: Any, chart: str) -> int:
@@ -46,56 +39,108 @@ def drawn_pixels(page: Any, chart: str) -> int:
         let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""", chart)
 
 
-def test_charts_cards_table_and_status_show_the_loaded_data(page: Any, stack: Stack) -> None:
+def wait_for(page: Any, chart: str, **want: str) -> None:
+    """Until the chart's data attributes say `want` and the range is fully shown (charts, table, URL).
+    A function, not an expression: the page's CSP forbids eval."""
+    page.wait_for_function("([id, want]) => document.getElementById('main').dataset.busy === 'false' && "
+                           "Object.entries(want).every(([k, v]) => document.getElementById(id).dataset[k] === v)",
+                           arg=[chart, want])
+
+
+def shown(page: Any, chart: str) -> tuple[str | None, str | None, str | None]:
+    figure = page.locator(f"#{chart}")
+    return figure.get_attribute("data-points"), figure.get_attribute("data-first"), figure.get_attribute("data-last")
+
+
+def test_charts_cards_table_and_sources_show_the_loaded_data(page: Any, stack: Stack) -> None:
     daily = api(stack, "/api/v1/daily")["data"]
     summary = api(stack, "/api/v1/summary")
     for chart in CHARTS:
-        figure = page.locator(f"#{chart}")
-        assert figure.get_attribute("data-points") == str(len(daily))
-        assert figure.get_attribute("data-first") == daily[0]["date"]
-        assert figure.get_attribute("data-last") == daily[-1]["date"]
+        assert shown(page, chart) == (str(len(daily)), daily[0]["date"], daily[-1]["date"])
         assert drawn_pixels(page, chart) > 2000
     assert page.locator("#table tbody tr").count() == len(daily)
     assert page.locator("#table tbody tr").first.locator("th").inner_text() == daily[-1]["date"]
     assert f"{summary['totals']['cases']:,}" in page.locator("#cards").inner_text()
     assert f"Not reported since {summary['recovered_last_reported']}" in page.locator("#cards").inner_text()
-    pipeline = page.locator("#pipeline").inner_text()
-    assert api(stack, "/api/v1/runs")["data"][0]["run_id"] in pipeline and "NYT" in pipeline
+    assert "NYT" in page.locator("#sources").inner_text()
     assert "The New York Times" in page.locator("footer").inner_text()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 
 
-def test_changing_the_date_range_changes_charts_and_table(page: Any, stack: Stack) -> None:
+def test_recovered_is_charted_where_jhu_reported_it_with_the_note_on_when_it_stopped(page: Any, stack: Stack) -> None:
+    daily = api(stack, "/api/v1/daily")["data"]
+    last_reported = api(stack, "/api/v1/summary")["recovered_last_reported"]
+    reported = [d for d in daily if d["recovered"] is not None]
+    assert reported and reported[-1]["date"] == last_reported and reported[-1]["date"] < daily[-1]["date"]
+    assert shown(page, "chart-recovered") == (str(len(reported)), reported[0]["date"], last_reported)
+    assert drawn_pixels(page, "chart-recovered") > 1000
+    note = page.locator("#recovered-note").inner_text()
+    assert f"JHU stopped reporting US recoveries after {last_reported}" in note
+    # A range after reporting stopped: nothing drawn, and the note says why.
+    page.goto(f"{stack.api}/?from={daily[-3]['date']}")
+    wait_for(page, "chart-cases", points="3")
+    wait_for(page, "chart-recovered", points="0")
+    assert "No recovered figures in the selected range" in page.locator("#recovered-note").inner_text()
+
+
+def test_changing_the_date_range_changes_charts_table_and_url(page: Any, stack: Stack) -> None:
     daily = api(stack, "/api/v1/daily")["data"]
     start, end = daily[len(daily) // 3]["date"], daily[len(daily) // 2]["date"]
     expected = [d for d in daily if start <= d["date"] <= end]
     page.get_by_label("From", exact=True).fill(start)
     page.get_by_label("To", exact=True).fill(end)
-    page.wait_for_function(f"document.querySelector('#chart-cases').dataset.last === '{end}'"
-                           f" && document.querySelector('#chart-cases').dataset.first === '{start}'")
+    wait_for(page, "chart-cases", first=start, last=end)
     for chart in CHARTS:
-        assert page.locator(f"#{chart}").get_attribute("data-points") == str(len(expected))
+        assert shown(page, chart)[0] == str(len(expected))
     rows = page.locator("#table tbody tr")
     assert rows.count() == len(expected)
     assert rows.first.locator("th").inner_text() == end and rows.last.locator("th").inner_text() == start
     assert f"{expected[-1]['cases']:,}" in rows.first.inner_text()
     assert f"from={start}" in page.locator("#csv").get_attribute("href")
+    assert page.evaluate("location.search") == f"?from={start}&to={end}"
     page.get_by_role("button", name="All").click()
-    page.wait_for_function(f"document.querySelector('#table tbody').rows.length === {len(daily)}")
+    wait_for(page, "chart-cases", points=str(len(daily)))
+    assert page.locator("#table tbody tr").count() == len(daily)
+    assert page.evaluate("location.search") == ""  # the whole range: nothing pinned in the URL
+
+
+def test_the_range_in_the_url_survives_a_reload_and_a_shared_link(page: Any, stack: Stack) -> None:
+    daily = api(stack, "/api/v1/daily")["data"]
+    start, end = daily[len(daily) // 4]["date"], daily[len(daily) // 2]["date"]
+    expected = [d for d in daily if start <= d["date"] <= end]
+    page.goto(f"{stack.api}/?from={start}&to={end}")
+    wait_for(page, "chart-total", last=f"{end}")
+    assert shown(page, "chart-total") == (str(len(expected)), start, end)
+    assert (page.input_value("#from"), page.input_value("#to")) == (start, end)
+    page.get_by_label("From", exact=True).fill(daily[1]["date"])
+    wait_for(page, "chart-total", first=f"{daily[1]['date']}")
+    assert page.url.endswith(f"/?from={daily[1]['date']}&to={end}")
+    page.reload()
+    wait_for(page, "chart-total", first=f"{daily[1]['date']}")
+    assert (page.input_value("#from"), page.input_value("#to")) == (daily[1]["date"], end)
+    assert shown(page, "chart-total")[2] == end
+    # Out-of-range or malformed dates fall back to the dataset's bounds.
+    page.goto(f"{stack.api}/?from=1999-01-01&to=not-a-date")
+    wait_for(page, "chart-total", points=f"{len(daily)}")
 
 
 def test_readable_at_phone_width_and_usable_by_keyboard(browser: Any, stack: Stack) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
-    page = context.new_page()
-    page.goto(stack.api + "/")
-    page.wait_for_selector("#chart-total[data-points]")
+    context, page, watch = open_page(browser, stack.api + "/", viewport={"width": 390, "height": 844},
+                                     device_scale_factor=2)
+    page.wait_for_selector("#main[data-busy=false]")
+    page.wait_for_selector("#history tr.run")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
-    for _ in range(3):
+    reached = []
+    for _ in range(60):
         page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") in ("from", "to")
+        reached.append(page.evaluate("document.activeElement.id || document.activeElement.textContent"))
+        if page.evaluate("document.activeElement.closest('#history') !== null"):
+            break
+    assert {"from", "to", "Last 90 days", "Last year", "All", "csv"} <= set(reached), reached
+    page.keyboard.press("Enter")  # the first run's details open from the keyboard
+    assert page.locator("#history tr.details").first.is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-phone.png"), full_page=False)
     context.close()
+    assert watch.errors == []
