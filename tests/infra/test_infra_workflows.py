@@ -1,0 +1,72 @@
+"""The GitHub workflows: valid, pinned by commit, audited by zizmor; deploy by OIDC, only what changed."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.changed_stacks import stacks_for
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+BIN = Path(sys.executable).parent  # check-jsonschema and zizmor: requirements-dev.lock
+
+
+def test_both_workflows_exist() -> None:
+    assert [p.name for p in WORKFLOWS] == ["ci.yml", "deploy.yml"]
+
+
+def test_workflows_match_the_github_workflow_schema() -> None:
+    result = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+                             *map(str, WORKFLOWS)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_finds_nothing_even_pedantic() -> None:
+    result = subprocess.run([str(BIN / "zizmor"), "--offline", "--persona=pedantic", "--no-progress",
+                             str(ROOT / ".github" / "workflows")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_pinned_by_commit(workflow: Path) -> None:
+    uses = re.findall(r"uses:\s*(\S+)", workflow.read_text())
+    assert uses
+    for ref in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", ref), f"{workflow.name}: {ref} is not pinned by commit"
+
+
+def test_deploy_assumes_a_role_by_oidc_with_no_stored_keys() -> None:
+    text = (ROOT / ".github" / "workflows" / "deploy.yml").read_text()
+    assert "id-token: write" in text and "role-to-assume: ${{ vars.AWS_DEPLOY_ROLE_ARN }}" in text
+    assert "secrets." not in text and "aws-access-key-id" not in text
+    assert "python3 infra/changed_stacks.py" in text and 'make deploy STACKS="$STACKS"' in text
+    ci = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
+    assert all(step in ci for step in ("make lint", "make test", "make synth"))
+
+
+@pytest.mark.parametrize(("paths", "expected"), [
+    (["services/notifier/handler.py"], ["notifier"]),
+    (["services/loader/repository.py", "services/extractor/fetch.py"], ["extractor", "loader"]),
+    (["web/app.js"], ["api"]),
+    (["services/api/app.py", "docs/deploy.md"], ["api"]),
+    (["docs/runbook.md", "tests/unit/test_diff.py", "covid_etl/cli.py", "infra/README.md"], []),
+    (["services/notifier/handler.py", "shared/stage.py"], None),
+    (["infra/stacks/service.py"], None),
+    (["infra/layers/base.txt"], None),
+    (["requirements.lock"], None),
+])
+def test_a_push_deploys_the_stacks_of_what_changed(paths: list[str], expected: list[str] | None) -> None:
+    assert stacks_for(paths) == expected
+
+
+def test_the_script_prints_what_the_workflow_reads() -> None:
+    run = [sys.executable, str(ROOT / "infra" / "changed_stacks.py")]
+    out = subprocess.run(run, input="services/loader/handler.py\nweb/index.html\n", capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "loader api"
+    assert subprocess.run(run, input="shared/aws.py\n", capture_output=True, text=True).stdout.strip() == "all"
