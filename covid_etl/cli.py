@@ -147,7 +147,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     s = Settings()
     return up(s.api_host if args.host is None else args.host, s.api_port if args.port is None else args.port,
               s.emulator_port if args.emulator_port is None else args.emulator_port,
-              s.schedule_seconds if args.schedule_seconds is None else args.schedule_seconds)
+              s.schedule_seconds if args.schedule_seconds is None else args.schedule_seconds, args.fresh)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -159,6 +159,8 @@ def parser() -> argparse.ArgumentParser:
     up_p.add_argument("--port", type=int)
     up_p.add_argument("--emulator-port", type=int)
     up_p.add_argument("--schedule-seconds", type=float)
+    up_p.add_argument("--fresh", action="store_true",
+                      help="start empty: forget the table and bucket saved at the last stop")
     up_p.set_defaults(func=cmd_up)
     run_p = sub.add_parser("run", help="trigger a run")
     run_p.add_argument("--wait", action="store_true", help="follow the run until it ends")

@@ -4,13 +4,15 @@ Starts moto's server on 127.0.0.1 (unless AWS_ENDPOINT_URL points at a running e
 LocalStack), provisions every resource, starts the four workers as separate processes and the read
 API under gunicorn, triggers a first run, and writes `.covid-etl/stack.json` so that `covid-etl run`
 in another shell finds the stack. Supervises the processes (a dead worker is restarted) and fires
-the daily schedule itself, since the embedded emulator never fires EventBridge schedules.
+the daily schedule itself, since the embedded emulator never fires EventBridge schedules. The
+embedded emulator's table and bucket survive a clean stop (`covid_etl.state`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +29,7 @@ from shared.topology import EXTRACTOR, QUEUES, queue_url_var
 
 STATE_DIR = ".covid-etl"
 LOG_DIR = Path(STATE_DIR) / "logs"
+SAVED_DIR = Path(STATE_DIR) / "state"  # the embedded emulator's table and bucket (covid_etl.state)
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                      "AWS_DEFAULT_REGION": "us-east-1"}
 
@@ -50,14 +53,17 @@ def start_emulator(port: int) -> tuple[Any, str]:
 
 
 class Stack:
-    def __init__(self, host: str, port: int, emulator_port: int, schedule_s: float) -> None:
+    def __init__(self, host: str, port: int, emulator_port: int, schedule_s: float, fresh: bool = False) -> None:
         self.host, self.port, self.emulator_port, self.schedule_s = host, port, emulator_port, schedule_s
+        self.fresh = fresh
+        self.reported: set[str] = set()  # runs whose end was printed (or restored)
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.server: Any = None
         self.env: dict[str, str] = {}
         self.stopping = False
 
     def start(self) -> None:
+        state_file().unlink(missing_ok=True)  # left by a stack that was killed: not this one's
         for key, value in DUMMY_CREDENTIALS.items():
             os.environ.setdefault(key, value)
         endpoint = os.environ.get("AWS_ENDPOINT_URL")
@@ -71,6 +77,9 @@ class Stack:
         res = settings.resources
         self.env = {**os.environ, **provision(res), "AWS_ENDPOINT_URL": endpoint}
         os.environ.update(self.env)
+        if self.server is not None:
+            self._restore()
+        self.reported = {run.run_id for run in RunLedger(res.table).recent(10) if run.ended}
         for name in QUEUES:
             self._spawn(name)
         self._spawn("api")
@@ -117,10 +126,13 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
 
     def supervise(self) -> None:
         next_run = time.monotonic() + self.schedule_s
-        ledger, reported = RunLedger(self.env["COVID_ETL_TABLE"]), set[str]()
+        ledger, reported = RunLedger(self.env["COVID_ETL_TABLE"]), self.reported
         while not self.stopping:
             time.sleep(1)
+            ended = len(reported)
             reported = self._report_runs(ledger, reported)
+            if len(reported) > ended:
+                self._save()  # so that a crash of this process loses no ended run
             for name, proc in list(self.procs.items()):
                 if proc.poll() is not None and not self.stopping:
                     print(f"{name} exited with {proc.returncode}; restarting it", flush=True)
@@ -162,7 +174,31 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
                 proc.kill()
         state_file().unlink(missing_ok=True)
         if self.server is not None:
+            self._save(final=True)
             self.server.stop()
+
+    def _restore(self) -> None:
+        from covid_etl import state
+
+        if self.fresh:
+            shutil.rmtree(SAVED_DIR, ignore_errors=True)
+            print(f"--fresh: starting empty ({SAVED_DIR} deleted)")
+            return
+        restored = state.restore(SAVED_DIR, self.env["COVID_ETL_TABLE"], self.env["COVID_ETL_BUCKET"])
+        if restored:
+            print(f"restored {restored.items} table items and {restored.objects} objects from {SAVED_DIR} "
+                  "(`covid-etl up --fresh` starts empty)")
+
+    def _save(self, final: bool = False) -> None:
+        from covid_etl import state
+
+        try:
+            saved = state.save(SAVED_DIR, self.env["COVID_ETL_TABLE"], self.env["COVID_ETL_BUCKET"])
+        except Exception as error:  # the emulator is busy: the next run's end or the stop saves again
+            print(f"could not save the state to {SAVED_DIR}: {error}", flush=True)
+            return
+        if final:
+            print(f"saved {saved.items} table items and {saved.objects} objects to {SAVED_DIR}", flush=True)
 
 
 def trigger(env: dict[str, str], how: str = "cli", force: bool = False) -> str:
@@ -178,8 +214,8 @@ def trigger(env: dict[str, str], how: str = "cli", force: bool = False) -> str:
     return run_id
 
 
-def up(host: str, port: int, emulator_port: int, schedule_s: float) -> int:
-    stack = Stack(host, port, emulator_port, schedule_s)
+def up(host: str, port: int, emulator_port: int, schedule_s: float, fresh: bool = False) -> int:
+    stack = Stack(host, port, emulator_port, schedule_s, fresh)
     signal.signal(signal.SIGTERM, stack.stop)
     signal.signal(signal.SIGINT, stack.stop)
     try:

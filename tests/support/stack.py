@@ -55,8 +55,8 @@ class Notification:
 
 
 class Stack:
-    def __init__(self, folder: Path, env: dict[str, str], port: int) -> None:
-        self.folder, self.env, self.port = folder, env, port
+    def __init__(self, folder: Path, env: dict[str, str], port: int, up_args: tuple[str, ...] = ()) -> None:
+        self.folder, self.env, self.port, self.up_args = folder, env, port, up_args
         self.api = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
         self.state: dict[str, Any] = {}
@@ -64,18 +64,21 @@ class Stack:
         self._received: list[Notification] = []
 
     @classmethod
-    def up(cls, folder: Path, nyt_url: str, jhu_url: str, timeout: float = 90, **settings: str) -> Stack:
-        """Start a stack in `folder` reading the given sources; returns once the API answers."""
+    def up(cls, folder: Path, nyt_url: str, jhu_url: str, timeout: float = 90, up_args: tuple[str, ...] = (),
+           **settings: str) -> Stack:
+        """Start a stack in `folder` reading the given sources; returns once the API answers.
+        `up_args` are more arguments of `covid-etl up` (`--fresh`)."""
         folder.mkdir(parents=True, exist_ok=True)
         env = clean_env(COVID_ETL_NYT_URL=nyt_url, COVID_ETL_JHU_URL=jhu_url,
                         COVID_ETL_SCHEDULE_SECONDS="86400", COVID_ETL_HTTP_RETRIES="2", **settings)
-        stack = cls(folder, env, free_port())
+        stack = cls(folder, env, free_port(), up_args)
         stack.start(timeout)
         return stack
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self, timeout: float) -> None:
-        cmd = [sys.executable, "-m", "covid_etl.cli", "up", "--port", str(self.port), "--emulator-port", "0"]
+        cmd = [sys.executable, "-m", "covid_etl.cli", "up", "--port", str(self.port), "--emulator-port", "0",
+               *self.up_args]
         with open(self.folder / "up.log", "ab") as log:
             self.process = subprocess.Popen(cmd, cwd=self.folder, env=self.env, stdout=log, stderr=log,
                                             start_new_session=True)
@@ -97,6 +100,12 @@ class Stack:
         except OSError:
             return False
         return True
+
+    def kill(self) -> None:
+        """SIGKILL to the process group: `up`, its emulator, workers and API die without a word."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
 
     def stop(self) -> None:
         """SIGINT to the process group, then SIGKILL if it has not ended within 30 s."""
