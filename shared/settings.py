@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     visibility_timeout_s: int = topology.DEFAULT_VISIBILITY_TIMEOUT_S
     max_receive_count: int = topology.DEFAULT_MAX_RECEIVE_COUNT
     log_level: str = "INFO"
+    liveness_file: str = ""  # touched by a container worker while it polls (shared.runtime.liveness)
 
     # `covid-etl up`
     api_host: str = "127.0.0.1"

@@ -5,6 +5,8 @@ visibility while the handler works, deletes it only after success, and on failur
 again after a short backoff (the queue's redrive policy moves it to the DLQ in the end).
 SIGTERM/SIGINT stop it cleanly: an idle poll is cancelled, a message in hand is finished first.
 An unreachable endpoint is waited out with capped exponential backoff, never a crash loop.
+A liveness file (`shared.runtime.liveness`), when configured, is touched after each successful
+poll and each heartbeat: docker-compose's healthcheck reads its age.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from aiobotocore.config import AioConfig
 
 from shared import aws, logs
+from shared.runtime import liveness
 from shared.runtime.dispatch import BodyHandler
 
 logger = logging.getLogger(__name__)
@@ -25,8 +28,9 @@ logger = logging.getLogger(__name__)
 
 class Worker:
     def __init__(self, queue_url: str, on_body: BodyHandler, *, visibility_timeout: int = 60,
-                 wait_seconds: int = 10) -> None:
+                 wait_seconds: int = 10, liveness_file: str = "") -> None:
         self.queue_url = queue_url
+        self.liveness_file = liveness_file
         self.on_body = on_body
         self.visibility_timeout = visibility_timeout
         self.wait_seconds = wait_seconds
@@ -44,6 +48,7 @@ class Worker:
                 try:
                     messages = await self._receive(sqs)
                     failures = 0
+                    liveness.touch(self.liveness_file)
                 except asyncio.CancelledError:
                     break
                 except Exception as error:  # endpoint down, throttled: back off and reconnect
@@ -86,6 +91,7 @@ class Worker:
     async def _heartbeat(self, sqs: Any, receipt: str) -> None:
         while True:
             await asyncio.sleep(self.visibility_timeout / 3)
+            liveness.touch(self.liveness_file)
             await self._quietly(sqs.change_message_visibility(
                 QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=self.visibility_timeout))
 
@@ -109,7 +115,8 @@ def serve(queue_url: str, on_body: BodyHandler, service: str, visibility_timeout
     logs.setup(service, get_settings().log_level)
 
     async def main() -> None:
-        worker = Worker(queue_url, on_body, visibility_timeout=visibility_timeout)
+        worker = Worker(queue_url, on_body, visibility_timeout=visibility_timeout,
+                        liveness_file=get_settings().liveness_file)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, worker.stop)

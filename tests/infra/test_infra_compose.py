@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from covid_etl.provision_main import mismatches, queue_path
 from covid_etl.resources import Resources
-from shared.settings import Settings
+from shared.settings import JHU_URL, NYT_URL, Settings
 from shared.topology import QUEUES as STAGE_QUEUES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,8 +24,9 @@ WORKERS = ("extractor", "transformer", "loader", "notifier")
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
     assert COMPOSE.is_file(), "docker-compose is missing: pip install -r requirements-dev.lock"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVID_ETL_", "LOCALSTACK_"))}  # the defaults
     result = subprocess.run([str(COMPOSE), "-f", str(ROOT / "docker-compose.yml"), "config", "--format", "json"],
-                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+                            capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -37,27 +39,54 @@ def test_compose_validates_quietly() -> None:
 
 def test_services_and_their_commands(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"localstack", "dynamodb-local", "provision", *WORKERS, "api"}
+    assert services["extractor"]["environment"]["COVID_ETL_NYT_URL"] == NYT_URL
+    assert set(services) == {"localstack", "dynamodb-local", "provision", *WORKERS, "api", "first-run"}
     assert services["localstack"]["image"] == "localstack/localstack:4.14.0"
     assert services["dynamodb-local"]["image"].startswith("amazon/dynamodb-local:2.")
     assert "-sharedDb" in services["dynamodb-local"]["command"]
     for name in WORKERS:
         assert services[name]["command"] == ["python", "-m", f"services.{name}"]
     assert services["provision"]["command"] == ["python", "-m", "covid_etl.provision_main"]
+    assert services["first-run"]["command"][:5] == ["python", "-m", "covid_etl.cli", "run", "--wait"]
     api = services["api"]["command"]
     assert api[0] == "gunicorn" and api[-1] == "services.api.app:create_app()" and "0.0.0.0:8080" in api
-    for name in ("provision", *WORKERS, "api"):
+    for name in ("provision", *WORKERS, "api", "first-run"):
         assert services[name]["build"]["context"] == str(ROOT)
 
 
 def test_start_order(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert services["provision"]["depends_on"]["localstack"]["condition"] == "service_healthy"
-    assert "dynamodb-local" in services["provision"]["depends_on"]
+    for emulator in ("localstack", "dynamodb-local"):
+        assert services["provision"]["depends_on"][emulator]["condition"] == "service_healthy"
     for name in (*WORKERS, "api"):
         assert services[name]["depends_on"]["provision"]["condition"] == "service_completed_successfully"
+    assert services["first-run"]["depends_on"] == {name: {"condition": "service_healthy", "required": True}
+                                                   for name in (*WORKERS, "api")}
     assert services["localstack"]["healthcheck"]["test"][-1].endswith("/_localstack/health")
     assert "/readyz" in " ".join(services["api"]["healthcheck"]["test"])
+    for name in WORKERS:
+        assert services[name]["healthcheck"]["test"] == ["CMD", "python", "-m", "shared.runtime.liveness"]
+        assert services[name]["environment"]["COVID_ETL_LIVENESS_FILE"].startswith("/tmp/")
+
+
+def test_every_long_running_service_has_a_healthcheck(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        if service.get("restart") != "no":
+            assert service["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL"), name
+
+
+def test_variables_from_the_users_environment(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("COVID_ETL_NYT_URL=http://example.test/nyt.csv\nLOCALSTACK_AUTH_TOKEN=ls-token\n")
+    result = subprocess.run([str(COMPOSE), "-f", str(ROOT / "docker-compose.yml"), "--env-file", str(env_file),
+                             "config", "--format", "json"], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                            env={"PATH": "/usr/bin:/bin", "LOCALSTACK_IMAGE": "localstack/localstack-pro:4.14.0"})
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    assert services["localstack"]["image"] == "localstack/localstack-pro:4.14.0"
+    assert services["localstack"]["environment"]["LOCALSTACK_AUTH_TOKEN"] == "ls-token"
+    assert services["extractor"]["environment"]["COVID_ETL_NYT_URL"] == "http://example.test/nyt.csv"
+    assert services["extractor"]["environment"]["COVID_ETL_JHU_URL"] == JHU_URL
 
 
 def test_ports_are_published_on_loopback_only(compose: dict[str, Any]) -> None:
@@ -70,7 +99,7 @@ def test_ports_are_published_on_loopback_only(compose: dict[str, Any]) -> None:
 
 def test_environment_names_the_pipeline_resources(compose: dict[str, Any]) -> None:
     res = Resources()
-    for name in ("provision", *WORKERS, "api"):
+    for name in ("provision", *WORKERS, "api", "first-run"):
         env = compose["services"][name]["environment"]
         assert env["AWS_ENDPOINT_URL"] == "http://localstack:4566"
         assert env["AWS_ENDPOINT_URL_DYNAMODB"] == "http://dynamodb-local:8000"
