@@ -65,9 +65,12 @@ class Stack:
         env.update(COVID_ETL_NYT_URL=f"{base}/nyt.csv", COVID_ETL_JHU_URL=f"{base}/jhu.csv",
                    COVID_ETL_SCHEDULE_SECONDS="86400")
         self.env = env
-        self.proc = subprocess.Popen([sys.executable, "-m", "covid_etl.cli", "up", "--port", str(self.port)], cwd=work,
-                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
+        self.log = work / "up.log"
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "covid_etl.cli", "up", "--port", str(self.port)],
+                                         cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        self.saves = 0
         state = work / ".covid-etl" / "stack.json"
         deadline = time.monotonic() + 180
         while not state.exists():
@@ -92,6 +95,18 @@ class Stack:
                 return self.settled(done[0]["run_id"])
             time.sleep(0.2)
         raise TimeoutError("the startup run did not end")
+
+    def quiet(self, timeout: float = 20) -> None:
+        """Wait until `up` has saved the state after the run that just ended (it scans the table and
+        the bucket, in the process that serves the emulator): the next run is measured on a quiet stack."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            lines = self.log.read_text(errors="replace").splitlines()
+            saves = sum(1 for ln in lines if ln.startswith(("saved ", "could not save")))
+            if saves > self.saves:
+                self.saves = saves
+                return
+            time.sleep(0.05)
 
     def empty(self) -> None:
         """Delete the series, the source versions and the dataset version: an empty table again."""
@@ -184,6 +199,7 @@ def repetition(profile: Profile, folder: Path) -> list[dict[str, Any]]:
 
     try:
         first = stack.wait_first()
+        stack.quiet()
         peer = Baseline(stack.endpoint, f"{server.base}/nyt.csv", f"{server.base}/jhu.csv")
         peer.run()  # warm: its imports, clients and pandas paths, as a warm Lambda's
         peer.empty()
@@ -191,14 +207,17 @@ def repetition(profile: Profile, folder: Path) -> list[dict[str, Any]]:
         a_peer = peer.run()
         stack.empty()
         a = stack.run()
+        stack.quiet()
         row("(a) full load into an empty table", figures(a), a_peer, f"{a.get('inserted')} ins / {a_peer['written']}")
         put_sources(folder, NEW_DAY)
         b_peer = peer.run()
         b = stack.run()
+        stack.quiet()
         row("(b) one new day (NYT changed, JHU not)", figures(b), b_peer,
             f"{b.get('inserted')} ins {b.get('updated')} upd / {b_peer['written']}")
         c_peer = peer.run()
         c = stack.run()
+        stack.quiet()
         row("(c) no change", figures(c), c_peer, f"{c.get('status')} / {c_peer['written']}")
         if profile is LOOPBACK:
             row("emulator per request", emulator_costs(stack.endpoint, stack.table_name), None, "")
