@@ -1,4 +1,4 @@
-"""The `covid-etl` command: `up`, `run [--wait] [--json]`, `runs [--json]`, `replay`."""
+"""The `covid-etl` command: `up`, `run [--wait] [--json]`, `runs [--json]`, `status [--json]`, `replay`."""
 
 from __future__ import annotations
 
@@ -141,6 +141,28 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from covid_etl.deployed import use_deployed
+    from covid_etl.status import read, render
+
+    stack = find_stack()
+    if stack:
+        for key, value in stack["env"].items():
+            os.environ.setdefault(key, value)
+    elif not (use_deployed() or os.environ.get(queue_url_var(EXTRACTOR.name))):
+        reason = ("no stack is running here (`make run` or `covid-etl up` starts one) and no deployed stack was "
+                  "found (set AWS_REGION and COVID_ETL_PREFIX)")
+        print(json.dumps({"stack": None, "healthy": False, "problems": [reason]}) if args.json
+              else f"covid-etl status: DOWN: {reason}")
+        return 3
+    settings = Settings()
+    if args.stale_after_days is not None:
+        settings = settings.model_copy(update={"stale_after_days": args.stale_after_days})
+    status = read(stack, settings)
+    print(status.model_dump_json() if args.json else render(status))
+    return 0 if status.healthy else 1
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from covid_etl.stack import up
 
@@ -172,6 +194,11 @@ def parser() -> argparse.ArgumentParser:
     runs_p.add_argument("--json", action="store_true")
     runs_p.add_argument("--limit", type=int, default=20)
     runs_p.set_defaults(func=cmd_runs)
+    status_p = sub.add_parser("status", help="is it healthy? exits 1 when a person is needed, 3 when no stack is found")
+    status_p.add_argument("--json", action="store_true", help="print one JSON object")
+    status_p.add_argument("--stale-after-days", type=int, help="the window for the last successful run "
+                          "and a source's latest date (default COVID_ETL_STALE_AFTER_DAYS, 3)")
+    status_p.set_defaults(func=cmd_status)
     replay_p = sub.add_parser("replay", help="move dead letters back, or re-send a run's archived message")
     replay_p.add_argument("--dlq", metavar="STAGE", help=" or ".join(STAGES))
     replay_p.add_argument("--run", metavar="RUN_ID")

@@ -30,6 +30,16 @@ from shared.topology import EXTRACTOR, QUEUES, queue_url_var
 STATE_DIR = ".covid-etl"
 LOG_DIR = Path(STATE_DIR) / "logs"
 SAVED_DIR = Path(STATE_DIR) / "state"  # the embedded emulator's table and bucket (covid_etl.state)
+# README.md, "Offline, on local files": what to do when the first run cannot download its sources
+LOCAL_FILES_RECIPE = """
+The first run could not get its sources (above). Without internet, run on local files: stop with
+Ctrl-C and start again with the sources pointing at local copies (plain paths, file:// URLs or any
+HTTP server), e.g. the snapshots beside this project:
+
+  COVID_ETL_NYT_URL=../shared/data/nyt/us.csv \\
+  COVID_ETL_JHU_URL=../shared/data/jhu/time-series-19-covid-combined.csv make run
+
+(README.md, "Offline, on local files")"""
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                      "AWS_DEFAULT_REGION": "us-east-1"}
 
@@ -84,11 +94,8 @@ class Stack:
             self._spawn(name)
         self._spawn("api")
         self._wait_for_api()
-        path = state_file()
-        path.parent.mkdir(exist_ok=True)
         api = f"http://{self.host}:{self.port}"
-        keep = {k: v for k, v in self.env.items() if k.startswith(("COVID_ETL_", "AWS_"))}
-        path.write_text(json.dumps({"pid": os.getpid(), "api": api, "endpoint": endpoint, "env": keep}, indent=2))
+        self._write_state_file()
         run_id = trigger(self.env, "startup")
         print(f"""
 covid-etl is up
@@ -101,6 +108,16 @@ covid-etl is up
   sources        {settings.nyt_url}
                  {settings.jhu_url}
 Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
+
+    def _write_state_file(self) -> None:
+        """`.covid-etl/stack.json`: how the CLI in another shell finds this stack and its processes."""
+        path = state_file()
+        path.parent.mkdir(exist_ok=True)
+        keep = {k: v for k, v in self.env.items() if k.startswith(("COVID_ETL_", "AWS_"))}
+        workers = {name: proc.pid for name, proc in self.procs.items()}
+        path.write_text(json.dumps({"pid": os.getpid(), "api": f"http://{self.host}:{self.port}",
+                                    "endpoint": self.env["AWS_ENDPOINT_URL"], "workers": workers,
+                                    "env": keep}, indent=2))
 
     def _spawn(self, name: str) -> None:
         if name == "api":
@@ -137,6 +154,7 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
                 if proc.poll() is not None and not self.stopping:
                     print(f"{name} exited with {proc.returncode}; restarting it", flush=True)
                     self._spawn(name)
+                    self._write_state_file()
             if time.monotonic() >= next_run:
                 try:
                     trigger(self.env, "schedule")
@@ -157,6 +175,8 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
                 detail = run.error or (f"{run.inserted or 0} inserted, {run.updated or 0} updated, "
                                        f"{run.rows_total or 0} rows")
                 print(f"run {run.run_id} {run.status}: {detail}", flush=True)
+                if run.status == "failed" and run.stage == "extract" and run.trigger == "startup":
+                    print(LOCAL_FILES_RECIPE, flush=True)
         return reported
 
     def stop(self, *_: Any) -> None:
