@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -91,3 +94,28 @@ def test_zipped_sizes_of_code_and_layers(tmp_path: Path) -> None:
         if service != "transformer":
             assert row["total"] < 10 * MB, f"{service}: {row['total'] / MB:.1f} MB zipped with its layers"
     assert table["transformer"]["data"] > 10 * MB  # pandas and numpy: the one function that needs them
+
+
+IMPORT_ALONE = """
+import importlib.util, sys
+code, site, service, *others = sys.argv[1:]
+sys.path[:0] = [code, site]  # -S: no site, so not the repository's editable install either
+module = __import__(f"services.{service}.lambda_function", fromlist=["handler"])
+assert module.__file__.startswith(code), module.__file__
+assert callable(module.handler)
+if service == "api":
+    module.app()  # the Flask app and its routes, imported lazily
+found = [o for o in others if importlib.util.find_spec(f"services.{o}")]
+assert not found, f"other services are importable: {found}"
+"""
+
+
+@pytest.mark.parametrize("service", FUNCTIONS)
+def test_each_function_imports_from_its_own_asset_alone(synth: Synth, service: str, tmp_path: Path) -> None:
+    """Python without the repository on its path: only the staged folder, and the third-party packages."""
+    code = synth.build_dir / "lambda" / service
+    others = [o for o in FUNCTIONS if o != service]
+    result = subprocess.run([sys.executable, "-S", "-c", IMPORT_ALONE, str(code), sysconfig.get_paths()["purelib"],
+                             service, *others],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
