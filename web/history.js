@@ -24,7 +24,7 @@ export function runDuration(run) {
 function stages(run) {
   const entries = Object.entries(run.stages || {}).sort(([a], [b]) => ORDER.indexOf(a) - ORDER.indexOf(b));
   if (!entries.length) return el("p", {}, "No stage has started.");
-  return el("table", {},
+  return el("table", { class: "stages" },
     el("caption", { class: "visually-hidden" }, `Stages of run ${run.run_id}`),
     el("thead", {}, el("tr", {}, ...["Stage", "Status", "Started (UTC)", "Duration", "Error"]
       .map((h) => el("th", { scope: "col" }, h)))),
@@ -57,10 +57,11 @@ function row(run, index) {
     detail.hidden = !open;
   });
   const summary = el("tr", { class: `run ${run.status}`, "data-run-id": run.run_id, "data-status": run.status },
-    el("th", { scope: "row" }, toggle), el("td", {}, run.trigger ?? "—"),
-    el("td", {}, el("span", { class: `badge ${run.status}` }, run.status)),
-    el("td", {}, duration(runDuration(run))), el("td", {}, num(run.inserted)), el("td", {}, num(run.updated)),
-    el("td", {}, String((run.warnings || []).length)));
+    el("th", { scope: "row" }, toggle), el("td", { "data-label": "Trigger" }, run.trigger ?? "—"),
+    el("td", { "data-label": "Status" }, el("span", { class: `badge ${run.status}` }, run.status)),
+    el("td", { "data-label": "Duration" }, duration(runDuration(run))),
+    el("td", { "data-label": "Inserted" }, num(run.inserted)), el("td", { "data-label": "Updated" }, num(run.updated)),
+    el("td", { "data-label": "Warnings" }, String((run.warnings || []).length)));
   return el("tbody", {}, summary, detail);
 }
 

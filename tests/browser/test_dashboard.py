@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, open_page
+from tests.browser.conftest import open_page
 from tests.support.stack import Stack
 
 CHARTS = ("chart-cases", "chart-deaths", "chart-total")
@@ -140,7 +140,5 @@ def test_readable_at_phone_width_and_usable_by_keyboard(browser: Any, stack: Sta
     assert {"from", "to", "Last 90 days", "Last year", "All", "csv"} <= set(reached), reached
     page.keyboard.press("Enter")  # the first run's details open from the keyboard
     assert page.locator("#history tr.details").first.is_visible()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "dashboard-phone.png"), full_page=False)
     context.close()
     assert watch.errors == []

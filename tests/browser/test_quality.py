@@ -68,9 +68,6 @@ def test_axe_finds_no_violations(browser: Any, stack: Stack, scheme: str, device
     for button in page.locator("#history tr.run button").all():  # every run's details open
         button.click()
     violations = axe_violations(page)
-    if device == "desktop" and scheme == "light":
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "dashboard-desktop.png"), full_page=True)
     context.close()
     assert violations == []
     assert watch.errors == []
@@ -97,3 +94,18 @@ def test_lighthouse_scores(stack: Stack, browser: Any) -> None:
     failing = {k: report["audits"][k]["title"] for k, a in report["audits"].items()
                if a.get("score") is not None and a["score"] < 1 and a.get("scoreDisplayMode") == "binary"}
     assert all(scores[k] >= v for k, v in MINIMUM.items()), (scores, failing)
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_screenshots_after_a_failed_and_a_successful_run(browser: Any, stack: Stack, device: str) -> None:
+    """artifacts/dashboard-<device>.png, the failed run's details open (docs/img/ has copies)."""
+    options = PHONE if device == "phone" else {}
+    context, page, watch = open_page(browser, stack.api + "/", **options)
+    loaded(page)
+    page.locator("#history tr.run.failed button").click()
+    ARTIFACTS.mkdir(exist_ok=True)
+    if device == "phone":
+        page.evaluate("document.getElementById('h-history').scrollIntoView()")
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-{device}.png"), full_page=device == "desktop")
+    context.close()
+    assert watch.errors == []
