@@ -24,6 +24,7 @@ REAL = Path(__file__).resolve().parents[3] / "shared" / "data"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+TIMEOUT_MS = 60000  # generous: the machine may be busy; a pass is usually well under a second
 
 
 def chromium() -> str | None:
@@ -113,7 +114,8 @@ class PageWatch:
 def open_page(browser: Any, url: str, allowed: tuple[str, ...] = (), **context: Any) -> tuple[Any, Any, PageWatch]:
     """A new context and page on `url`, watched; the caller closes the context."""
     ctx = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **context})
+    ctx.set_default_timeout(TIMEOUT_MS)
     page = ctx.new_page()
     watch = PageWatch(page, allowed)
-    page.goto(url)
+    page.goto(url, wait_until="domcontentloaded")  # the tests then wait for what they check
     return ctx, page, watch

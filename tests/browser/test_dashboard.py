@@ -76,7 +76,7 @@ def test_recovered_is_charted_where_jhu_reported_it_with_the_note_on_when_it_sto
     note = page.locator("#recovered-note").inner_text()
     assert f"JHU stopped reporting US recoveries after {last_reported}" in note
     # A range after reporting stopped: nothing drawn, and the note says why.
-    page.goto(f"{stack.api}/?from={daily[-3]['date']}")
+    page.goto(f"{stack.api}/?from={daily[-3]['date']}", wait_until="domcontentloaded")
     wait_for(page, "chart-cases", points="3")
     wait_for(page, "chart-recovered", points="0")
     assert "No recovered figures in the selected range" in page.locator("#recovered-note").inner_text()
@@ -107,19 +107,19 @@ def test_the_range_in_the_url_survives_a_reload_and_a_shared_link(page: Any, sta
     daily = api(stack, "/api/v1/daily")["data"]
     start, end = daily[len(daily) // 4]["date"], daily[len(daily) // 2]["date"]
     expected = [d for d in daily if start <= d["date"] <= end]
-    page.goto(f"{stack.api}/?from={start}&to={end}")
+    page.goto(f"{stack.api}/?from={start}&to={end}", wait_until="domcontentloaded")
     wait_for(page, "chart-total", last=f"{end}")
     assert shown(page, "chart-total") == (str(len(expected)), start, end)
     assert (page.input_value("#from"), page.input_value("#to")) == (start, end)
     page.get_by_label("From", exact=True).fill(daily[1]["date"])
     wait_for(page, "chart-total", first=f"{daily[1]['date']}")
     assert page.url.endswith(f"/?from={daily[1]['date']}&to={end}")
-    page.reload()
+    page.reload(wait_until="domcontentloaded")
     wait_for(page, "chart-total", first=f"{daily[1]['date']}")
     assert (page.input_value("#from"), page.input_value("#to")) == (daily[1]["date"], end)
     assert shown(page, "chart-total")[2] == end
     # Out-of-range or malformed dates fall back to the dataset's bounds.
-    page.goto(f"{stack.api}/?from=1999-01-01&to=not-a-date")
+    page.goto(f"{stack.api}/?from=1999-01-01&to=not-a-date", wait_until="domcontentloaded")
     wait_for(page, "chart-total", points=f"{len(daily)}")
 
 

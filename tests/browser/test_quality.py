@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, chromium, open_page
+from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, chromium, open_page
 from tests.support.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,8 +32,9 @@ def loaded(page: Any) -> None:
 def test_nothing_moves_once_the_data_arrives(browser: Any, stack: Stack, device: str) -> None:
     context = browser.new_context(**(PHONE if device == "phone" else {"viewport": {"width": 1280, "height": 900}}))
     context.add_init_script(CLS)
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    page.goto(stack.api + "/")
+    page.goto(stack.api + "/", wait_until="domcontentloaded")
     loaded(page)
     page.wait_for_timeout(500)
     shift = page.evaluate("window.__cls")
