@@ -57,9 +57,10 @@ export function renderEmpty(runs) {
   if (!last) reason.textContent = "No run has started yet.";
   else if (last.status === "running") reason.textContent = `The first run (${last.run_id}) is in progress.`;
   else if (last.status === "failed") {
-    const failedStage = Object.entries(last.stages || {}).find(([, s]) => s.status === "failed");
-    reason.replaceChildren(`The last run (${last.run_id}) failed${failedStage ? ` in ${failedStage[0]}` : ""}: `,
-                           el("strong", { class: "reason" }, last.error || "no reason was recorded"));
+    const stage = last.stage || (Object.entries(last.stages || {}).find(([, s]) => s.status === "failed") || [])[0];
+    const error = last.error || (stage && last.stages?.[stage]?.error) || "no reason was recorded";
+    reason.replaceChildren(`The last run (${last.run_id}) failed${stage ? ` in ${stage}` : ""}: `,
+                           el("strong", { class: "reason" }, error));
   } else reason.textContent = `The last run (${last.run_id}) ended ${last.status}, but no data is loaded.`;
   document.getElementById("empty-recipe").hidden = !last || last.status !== "failed";
 }
