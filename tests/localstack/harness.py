@@ -17,6 +17,7 @@ class Server:
     endpoint: str
     port: int
     log: Path
+    dynamodb: str = ""  # LocalStack only: what serves its own DynamoDB, if it has one
 
 
 class SplitStack(Stack):

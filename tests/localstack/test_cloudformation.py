@@ -1,0 +1,180 @@
+"""The CDK stacks deployed to LocalStack's CloudFormation, then the system run on what they made.
+
+LocalStack cannot run a Lambda function without Docker, and its event source mappings would take
+the queues' messages from the workers, so the app is synthesized with `-c functions=false`: every
+stack as for AWS but without its functions (and so without the API stack, a function behind an
+HTTP API, and without the functions' error and throttle alarms). `-c stage=prod` keeps the bucket
+without its auto-delete custom resource, another function. Then the four workers run in container
+mode (`python -m services.<name>`, as the Dockerfile runs them) with the settings that the stacks
+published (SSM parameters under /<prefix>/, which `covid-etl` reads too, checked against the
+stacks' outputs), and the deployed daily rule, at a one-minute rate, starts the run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from support import fixtures
+from support.reference import reference
+from support.sources import SourceServer
+from support.stack import clean_env
+
+from covid_etl.deployed import deployed_env
+from shared.topology import QUEUES, Resources
+from tests.localstack.cloudformation import Deployed, deploy, synthesize, template
+from tests.localstack.compose import stop_group
+from tests.localstack.harness import Server, SplitStack
+
+PREFIX = "cfnls"
+CONTEXT = {"prefix": PREFIX, "functions": "false", "stage": "prod", "visibility_timeout_s": "60"}
+
+
+@dataclass
+class Deployment:
+    outdir: Path
+    stacks: list[str]
+    deployed: Deployed
+    sources: SourceServer
+    client: Any
+
+
+@pytest.fixture(scope="module")
+def deployment(localstack: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    if not localstack.dynamodb:
+        pytest.skip("LocalStack has no DynamoDB here (its DynamoDB Local could not be laid out: see the output)")
+    folder = tmp_path_factory.mktemp("cloudformation")
+    sources = SourceServer(folder / "sources")
+    sources.put_pair(fixtures.old_pair())
+    build_dir = _placeholder_layers(folder / "build")
+    stacks = synthesize(folder / "cdk.out", build_dir, {**CONTEXT, "nyt_url": sources.url("nyt.csv"),
+                                                         "jhu_url": sources.url("jhu.csv")})
+
+    def client(service: str) -> Any:
+        return boto3.client(service, endpoint_url=localstack.endpoint, region_name="us-east-1",
+                            aws_access_key_id="test", aws_secret_access_key="test")
+
+    deployed = deploy(client("cloudformation"), client("ssm"), folder / "cdk.out", stacks)
+    print(_summary(deployed))
+    try:
+        yield Deployment(folder / "cdk.out", stacks, deployed, sources, client)
+    finally:
+        sources.stop()
+
+
+def _placeholder_layers(build_dir: Path) -> Path:
+    """No function is synthesized, so no layer is read; the app still asks that the folders exist."""
+    from infra.stacks.assets import LAYERS
+
+    for name in LAYERS:
+        (build_dir / "layers" / name / "python").mkdir(parents=True)
+    return build_dir
+
+
+def _summary(deployed: Deployed) -> str:
+    lines = ["stack: status (seconds) resources by type"]
+    for stack, status in deployed.status.items():
+        kinds = Counter(r["ResourceType"] for r in deployed.resources[stack])
+        lines.append(f"{stack}: {status} ({deployed.seconds[stack]} s) "
+                     + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
+        lines += [f"  refused: {failure}" for failure in deployed.failures[stack]]
+    return "\n".join(lines)
+
+
+def test_every_stack_and_resource_is_created(deployment: Deployment) -> None:
+    deployed = deployment.deployed
+    assert list(deployed.status) == deployment.stacks == [f"{PREFIX}-data", *(f"{PREFIX}-{q}" for q in
+                                                                             ("notifier", "loader", "transformer",
+                                                                              "extractor"))]
+    assert set(deployed.status.values()) == {"CREATE_COMPLETE"}, _summary(deployed)
+    for stack in deployment.stacks:
+        declared = template(deployment.outdir, stack)["Resources"]
+        made = {r["LogicalResourceId"]: r for r in deployed.resources[stack]}
+        assert set(made) == set(declared), f"{stack}: {set(declared) ^ set(made)}"
+        for logical, resource in made.items():
+            assert resource["ResourceStatus"] == "CREATE_COMPLETE", (stack, logical, resource)
+            assert resource["ResourceType"] == declared[logical]["Type"]
+
+
+def test_the_resources_are_what_the_templates_say(deployment: Deployment) -> None:
+    res, client, outputs = Resources(PREFIX), deployment.client, deployment.deployed.outputs
+    table = client("dynamodb").describe_table(TableName=res.table)["Table"]
+    assert [k["AttributeName"] for k in table["KeySchema"]] == ["pk", "sk"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    ttl = client("dynamodb").describe_time_to_live(TableName=res.table)["TimeToLiveDescription"]
+    assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
+    assert outputs[f"{PREFIX}-data"]["BucketName"] == f"{res.bucket}-000000000000-us-east-1"
+    policy = json.loads(client("s3").get_bucket_policy(Bucket=outputs[f"{PREFIX}-data"]["BucketName"])["Policy"])
+    assert any(s["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(s) for s in policy["Statement"])
+    topic = client("sns").get_topic_attributes(TopicArn=outputs[f"{PREFIX}-data"]["TopicArn"])["Attributes"]
+    assert topic["KmsMasterKeyId"] and "cloudwatch.amazonaws.com" in topic["Policy"]
+    sqs = client("sqs")
+    for queue in QUEUES:
+        url = outputs[f"{PREFIX}-{queue}"]["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        redrive = json.loads(attributes["RedrivePolicy"])
+        assert attributes["VisibilityTimeout"] == "60" and int(redrive["maxReceiveCount"]) == res.max_receive_count
+        assert redrive["deadLetterTargetArn"].endswith(f":{res.dlq(queue)}")
+    rule = client("events").describe_rule(Name=res.schedule_rule)
+    assert rule["ScheduleExpression"] == "rate(1 day)" and rule["State"] == "ENABLED"
+    alarms = {a["AlarmName"] for a in client("cloudwatch").describe_alarms(MaxRecords=100)["MetricAlarms"]}
+    assert {f"{PREFIX}-{q}-dead-letters" for q in QUEUES} | {f"{PREFIX}-run-failed"} <= alarms
+    roles = [r for r in client("iam").list_roles()["Roles"] if r["RoleName"].startswith(f"{PREFIX}-")]
+    assert len(roles) == len(QUEUES), [r["RoleName"] for r in roles]  # each service's least-privilege role
+
+
+def test_the_deployed_rule_starts_a_run_that_the_workers_complete(deployment: Deployment, localstack: Server,
+                                                                   tmp_path: Path) -> None:
+    client, outputs = deployment.client, deployment.deployed.outputs
+    settings = deployed_env(PREFIX, client("ssm"))  # what `covid-etl` reads for a deployed system
+    for queue in QUEUES:
+        assert settings[f"COVID_ETL_{queue.upper()}_QUEUE_URL"] == outputs[f"{PREFIX}-{queue}"]["QueueUrl"]
+    assert settings["COVID_ETL_TABLE"] == outputs[f"{PREFIX}-data"]["TableName"]
+    env = clean_env(AWS_ENDPOINT_URL=localstack.endpoint, COVID_ETL_NYT_URL=deployment.sources.url("nyt.csv"),
+                    COVID_ETL_JHU_URL=deployment.sources.url("jhu.csv"), COVID_ETL_VISIBILITY_TIMEOUT_S="60",
+                    **settings)
+    stack = SplitStack.view(tmp_path, localstack.endpoint, {**env, "AWS_ENDPOINT_URL_DYNAMODB": localstack.endpoint})
+    stack.subscribe()
+    workers = {}
+    for queue in QUEUES:
+        with open(tmp_path / f"{queue}.log", "wb") as log:
+            workers[queue] = subprocess.Popen([sys.executable, "-m", f"services.{queue}"], env=env, stdout=log,
+                                              stderr=log, start_new_session=True)
+    events = client("events")
+    res = Resources(PREFIX)
+    targets = events.list_targets_by_rule(Rule=res.schedule_rule)["Targets"]
+    try:
+        # One minute instead of a day; LocalStack schedules a rule when its targets are put.
+        events.put_rule(Name=res.schedule_rule, ScheduleExpression="rate(1 minute)", State="ENABLED")
+        events.put_targets(Rule=res.schedule_rule, Targets=targets)
+        run = _first_run(stack, timeout=200, logs=tmp_path)
+    finally:
+        events.remove_targets(Rule=res.schedule_rule, Ids=[t["Id"] for t in targets])
+        events.put_rule(Name=res.schedule_rule, ScheduleExpression="rate(1 day)", State="ENABLED")
+        events.put_targets(Rule=res.schedule_rule, Targets=targets)
+        for process in workers.values():
+            stop_group(process, 30)
+    assert run["trigger"] == "schedule" and run["status"] == "succeeded", run
+    assert stack.table() == reference(fixtures.old_pair())
+    assert stack.notification(run["run_id"]).attributes["status"] == "succeeded"
+
+
+def _first_run(stack: SplitStack, timeout: float, logs: Path) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = sorted(stack.runs(), key=lambda r: r["started_at"])
+        if runs and runs[0].get("status") in ("succeeded", "no_change", "failed"):
+            return runs[0]
+        if time.monotonic() > deadline:
+            tails = "\n".join(f"--- {p.name}\n{p.read_text()[-2000:]}" for p in sorted(logs.glob("*.log")))
+            raise AssertionError(f"no run ended within {timeout:g} s: {runs}\n{tails}")
+        time.sleep(2)
