@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from services.api.security_headers import content_security_policy
 from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, chromium, open_page
 from tests.support.stack import Stack
 
@@ -110,3 +113,16 @@ def test_screenshots_after_a_failed_and_a_successful_run(browser: Any, stack: St
     page.screenshot(path=str(ARTIFACTS / f"dashboard-{device}.png"), full_page=device == "desktop")
     context.close()
     assert watch.errors == []
+
+
+@pytest.mark.parametrize("path", ["/", "/app.js", "/api/v1/daily", "/api/v1/runs", "/no-such-file"])
+def test_the_running_stack_sends_the_security_headers(stack: Stack, path: str) -> None:
+    """Over real HTTP from gunicorn, errors included (the page's own compliance is checked above)."""
+    try:
+        response = urllib.request.urlopen(stack.api + path, timeout=10)
+    except urllib.error.HTTPError as error:
+        response = error
+    with response:
+        assert response.headers["Content-Security-Policy"] == content_security_policy()
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
