@@ -103,14 +103,13 @@ class SeriesRepository:
         return {k: _serialize(v) for k, v in item.items()}
 
     def commit_versions(self, sources: list[dict[str, Any]], dataset: dict[str, Any]) -> None:
-        """Record the source versions and the dataset version this load made current."""
-        for source in sources:
-            self._put({"pk": SOURCE_PK, "sk": source["name"], **source, "loaded_at": now_iso()})
-        self._put({"pk": META_PK, "sk": "dataset", **dataset, "loaded_at": now_iso()})
+        """Record the source versions and the dataset version this load made current (one batch)."""
+        stamp = now_iso()
+        items = [{"pk": SOURCE_PK, "sk": source["name"], **source, "loaded_at": stamp} for source in sources]
+        items.append({"pk": META_PK, "sk": "dataset", **dataset, "loaded_at": stamp})
+        self._batch([{"PutRequest": {"Item": {k: _serialize(v) for k, v in item.items() if v is not None}}}
+                     for item in items])
         if self._loading is not None and dataset.get("version"):
             self._committed, self._loading = (dataset["version"], self._loading), None
 
-    def _put(self, item: dict[str, Any]) -> None:
-        clean = {k: _serialize(v) for k, v in item.items() if v is not None}
-        self.client.put_item(TableName=self.table_name, Item=clean)
 
