@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -74,9 +75,16 @@ def grant(role: iam.IGrantable, service: str, table: dynamodb.ITable, bucket: s3
         policy.add_to_principal_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
 
 
-def function_role(scope: Construct, log_group: logs.ILogGroup) -> iam.Role:
+def role_name(prefix: str, service: str, region: str) -> str:
+    """Named, so that the topic key's policy can name the notifier's role before it exists; roles are
+    global, hence the region."""
+    return f"{prefix}-{service}-{region}"
+
+
+def function_role(scope: Construct, log_group: logs.ILogGroup, prefix: str, service: str) -> iam.Role:
     """A function's role: writing its own log group only (not the managed AWSLambdaBasicExecutionRole)."""
-    role = iam.Role(scope, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    role = iam.Role(scope, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                    role_name=role_name(prefix, service, cdk.Stack.of(scope).region))
     role.add_to_policy(iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                                            resources=[log_group.log_group_arn]))
     return role

@@ -33,7 +33,7 @@ class Api(Construct):
         logs_ = log_group(self, config, "api")
         self.function = lambda_.Function(
             self, "Function", function_name=f"{res.prefix}-api", runtime=RUNTIME, architecture=ARCHITECTURE,
-            role=access.function_role(self, logs_), log_group=logs_,
+            role=access.function_role(self, logs_, res.prefix, "api"), log_group=logs_,
             handler="services.api.lambda_function.handler", code=assets.code("api"),
             layers=assets.layers(self, "api"),
             memory_size=1024, timeout=cdk.Duration.seconds(29),  # API Gateway gives up at 30 s

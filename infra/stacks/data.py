@@ -19,6 +19,7 @@ from constructs import Construct
 
 from infra.config import InfraConfig
 from infra.stacks import alarms, refs
+from infra.stacks.access import role_name
 
 ARCHIVE_DAYS = 90
 TTL_ATTRIBUTE = "expires_at"  # idempotency claims expire by themselves
@@ -74,4 +75,11 @@ class DataStack(cdk.Stack):
         key.add_to_resource_policy(iam.PolicyStatement(
             sid="AllowCloudWatchAlarms", principals=[CLOUDWATCH], actions=["kms:Decrypt", "kms:GenerateDataKey*"],
             resources=["*"]))  # in a key policy, "*" is this key
+        # the notifier publishes to the encrypted topic; its role is in its own stack, named in advance
+        notifier = f"arn:{self.partition}:iam::{self.account}:role/{role_name(config.prefix, 'notifier', self.region)}"
+        key.add_to_resource_policy(iam.PolicyStatement(
+            sid="AllowTheNotifierThroughSns", principals=[iam.AccountRootPrincipal()],
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"],
+            conditions={"ArnEquals": {"aws:PrincipalArn": notifier},
+                        "StringEquals": {"kms:ViaService": f"sns.{self.region}.amazonaws.com"}}))
         return key

@@ -70,7 +70,7 @@ class PipelineFunction(Construct):
         if spec.publishes:
             env["COVID_ETL_TOPIC_ARN"] = topic.topic_arn
         logs_ = log_group(self, config, stage)
-        role = access.function_role(self, logs_)
+        role = access.function_role(self, logs_, res.prefix, stage)
         self.function: lambda_.Function | None = None
         if config.functions:  # `-c functions=false`: no function, for LocalStack without Docker (tests/localstack)
             self.function = lambda_.Function(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from shared.metrics import METRICS, NAMESPACE
-from tests.infra.cfn import RES, Synth, arn_name, as_list
+from tests.infra.cfn import RES, Synth, arn_name, as_list, flat
 
 FUNCTIONS = ("extractor", "transformer", "loader", "notifier", "api")
 
@@ -71,11 +71,17 @@ def test_the_topic_policy_allows_cloudwatch_and_still_enforces_tls(synth: Synth)
     assert len(deny) == 1 and deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_the_topic_key_lets_cloudwatch_encrypt(synth: Synth) -> None:
+def test_the_topic_key_lets_cloudwatch_and_the_notifier_encrypt(synth: Synth) -> None:
     key = synth.one("data", "AWS::KMS::Key")["Properties"]
     cloudwatch = [s for s in key["KeyPolicy"]["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
     assert len(cloudwatch) == 1
     assert set(as_list(cloudwatch[0]["Action"])) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    (notifier,) = [s for s in key["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowTheNotifierThroughSns"]
+    assert flat(notifier["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == (
+        "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/covid-etl-notifier-${AWS::Region}")
+    assert flat(notifier["Condition"]["StringEquals"]["kms:ViaService"]) == "sns.${AWS::Region}.amazonaws.com"
+    role = synth.one("notifier", "AWS::IAM::Role")["Properties"]
+    assert flat(role["RoleName"]) == "covid-etl-notifier-${AWS::Region}"  # the role the key names
     assert key["EnableKeyRotation"] is True
 
 
