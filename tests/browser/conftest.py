@@ -24,6 +24,7 @@ REAL = Path(__file__).resolve().parents[3] / "shared" / "data"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 TIMEOUT_MS = 60000  # generous: the machine may be busy; a pass is usually well under a second
 
 
@@ -119,3 +120,11 @@ def open_page(browser: Any, url: str, allowed: tuple[str, ...] = (), **context: 
     watch = PageWatch(page, allowed)
     page.goto(url, wait_until="domcontentloaded")  # the tests then wait for what they check
     return ctx, page, watch
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now (WCAG rules and best practices)."""
+    page.evaluate(AXE.read_text())  # through DevTools: the page's CSP stays strict
+    result = page.evaluate("axe.run(document, { resultTypes: ['violations'] })")
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"]]

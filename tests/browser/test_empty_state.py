@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, open_page
+from tests.browser.conftest import ARTIFACTS, axe_violations, open_page
 from tests.support.fixtures import new_pair
 from tests.support.sources import SourceServer
 from tests.support.stack import Stack
@@ -43,6 +43,8 @@ def test_no_data_and_a_failed_run_show_the_reason_and_the_local_files_recipe(bro
     assert all(word in README.read_text() for word in recipe.split() if word != "\\")  # the README's recipe
     assert page.locator("#data").is_hidden()
     assert page.locator("#history tr.run.failed").count() == 1  # the history still shows the run
+    page.locator("#history tr.run button").click()
+    assert axe_violations(page) == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-empty.png"))
     context.close()

@@ -14,11 +14,10 @@ from typing import Any
 import pytest
 
 from services.api.security_headers import content_security_policy
-from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, chromium, open_page
+from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, axe_violations, chromium, open_page
 from tests.support.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 MINIMUM = {"performance": 0.95, "accessibility": 1.0, "best-practices": 1.0, "seo": 0.95}
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
@@ -54,13 +53,6 @@ def test_dark_mode_follows_the_system_setting(browser: Any, stack: Stack) -> Non
         context.close()
         assert watch.errors == []
     assert backgrounds == {"light": "rgb(255, 255, 255)", "dark": "rgb(13, 17, 23)"}
-
-
-def axe_violations(page: Any) -> list[dict[str, Any]]:
-    page.evaluate(AXE.read_text())  # through DevTools: the page's CSP stays strict
-    result = page.evaluate("axe.run(document, { resultTypes: ['violations'] })")
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in result["violations"]]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
