@@ -85,7 +85,8 @@ class Stack:
             print(f"embedded AWS emulator (moto) at {endpoint}")
         settings = Settings()
         res = settings.resources
-        self.env = {**os.environ, **provision(res), "AWS_ENDPOINT_URL": endpoint}
+        self.env = {**os.environ, **provision(res), "AWS_ENDPOINT_URL": endpoint,
+                    "COVID_ETL_DASHBOARD_URL": settings.dashboard_url or f"http://{self.host}:{self.port}/"}
         os.environ.update(self.env)
         if self.server is not None:
             self._restore()

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     http_retries: int = 4
     max_source_bytes: int = 64 * 1024 * 1024
     stale_after_days: int = 3
+    dashboard_url: str = ""  # linked from the notifications when set; `up` sets its own
 
     bucket: str = ""
     table: str = ""

@@ -1,4 +1,5 @@
-"""What a run's announcement says: pure, from the final event to a status, subject and body."""
+"""What a run's announcement carries: pure, from the final event to the status and fields of the body.
+The words a person reads (subject, text, next step) are `services.notifier.letter`'s."""
 
 from __future__ import annotations
 
@@ -16,32 +17,16 @@ def summary(message: Message) -> dict[str, Any]:
     run_id = message.envelope.run_id
     base = {"run_id": run_id, "warnings": list(event.warnings), "error": None}
     if isinstance(event, DatasetLoadedV1):
-        span = f"{event.first_date} to {event.last_date}" if event.first_date else "no dates"
         return {**base, "status": "succeeded", "inserted": event.inserted, "updated": event.updated,
                 "unchanged": event.unchanged, "rows_total": event.rows_total,
                 "first_date": _iso(event.first_date), "last_date": _iso(event.last_date),
-                "sources": [s.model_dump(mode="json") for s in event.sources],
-                "text": f"covid-etl run {run_id} succeeded: {event.inserted} rows inserted, "
-                        f"{event.updated} updated, {event.unchanged} unchanged ({span})."}
+                "sources": [s.model_dump(mode="json") for s in event.sources]}
     if isinstance(event, SourcesUnchangedV1):
         return {**base, "status": "no_change", "inserted": 0, "updated": 0,
-                "sources": [s.model_dump(mode="json") for s in event.sources],
-                "text": f"covid-etl run {run_id}: no change, no source has changed since the last load."}
+                "sources": [s.model_dump(mode="json") for s in event.sources]}
     assert isinstance(event, StageFailedV1)
-    kept = f" Raw input kept at: {', '.join(event.raw_keys)}." if event.raw_keys else ""
     return {**base, "status": "failed", "stage": event.stage, "error": event.reason,
-            "raw_keys": event.raw_keys, "inserted": 0, "updated": 0,
-            "text": f"covid-etl run {run_id} FAILED in {event.stage}: {event.reason}.{kept} "
-                    "The table keeps its last good state."}
-
-
-def subject(body: dict[str, Any]) -> str:
-    status = body["status"]
-    if status == "succeeded":
-        return f"covid-etl: run succeeded, {body['inserted']} inserted, {body['updated']} updated"
-    if status == "no_change":
-        return "covid-etl: run found no change"
-    return f"covid-etl: run FAILED in {body.get('stage', '?')}"
+            "raw_keys": event.raw_keys, "inserted": 0, "updated": 0}
 
 
 def stale_sources(sources: list[dict[str, Any]], today: date, after_days: int) -> list[str]:

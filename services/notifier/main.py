@@ -16,6 +16,7 @@ def build() -> Deps:
         publisher=publisher_for(s, "notifier"),
         announcer=SnsAnnouncer(s.topic_arn),
         stale_after_days=s.stale_after_days,
+        dashboard_url=s.dashboard_url,
     )
 
 

@@ -53,6 +53,6 @@ def test_bad_input(bench: Bench, case: Case) -> None:
                 assert key in note.body["text"]
         outcome = f"failed in {case.stage}"
     assert table == bench.good
-    lost = report.record("bad input", case.name, outcome, note.body["text"].split(": ", 1)[-1],
+    lost = report.record("bad input", case.name, outcome, note.body["text"].splitlines()[0].split(": ", 1)[-1],
                          bench.good, table)
     assert lost == 0

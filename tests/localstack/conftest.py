@@ -37,6 +37,8 @@ DYNAMODB_LOCAL_DIR = ROOT / "build" / "dynamodb-local" / "package" / "aws_dynamo
 # Beyond docker-compose's s3,sqs,sns,events: what the CDK stacks declare, and what CloudFormation needs.
 DEPLOY_SERVICES = ("cloudformation", "iam", "sts", "ssm", "cloudwatch", "logs", "kms")
 NOOP_AGENT = ROOT / "build" / "dynamodb-local" / "noop-agent.jar"
+# SNS delivers email subscriptions through SES; the tests read them back at /_aws/ses.
+TEST_SERVICES = ("ses",)
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +56,7 @@ def localstack(compose: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
         pytest.skip("LocalStack is not installed: `make localstack-env` (needs Python >= 3.13)")
     port, folder = free_port(), tmp_path_factory.mktemp("localstack")
     declared = compose["services"]["localstack"]["environment"]
-    services = [*declared["SERVICES"].split(","), *DEPLOY_SERVICES]
+    services = [*declared["SERVICES"].split(","), *DEPLOY_SERVICES, *TEST_SERVICES]
     dynamodb = seed_dynamodb(folder / "fs")
     if dynamodb:
         services.append("dynamodb")

@@ -89,8 +89,10 @@ def test_first_load_then_update_then_no_change(pipeline: Pipeline) -> None:
     want = load_counts(first, reference(fixtures.new_pair()))
     assert {k: run[k] for k in want} == want
     assert any("nyt cases went down" in w for w in run["warnings"])
+    warned = len(run["warnings"])
     assert [s for s, _ in pipeline.announcer.announced][-1] == (
-        f"covid-etl: run succeeded, {want['inserted']} inserted, {want['updated']} updated")
+        f"covid-etl: run succeeded, {want['inserted']} inserted, {want['updated']} updated "
+        f"({warned} warning{'s' if warned > 1 else ''})")
 
     assert pipeline.run("r3") == ["extract.requested.v1", "sources.unchanged.v1"]
     assert pipeline.ledger.runs["r3"]["status"] == "no_change"

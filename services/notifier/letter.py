@@ -1,0 +1,98 @@
+"""The announcement a person reads: a subject that says the outcome, and a plain-text body.
+
+Pure: from the run as it ended to text. The email subscribers of the topic get `text`; queue and
+Lambda subscribers get the JSON body, which carries the same text beside the machine-readable fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.messages import SourceVersion
+from shared.runs import Run
+
+SUBJECT_MAX = 100  # SNS refuses longer subjects
+BODY_FIELDS = {"run_id", "status", "inserted", "updated", "unchanged", "rows_total", "first_date", "last_date",
+               "sources", "warnings", "error", "stage", "raw_keys"}
+
+
+def body(run: Run, dashboard_url: str = "") -> dict[str, Any]:
+    """The JSON body (queue, Lambda and HTTP subscribers): the run's end, the text, the next step, the link."""
+    return {**run.model_dump(mode="json", include=BODY_FIELDS), "text": text(run, dashboard_url),
+            "next_step": next_step(run), "dashboard_url": dashboard_url or None}
+
+
+def subject(run: Run) -> str:
+    warned = f" ({len(run.warnings)} warning{'s' if len(run.warnings) != 1 else ''})" if run.warnings else ""
+    if run.status == "succeeded":
+        line = f"covid-etl: run succeeded, {run.inserted or 0} inserted, {run.updated or 0} updated{warned}"
+    elif run.status == "no_change":
+        line = f"covid-etl: run found no change{warned}"
+    else:
+        line = f"covid-etl: run FAILED in {run.stage or '?'}"
+    return line[:SUBJECT_MAX]
+
+
+def next_step(run: Run) -> str | None:
+    """What to do after a failure: fix the cause, then the replay command that re-sends the failed stage."""
+    if run.status != "failed":
+        return None
+    stage = run.stage or "extract"
+    return f"covid-etl replay --run {run.run_id} --from {stage}"
+
+
+def text(run: Run, dashboard_url: str = "") -> str:
+    lines = [_headline(run), ""]
+    if run.status == "failed":
+        lines += [f"Reason: {run.error or 'no reason was recorded'}"]
+        if run.raw_keys:
+            lines += ["Raw input kept at:", *[f"  {key}" for key in run.raw_keys]]
+        lines += [f"The table keeps its last good state: {_table(run)}.", ""]
+    lines += ["Counts",
+              f"  inserted   {run.inserted or 0}",
+              f"  updated    {run.updated or 0}",
+              f"  unchanged  {_blank(run.unchanged)}",
+              f"  rows now   {_blank(run.rows_total)}",
+              f"Date range   {_span(run)}", ""]
+    if run.sources:
+        lines += ["Sources", *[_source(s) for s in run.sources], ""]
+    if run.warnings:
+        lines += [f"Warnings ({len(run.warnings)})", *[f"  - {w}" for w in run.warnings], ""]
+    step = next_step(run)
+    if step:
+        lines += ["What to do next",
+                  "  1. Read the reason above (and the raw input, when kept) and fix its cause.",
+                  "  2. Re-send the run from the stage that failed:",
+                  f"       {step}",
+                  f"     or, if a message was dead-lettered: covid-etl replay --dlq {run.stage or 'extract'}", ""]
+    if dashboard_url:
+        lines += [f"Dashboard: {dashboard_url}"]
+    lines += [f"Run: {run.run_id} (covid-etl runs; covid-etl status)"]
+    return "\n".join(lines)
+
+
+def _headline(run: Run) -> str:
+    if run.status == "succeeded":
+        return (f"covid-etl run {run.run_id} succeeded: {run.inserted or 0} rows inserted, {run.updated or 0} "
+                f"updated, {_blank(run.unchanged)} unchanged ({_span(run)}).")
+    if run.status == "no_change":
+        return f"covid-etl run {run.run_id}: no change, no source has changed since the last load."
+    return f"covid-etl run {run.run_id} FAILED in {run.stage or '?'}: {run.error or 'no reason was recorded'}."
+
+
+def _source(s: SourceVersion) -> str:
+    state = "changed" if s.changed else "unchanged"
+    latest = f", latest date {s.last_date}" if s.last_date else ""
+    return f"  {s.name}: {state}, {s.bytes:,} bytes, sha256 {s.sha256[:12]}{latest} ({s.url})"
+
+
+def _span(run: Run) -> str:
+    return f"{run.first_date} to {run.last_date}" if run.first_date else "no dates"
+
+
+def _table(run: Run) -> str:
+    return f"{_blank(run.rows_total)} rows, {_span(run)}"
+
+
+def _blank(value: int | None) -> str:
+    return "-" if value is None else str(value)
