@@ -12,10 +12,16 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from support.sources import SourceServer
+
+PREFIX = "cfnls"
+# Without functions (LocalStack cannot run them without Docker); prod: no auto-delete custom resource.
+CONTEXT = {"prefix": PREFIX, "functions": "false", "stage": "prod", "visibility_timeout_s": "60"}
 BOOTSTRAP_VERSION = "/cdk-bootstrap/hnb659fds/version"  # the default synthesizer's qualifier
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 
@@ -95,3 +101,33 @@ def _wait(cfn: Any, stack: str, deadline: float) -> str:
         if time.monotonic() > deadline:
             return f"{status} (still, after the test's deadline)"
         time.sleep(1)
+
+
+def summary(deployed: Deployed) -> str:
+    lines = ["stack: status (seconds) resources by type"]
+    for stack, status in deployed.status.items():
+        kinds = Counter(r["ResourceType"] for r in deployed.resources[stack])
+        lines.append(f"{stack}: {status} ({deployed.seconds[stack]} s) "
+                     + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
+        lines += [f"  refused: {failure}" for failure in deployed.failures[stack]]
+    return "\n".join(lines)
+
+
+@dataclass
+class Deployment:
+    """The app as deployed by `deploy`, with the source server its extractor reads."""
+
+    outdir: Path
+    stacks: list[str]
+    deployed: Deployed
+    sources: SourceServer
+    client: Any  # service name -> boto3 client on LocalStack
+
+
+def placeholder_layers(build_dir: Path) -> Path:
+    """No function is synthesized, so no layer is read; the app still asks that the folders exist."""
+    from infra.stacks.assets import LAYERS
+
+    for name in LAYERS:
+        (build_dir / "layers" / name / "python").mkdir(parents=True)
+    return build_dir

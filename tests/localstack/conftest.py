@@ -26,8 +26,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import fixtures
+from support.sources import SourceServer
 from support.stack import free_port
 
+from tests.localstack.cloudformation import (
+    CONTEXT,
+    Deployment,
+    deploy,
+    placeholder_layers,
+    summary,
+    synthesize,
+)
 from tests.localstack.compose import compose_config, stop_group
 from tests.localstack.harness import Server
 
@@ -162,3 +172,28 @@ def _answers(endpoint: str) -> bool:
     except OSError:
         return False
     return True
+
+
+@pytest.fixture(scope="session")
+def deployment(localstack: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """The CDK app without its functions, deployed to the session's LocalStack (cloudformation.py)."""
+    if not localstack.dynamodb:
+        pytest.skip("LocalStack has no DynamoDB here (its DynamoDB Local could not be laid out: see the output)")
+    import boto3
+
+    folder = tmp_path_factory.mktemp("cloudformation")
+    sources = SourceServer(folder / "sources")
+    sources.put_pair(fixtures.old_pair())
+    stacks = synthesize(folder / "cdk.out", placeholder_layers(folder / "build"),
+                        {**CONTEXT, "nyt_url": sources.url("nyt.csv"), "jhu_url": sources.url("jhu.csv")})
+
+    def client(service: str) -> Any:
+        return boto3.client(service, endpoint_url=localstack.endpoint, region_name="us-east-1",
+                            aws_access_key_id="test", aws_secret_access_key="test")
+
+    deployed = deploy(client("cloudformation"), client("ssm"), folder / "cdk.out", stacks)
+    print(summary(deployed))
+    try:
+        yield Deployment(folder / "cdk.out", stacks, deployed, sources, client)
+    finally:
+        sources.stop()

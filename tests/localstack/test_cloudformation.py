@@ -16,78 +16,18 @@ import json
 import subprocess
 import sys
 import time
-from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-import pytest
 from support import fixtures
 from support.reference import reference
-from support.sources import SourceServer
 from support.stack import clean_env
 
 from covid_etl.deployed import deployed_env
 from shared.topology import QUEUES, Resources
-from tests.localstack.cloudformation import Deployed, deploy, synthesize, template
+from tests.localstack.cloudformation import PREFIX, Deployment, summary, template
 from tests.localstack.compose import stop_group
 from tests.localstack.harness import Server, SplitStack
-
-PREFIX = "cfnls"
-CONTEXT = {"prefix": PREFIX, "functions": "false", "stage": "prod", "visibility_timeout_s": "60"}
-
-
-@dataclass
-class Deployment:
-    outdir: Path
-    stacks: list[str]
-    deployed: Deployed
-    sources: SourceServer
-    client: Any
-
-
-@pytest.fixture(scope="module")
-def deployment(localstack: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    if not localstack.dynamodb:
-        pytest.skip("LocalStack has no DynamoDB here (its DynamoDB Local could not be laid out: see the output)")
-    folder = tmp_path_factory.mktemp("cloudformation")
-    sources = SourceServer(folder / "sources")
-    sources.put_pair(fixtures.old_pair())
-    build_dir = _placeholder_layers(folder / "build")
-    stacks = synthesize(folder / "cdk.out", build_dir, {**CONTEXT, "nyt_url": sources.url("nyt.csv"),
-                                                         "jhu_url": sources.url("jhu.csv")})
-
-    def client(service: str) -> Any:
-        return boto3.client(service, endpoint_url=localstack.endpoint, region_name="us-east-1",
-                            aws_access_key_id="test", aws_secret_access_key="test")
-
-    deployed = deploy(client("cloudformation"), client("ssm"), folder / "cdk.out", stacks)
-    print(_summary(deployed))
-    try:
-        yield Deployment(folder / "cdk.out", stacks, deployed, sources, client)
-    finally:
-        sources.stop()
-
-
-def _placeholder_layers(build_dir: Path) -> Path:
-    """No function is synthesized, so no layer is read; the app still asks that the folders exist."""
-    from infra.stacks.assets import LAYERS
-
-    for name in LAYERS:
-        (build_dir / "layers" / name / "python").mkdir(parents=True)
-    return build_dir
-
-
-def _summary(deployed: Deployed) -> str:
-    lines = ["stack: status (seconds) resources by type"]
-    for stack, status in deployed.status.items():
-        kinds = Counter(r["ResourceType"] for r in deployed.resources[stack])
-        lines.append(f"{stack}: {status} ({deployed.seconds[stack]} s) "
-                     + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
-        lines += [f"  refused: {failure}" for failure in deployed.failures[stack]]
-    return "\n".join(lines)
 
 
 def test_every_stack_and_resource_is_created(deployment: Deployment) -> None:
@@ -95,7 +35,7 @@ def test_every_stack_and_resource_is_created(deployment: Deployment) -> None:
     assert list(deployed.status) == deployment.stacks == [f"{PREFIX}-data", *(f"{PREFIX}-{q}" for q in
                                                                              ("notifier", "loader", "transformer",
                                                                               "extractor"))]
-    assert set(deployed.status.values()) == {"CREATE_COMPLETE"}, _summary(deployed)
+    assert set(deployed.status.values()) == {"CREATE_COMPLETE"}, summary(deployed)
     for stack in deployment.stacks:
         declared = template(deployment.outdir, stack)["Resources"]
         made = {r["LogicalResourceId"]: r for r in deployed.resources[stack]}
