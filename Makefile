@@ -108,7 +108,7 @@ CDK_DEPS := $(DEVSTAMP) node_modules/.installed $(LAYER_STAMPS)
 
 ## synth: every CloudFormation template into infra/cdk.out (cdk-nag's checks fail it on a finding)
 synth: $(CDK_DEPS)
-	$(CDK_RUN) synth --quiet
+	$(CDK_RUN) synth --quiet $(CDK_ARGS)
 
 ## deploy: SERVICE=loader for one service's stack alone, else every stack (data, services, api)
 deploy: $(CDK_DEPS)

@@ -12,11 +12,12 @@ ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "covid-etl-maketest"
 
 
-def test_make_synth_writes_every_template_with_its_assets() -> None:
+def test_make_synth_writes_every_template_with_its_assets(tmp_path: Path) -> None:
     assert shutil.which("npm"), "npm is needed for the CDK CLI (package.json)"
-    out = ROOT / "infra" / "cdk.out"
+    out = tmp_path / "cdk.out"  # not infra/cdk.out: an operator's synth stays as it was
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CDK_", "AWS_"))}
-    result = subprocess.run(["make", "synth", f"PREFIX={PREFIX}", "STAGE=prod"], cwd=ROOT, env=env,
+    result = subprocess.run(["make", "synth", f"PREFIX={PREFIX}", "STAGE=prod", f"CDK_ARGS=--output {out}"],
+                            cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     names = {p.name for p in out.glob(f"{PREFIX}-*.template.json")}
