@@ -36,10 +36,13 @@ function stages(run) {
 
 function details(run, id) {
   const warnings = run.warnings || [];
-  return el("tr", { class: "details", id, hidden: "" }, el("td", { colspan: "7" },
-    el("p", {}, `Run ${run.run_id}: ${num(run.inserted)} inserted, ${num(run.updated)} updated, ` +
-                `${num(run.unchanged)} unchanged, ${num(run.rows_total)} rows in total` +
-                (run.first_date ? `, ${run.first_date} to ${run.last_date}.` : ".")),
+  const range = run.first_date ? `, ${run.first_date} to ${run.last_date}` : "";
+  const outcome = run.status === "failed"
+    ? `failed${run.stage ? ` in ${run.stage}` : ""}; it loaded nothing` +
+      (run.rows_total ? `, and the table kept its ${num(run.rows_total)} rows${range}.` : ".")
+    : `${num(run.inserted)} inserted, ${num(run.updated)} updated, ${num(run.unchanged)} unchanged, ` +
+      `${num(run.rows_total)} rows in total${range}.`;
+  return el("tr", { class: "details", id, hidden: "" }, el("td", { colspan: "7" }, el("p", {}, `Run ${run.run_id}: ${outcome}`),
     el("h3", {}, "Stages"), stages(run),
     el("h3", {}, `Warnings (${warnings.length})`),
     warnings.length ? el("ul", {}, ...warnings.map((w) => el("li", {}, w))) : el("p", {}, "None."),

@@ -76,6 +76,7 @@ def test_a_failed_run_opens_onto_its_stages_and_error(page: Any, made: Made) -> 
     assert "transform" not in details.inner_text()  # the run never got there
     assert "Warnings (0)" in details.inner_text()
     assert made.failed["error"] in details.locator("p.error-text").inner_text()
+    assert f"Run {made.failed['run_id']}: failed in extract; it loaded nothing" in details.inner_text()
     row.locator("button").click()
     assert not details.is_visible()
 
