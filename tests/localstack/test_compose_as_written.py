@@ -12,11 +12,13 @@ triggers it.
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -73,6 +75,28 @@ def test_every_service_but_the_emulators_runs_here(composed: Composed) -> None:
     assert services["localstack"]["image"] == "localstack/localstack:4.14.0"
     for name in composed.host.runnable():
         assert composed.host.healthcheck(name) or services[name]["restart"] == "no", f"{name} has no healthcheck"
+
+
+def test_a_changed_variable_or_command_fails(composed: Composed, localstack: Any, dynamodb_local: Any,
+                                             tmp_path: Path) -> None:
+    """What the test runs is what the file says: a wrong queue URL or a wrong module fails here."""
+    config = copy.deepcopy(composed.host.config)
+    env = config["services"]["provision"]["environment"]
+    env["COVID_ETL_LOADER_QUEUE_URL"] = env["COVID_ETL_LOADER_QUEUE_URL"].replace("-loader", "-load")
+    config["services"]["loader"]["command"] = ["python", "-m", "services.load"]
+    host = HostCompose(config, {"localstack": localstack.port, "dynamodb-local": dynamodb_local.port}, tmp_path)
+    try:
+        host.start("provision")
+        with pytest.raises(AssertionError, match="provision exited with 1"):
+            host.wait_for("provision", "service_completed_successfully")
+        host.processes["provision"] = composed.host.processes["provision"]  # the one that succeeded
+        host.start("loader")
+        with pytest.raises(AssertionError, match="loader exited"):
+            host.wait_healthy("loader")
+        assert "No module named services.load" in host.log("loader")
+    finally:
+        host.processes.pop("provision")
+        host.stop()
 
 
 def test_compose_up_runs_the_pipeline_once(composed: Composed) -> None:
