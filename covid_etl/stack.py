@@ -94,10 +94,10 @@ class Stack:
         for name in QUEUES:
             self._spawn(name)
         self._spawn("api")
+        run_id = trigger(self.env, "startup")  # the workers start on it while the API starts
         self._wait_for_api()
         api = f"http://{self.host}:{self.port}"
         self._write_state_file()
-        run_id = trigger(self.env, "startup")
         print(f"""
 covid-etl is up
   dashboard      {api}/
