@@ -72,7 +72,8 @@ def localstack(compose: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
         services.append("dynamodb")
     # OVERRIDE_IN_DOCKER=0: this sandbox looks like a container to LocalStack, which would then use
     # /var/lib/localstack and /tmp/localstack; FILESYSTEM_ROOT keeps every file in the test's folder.
-    env = {**os.environ, **{k: v for k, v in declared.items() if v}, "SERVICES": ",".join(services),
+    own = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COVID_ETL_"))}  # not moto's
+    env = {**own, **{k: v for k, v in declared.items() if v}, "SERVICES": ",".join(services),
            "LOCALSTACK_HOST": f"127.0.0.1:{port}", "GATEWAY_LISTEN": f"127.0.0.1:{port}",
            "OVERRIDE_IN_DOCKER": "0", "FILESYSTEM_ROOT": str(folder / "fs"), "DYNAMODB_IN_MEMORY": "1",
            "DNS_ADDRESS": "0", "SKIP_SSL_CERT_DOWNLOAD": "1", "DISABLE_EVENTS": "1"}
