@@ -22,6 +22,7 @@ from aiobotocore.config import AioConfig
 from shared import aws, logs
 from shared.runtime import liveness
 from shared.runtime.dispatch import BodyHandler
+from shared.runtime.warm import warm
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ def serve(queue_url: str, on_body: BodyHandler, service: str, visibility_timeout
     from shared.settings import get_settings
 
     logs.setup(service, get_settings().log_level)
+    warm(queue_url)  # the clients built before the first poll, not on the first message
 
     async def main() -> None:
         worker = Worker(queue_url, on_body, visibility_timeout=visibility_timeout,
