@@ -68,6 +68,7 @@ class Stack:
         self.fresh = fresh
         self.reported: set[str] = set()  # runs whose end was printed (or restored)
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.log_offsets: dict[str, int] = {}  # where each service's log was when it was last started
         self.server: Any = None
         self.env: dict[str, str] = {}
         self.stopping = False
@@ -96,6 +97,7 @@ class Stack:
         self._spawn("api")
         run_id = trigger(self.env, "startup")  # the workers start on it while the API starts
         self._wait_for_api()
+        self._wait_for_workers()
         api = f"http://{self.host}:{self.port}"
         self._write_state_file()
         print(f"""
@@ -128,7 +130,21 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
             cmd = [sys.executable, "-m", f"services.{name}"]
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         with open(LOG_DIR / f"{name}.log", "ab") as log:
+            self.log_offsets[name] = log.tell()
             self.procs[name] = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=log)
+
+    def _wait_for_workers(self, timeout: float = 30) -> None:
+        """Until each worker polls (its clients warmed: `shared.runtime.warm`), so that the startup run
+        does not wait in a queue for a worker still importing; after `timeout` the run starts anyway."""
+        deadline = time.monotonic() + timeout
+        waiting = set(QUEUES)
+        while waiting and time.monotonic() < deadline:
+            for name in list(waiting):
+                with open(LOG_DIR / f"{name}.log", "rb") as log:
+                    log.seek(self.log_offsets.get(name, 0))
+                    if b"worker polling" in log.read():
+                        waiting.discard(name)
+            time.sleep(0.05)
 
     def _wait_for_api(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
