@@ -213,8 +213,8 @@ def detail_tables(d: dict[str, Any]) -> str:
 
 def render() -> str:
     old, new = figures(True), figures(False)
-    meta = [f"{k}: measured {d['meta']['measured']} on {d['meta']['machine']}, load average "
-            f"{d['meta']['load_end']:.1f} at its end" for k, d in new.items() if d]
+    meta = [f"{k}: measured {d['meta']['measured']} at {d['meta'].get('commit', '?')} on {d['meta']['machine']}, "
+            f"load average {d['meta']['load_end']:.1f} at its end" for k, d in new.items() if d]
     meta_old = [f"{k}: {d['meta']['measured']}, load average {d['meta']['load_end']:.1f}" for k, d in old.items() if d]
     notes = (ROOT / "bench" / "notes.md")
     return "\n".join([
