@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,3 +37,26 @@ class SplitStack(Stack):
                                   region_name="us-east-1", aws_access_key_id="testing",
                                   aws_secret_access_key="testing")
         return resource.Table(self.setting("COVID_ETL_TABLE"))
+
+
+@contextmanager
+def one_minute_rate(events: Any, rule: str) -> Iterator[None]:
+    """The scheduled rule at `rate(1 minute)` (the shortest EventBridge takes) in the block, then as before.
+
+    LocalStack schedules a rule when its targets are put, and ignores a later PutRule's rate: the
+    targets are put again. It never unschedules: the one-minute job sends to that rule's targets, a
+    dict that PutRule hands on to the rule's next version; so at the end the targets are removed and
+    the rule is deleted and made anew, which leaves that job nothing to send to.
+    """
+    before = events.describe_rule(Name=rule)
+    targets = events.list_targets_by_rule(Rule=rule)["Targets"]
+    events.put_rule(Name=rule, ScheduleExpression="rate(1 minute)", State="ENABLED")
+    events.put_targets(Rule=rule, Targets=targets)
+    try:
+        yield
+    finally:
+        events.remove_targets(Rule=rule, Ids=[t["Id"] for t in targets])
+        events.delete_rule(Name=rule)
+        events.put_rule(Name=rule, ScheduleExpression=before["ScheduleExpression"], State=before["State"],
+                        **({"Description": before["Description"]} if before.get("Description") else {}))
+        events.put_targets(Rule=rule, Targets=targets)

@@ -28,7 +28,7 @@ from covid_etl.deployed import deployed_env
 from shared.topology import QUEUES, Resources
 from tests.localstack.cloudformation import PREFIX, Deployment, summary, template
 from tests.localstack.compose import stop_group
-from tests.localstack.harness import Server, SplitStack
+from tests.localstack.harness import Server, SplitStack, one_minute_rate
 
 
 def test_every_stack_and_resource_is_created(deployment: Deployment) -> None:
@@ -98,18 +98,10 @@ def test_the_deployed_rule_starts_a_run_that_the_workers_complete(deployment: De
         with open(tmp_path / f"{queue}.log", "wb") as log:
             workers[queue] = subprocess.Popen([sys.executable, "-m", f"services.{queue}"], env=env, stdout=log,
                                               stderr=log, start_new_session=True)
-    events = client("events")
-    res = Resources(PREFIX)
-    targets = events.list_targets_by_rule(Rule=res.schedule_rule)["Targets"]
     try:
-        # One minute instead of a day; LocalStack schedules a rule when its targets are put.
-        events.put_rule(Name=res.schedule_rule, ScheduleExpression="rate(1 minute)", State="ENABLED")
-        events.put_targets(Rule=res.schedule_rule, Targets=targets)
-        run = _first_run(stack, timeout=200, logs=tmp_path)
+        with one_minute_rate(client("events"), Resources(PREFIX).schedule_rule):
+            run = _first_run(stack, timeout=200, logs=tmp_path)
     finally:
-        events.remove_targets(Rule=res.schedule_rule, Ids=[t["Id"] for t in targets])
-        events.put_rule(Name=res.schedule_rule, ScheduleExpression="rate(1 day)", State="ENABLED")
-        events.put_targets(Rule=res.schedule_rule, Targets=targets)
         for process in workers.values():
             stop_group(process, 30)
     assert run["trigger"] == "schedule" and run["status"] == "succeeded", run

@@ -28,7 +28,7 @@ from support.sources import SourceServer
 
 from covid_etl.resources import Resources
 from tests.localstack.compose import HostCompose, compose_config
-from tests.localstack.harness import SplitStack
+from tests.localstack.harness import SplitStack, one_minute_rate
 
 EMULATORS = ("localstack", "dynamodb-local")
 
@@ -132,17 +132,8 @@ def test_a_run_fired_by_localstacks_eventbridge_rule(composed: Composed) -> None
     assert [t["Arn"] for t in targets] == [queue_arn]
     known = {r["run_id"] for r in stack.runs()}
 
-    # The shortest rate EventBridge takes. LocalStack schedules a rule when its targets are put and
-    # ignores a later PutRule's rate, so the targets are put again (AWS takes that as a no-op).
-    # Its scheduler looks at the rules once a minute.
-    events.put_rule(Name=res.schedule_rule, ScheduleExpression="rate(1 minute)", State="ENABLED")
-    events.put_targets(Rule=res.schedule_rule, Targets=targets)
-    try:
+    with one_minute_rate(events, res.schedule_rule):
         fired = _first_new_run(stack, known, timeout=200)
-    finally:  # back to the daily rule; removing the targets also ends LocalStack's one-minute job
-        events.remove_targets(Rule=res.schedule_rule, Ids=[t["Id"] for t in targets])
-        events.put_rule(Name=res.schedule_rule, ScheduleExpression="rate(1 day)", State="ENABLED")
-        events.put_targets(Rule=res.schedule_rule, Targets=targets)
     assert fired["trigger"] == "schedule" and fired["status"] == "succeeded", fired
     assert stack.table() == table_after(before, reference(fixtures.new_pair()))
     assert stack.notification(fired["run_id"]).attributes["status"] == "succeeded"

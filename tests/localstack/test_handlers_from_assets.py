@@ -182,6 +182,8 @@ def test_from_the_schedule_to_the_announcement_and_the_api(functions: dict[str, 
         url = settings[f"COVID_ETL_{queue.upper()}_QUEUE_URL"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         event, receipts = sqs_event(sqs, url, arn)
+        if queue == "extractor":  # the scheduled event sent above, and nothing else (no stray schedule)
+            assert [json.loads(r["body"])["id"] for r in event["Records"]] == [scheduled["id"]]
         result = invoke(functions[queue], event, runtime, localstack.endpoint)
         assert result == {"batchItemFailures": []}, (queue, result)
         for receipt in receipts:  # the event source mapping deletes what the function did not report
