@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.extractor.fetch import fetch
@@ -30,6 +30,14 @@ class Deps:
     timeout: float = 30.0
     max_bytes: int = 64 << 20
     attempts: int = 4
+    # raw keys seen in the store: content-addressed and never deleted (only archive/ expires), so a warm
+    # extractor need not ask again whether an unchanged source's bytes are still there
+    stored: set[str] = field(default_factory=set)
+
+    def has_raw(self, key: str) -> bool:
+        if key not in self.stored and self.blobs.exists(key):
+            self.stored.add(key)
+        return key in self.stored
 
 
 def raw_key(name: str, sha256: str) -> str:
@@ -58,7 +66,7 @@ def extract(request: ExtractRequestedV1, deps: Deps) -> Outcome:
 
 def _extract_one(name: SourceName, url: str, last: dict[str, Any] | None, force: bool, deps: Deps) -> SourceVersion:
     # A conditional GET only makes sense against the same URL whose version we loaded.
-    same = last is not None and last.get("url") == url and deps.blobs.exists(last["key"])
+    same = last is not None and last.get("url") == url and deps.has_raw(last["key"])
     got = fetch(url, etag=last.get("etag") if same and last else None,
                 last_modified=last.get("last_modified") if same and last else None,
                 timeout=deps.timeout, max_bytes=deps.max_bytes, attempts=deps.attempts)
@@ -69,8 +77,9 @@ def _extract_one(name: SourceName, url: str, last: dict[str, Any] | None, force:
     data = got.data or b""
     digest = sha256_hex(data)
     key = raw_key(name, digest)
-    if not deps.blobs.exists(key):
+    if not deps.has_raw(key):
         deps.blobs.put(key, data, "text/csv")
+        deps.stored.add(key)
     changed = force or last is None or last.get("sha256") != digest
     return SourceVersion(name=name, url=url, key=key, sha256=digest, bytes=len(data), changed=changed,
                          etag=got.etag, last_modified=got.last_modified,

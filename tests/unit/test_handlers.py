@@ -212,3 +212,25 @@ def test_an_unchanged_source_is_not_read_or_parsed_again(pipeline: Pipeline) -> 
     fresh = transformer.Deps(pipeline.blobs, pipeline.ledger, pipeline.publisher)  # a cold worker reads it
     with pytest.raises(RuntimeError, match="sha256 does not match"):
         transformer.transform_sources(extracted.payload, fresh)
+
+
+def test_a_warm_extractor_does_not_ask_again_for_raw_files_it_has_seen(pipeline: Pipeline) -> None:
+    class Counting(MemoryBlobStore):
+        def __init__(self) -> None:
+            super().__init__()
+            self.asked: list[str] = []
+
+        def exists(self, key: str) -> bool:
+            self.asked.append(key)
+            return super().exists(key)
+
+    blobs = Counting()
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    deps = extractor.Deps(blobs, pipeline.ledger, pipeline.publisher,
+                          {"nyt": str(pipeline.folder / "nyt.csv"), "jhu": str(pipeline.folder / "jhu.csv")})
+    pipeline.ledger.sources = {}
+    extractor.extract(ExtractRequestedV1(), deps)
+    first = len(blobs.asked)
+    assert first == 2 and deps.stored == set(blobs.objects)  # each new raw file asked about once, then stored
+    extractor.extract(ExtractRequestedV1(force=True), deps)
+    assert len(blobs.asked) == first  # the same bytes again: already known to be stored
