@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One Lambda layer's packages, without Docker: pip fetches Linux x86_64 wheels for the Lambda
+# One Lambda layer's packages, without Docker: uv (or pip) fetches Linux x86_64 wheels for the Lambda
 # runtime's Python (3.12 on Amazon Linux 2023; numpy 2.4 wheels need glibc 2.28, which the 3.11
 # runtime on Amazon Linux 2 does not have). boto3 and botocore are the runtime's own.
 # Usage: infra/build-layer.sh PYTHON NAME OUT   (reads infra/layers/NAME.txt, writes OUT/python)
@@ -9,10 +9,15 @@ python=${1:-.venv/bin/python}
 name=${2:?layer name: base, data or web}
 out=${3:-build/layers/$name}
 rm -rf "$out"
-"$python" -m pip --version >/dev/null 2>&1 || "$python" -m ensurepip --upgrade >/dev/null  # tools/venv-install.sh makes venvs without pip
-"$python" -m pip install --quiet --no-compile --only-binary=:all: --implementation cp \
-  --python-version 3.12 --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
-  --target "$out/python" -r "infra/layers/$name.txt"
+if "$python" -m uv --version >/dev/null 2>&1; then  # bootstrapped by tools/venv-install.sh: seconds, not tens
+  "$python" -m uv pip install --quiet --only-binary :all: --python-version 3.12 \
+    --python-platform x86_64-manylinux_2_28 --target "$out/python" -r "infra/layers/$name.txt"
+else
+  "$python" -m pip --version >/dev/null 2>&1 || "$python" -m ensurepip --upgrade >/dev/null  # a venv made without pip
+  "$python" -m pip install --quiet --no-compile --only-binary=:all: --implementation cp \
+    --python-version 3.12 --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
+    --target "$out/python" -r "infra/layers/$name.txt"
+fi
 # Test suites and caches are a third of the size; Lambda allows 250 MB unzipped for code and layers.
 find "$out/python" -depth -type d \( -name tests -o -name __pycache__ \) -exec rm -rf {} +
 touch "$out/.built"
