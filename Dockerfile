@@ -18,4 +18,4 @@ RUN useradd --create-home --uid 10001 app
 USER app
 
 EXPOSE 8080
-CMD ["python", "-m", "services.extractor"]
+CMD ["python", "-m", "shared.runtime", "extractor"]

@@ -15,12 +15,13 @@ import statistics
 import subprocess
 from pathlib import Path
 
+from shared.topology import QUEUES
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv-bench312"
 REPEAT = max(5, int(os.environ.get("BENCH_REPEAT", "5")))
-ENTRYPOINTS = {"extractor": "services.extractor.lambda_function", "transformer": "services.transformer.lambda_function",
-               "loader": "services.loader.lambda_function", "notifier": "services.notifier.lambda_function",
-               "api": "services.api.lambda_function"}
+# the pipeline services share one entry, which loads the service COVID_ETL_SERVICE names
+ENTRYPOINTS = {**{name: "shared.runtime.lambda_entry" for name in QUEUES}, "api": "services.api.lambda_function"}
 PROBE = """
 import json, sys, time
 t0 = time.perf_counter(); import boto3; t1 = time.perf_counter()
@@ -63,9 +64,9 @@ def venv() -> Path | None:
     return python
 
 
-def sample(python: Path, module: str) -> dict[str, float]:
+def sample(python: Path, module: str, service: str) -> dict[str, float]:
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COVID_ETL_"))}, **LAMBDA_ENV,
-           "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+           "COVID_ETL_SERVICE": service, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
     out = subprocess.run([str(python), "-c", PROBE, module], cwd=ROOT, env=env, capture_output=True, text=True,
                          check=True).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
@@ -79,8 +80,8 @@ def measure() -> list[dict[str, object]]:
     version = subprocess.run([str(python), "-V"], capture_output=True, text=True).stdout.strip()
     rows: list[dict[str, object]] = []
     for name, module in ENTRYPOINTS.items():
-        sample(python, module)  # the first import compiles .pyc files; Lambda ships them compiled
-        samples = [sample(python, module) for _ in range(REPEAT)]
+        sample(python, module, name)  # the first import compiles .pyc files; Lambda ships them compiled
+        samples = [sample(python, module, name) for _ in range(REPEAT)]
         rows.append({"what": name, "python": version, "entry": statistics.median(s["entry"] for s in samples),
                      "boto3": statistics.median(s["boto3"] for s in samples), "load": os.getloadavg()[0]})
     return rows

@@ -127,7 +127,7 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
             cmd = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"{self.host}:{self.port}",
                    "--graceful-timeout", "5", "services.api.app:create_app()"]
         else:
-            cmd = [sys.executable, "-m", f"services.{name}"]
+            cmd = [sys.executable, "-m", "shared.runtime", name]
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         with open(LOG_DIR / f"{name}.log", "ab") as log:
             self.log_offsets[name] = log.tell()

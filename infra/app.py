@@ -38,8 +38,7 @@ def build(app: cdk.App, env: cdk.Environment | None = None) -> dict[str, cdk.Sta
         stack = ServiceStack(app, f"{prefix}-{spec.name}", config=config, spec=spec, assets=assets, env=env)
         stack.add_stack_dependency(stacks["data"])
         for target in spec.sends_to:
-            if target != spec.name:
-                stack.add_stack_dependency(stacks[target])
+            stack.add_stack_dependency(stacks[target])
         stacks[spec.name] = stack
     if config.functions:  # the API is a function behind an HTTP API
         stacks["api"] = ApiStack(app, f"{prefix}-api", config=config, assets=assets, env=env)

@@ -41,9 +41,3 @@ def async_session() -> Any:
     from aiobotocore.session import get_session
 
     return get_session()
-
-
-@cache
-def resource(service: str) -> Any:
-    """A cached boto3 resource (used for DynamoDB's Table, which converts numbers for us)."""
-    return boto3.session.Session().resource(service, region_name=region(), config=client_config())

@@ -1,66 +1,123 @@
-"""A named lock in DynamoDB: a lease that its holder renews while it works.
+"""A named lock in DynamoDB: a lease that its holder renews while it works, and a fencing token.
 
 If the holder dies, the lease lapses after `lease_s` (the queue's visibility timeout, when the
 message it was working on reappears too) and the next holder may take it. While the holder lives, a
 thread renews the lease every third of it, so a slow block never loses the lock halfway.
+
+A holder that is paused (a stopped process, a long GC, a frozen VM) past its lease cannot know
+that it lost the lock. So each acquisition increments the lock item's `token`, the holder gets it
+as a `Fence`, and every write it makes under the lock is a transaction whose condition is that the
+token is still its own (`fenced`): after a takeover those writes fail with `LostLock`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
-import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-logger = logging.getLogger(__name__)
+from shared.clock import SYSTEM, Clock
+from shared.dynamo import ConditionFailed, Table
+from shared.renewal import renewing
+
 LOCK_PK = "lock"
+TRANSACTION_ITEMS = 100  # DynamoDB's limit, the condition check included
+
+
+class LostLock(Exception):
+    """Another holder took the lock since this holder's fence was issued: its write was not made."""
+
+
+@dataclass(frozen=True)
+class Fence:
+    """The token of one acquisition of lock `name`."""
+
+    name: str
+    token: int
+
+
+class Lease:
+    def __init__(self, table: Table, name: str, owner: str, lease_s: int, clock: Clock = SYSTEM) -> None:
+        self.table, self.name, self.owner, self.lease_s, self.clock = table, name, owner, lease_s, clock
+        self.fence: Fence | None = None
+
+    def acquire(self, wait_s: float) -> Fence:
+        """Take the lock, waiting up to `wait_s` for it (TimeoutError after)."""
+        deadline = self.clock.monotonic() + wait_s
+        while True:
+            now = int(self.clock.time())
+            try:
+                self.table.update(LOCK_PK, self.name, "SET #o = :me, lease_until = :until ADD #t :one",
+                                  condition="attribute_not_exists(pk) OR lease_until < :now",
+                                  names={"#o": "owner", "#t": "token"},
+                                  values={":me": self.owner, ":until": now + self.lease_s, ":one": 1, ":now": now})
+                break
+            except ConditionFailed:
+                if self.clock.monotonic() > deadline:
+                    raise TimeoutError(f"lock {self.name!r} still held by another run after {wait_s:g} s") from None
+                self.clock.sleep(0.5)
+        item = self.table.get(LOCK_PK, self.name) or {}
+        if item.get("owner") != self.owner:
+            raise LostLock(f"lock {self.name!r} was taken over at once")
+        self.fence = Fence(self.name, int(item["token"]))
+        return self.fence
+
+    def _mine(self) -> dict[str, Any]:
+        assert self.fence is not None, "acquire first"
+        return {"condition": "#o = :me AND #t = :t", "names": {"#o": "owner", "#t": "token"},
+                "values": {":me": self.owner, ":t": self.fence.token}}
+
+    def renew(self) -> bool:
+        """Extend the lease; False if another holder has taken the lock."""
+        mine = self._mine()
+        try:
+            self.table.update(LOCK_PK, self.name, "SET lease_until = :until", condition=mine["condition"],
+                              names=mine["names"],
+                              values={**mine["values"], ":until": int(self.clock.time()) + self.lease_s})
+        except ConditionFailed:
+            return False
+        return True
+
+    def release(self) -> bool:
+        """Give the lock up; False if it had been taken over already. The item stays, so its token only grows."""
+        mine = self._mine()
+        try:
+            self.table.update(LOCK_PK, self.name, "SET lease_until = :zero REMOVE #o", condition=mine["condition"],
+                              names=mine["names"], values={**mine["values"], ":zero": 0})
+        except ConditionFailed:
+            return False
+        return True
 
 
 @contextlib.contextmanager
-def hold(table: Any, name: str, owner: str, lease_s: int, wait_s: float) -> Iterator[None]:
-    """Hold the lock `name` as `owner` for the block; wait up to `wait_s` for it (TimeoutError after)."""
-    # the Table's client (thread-safe, unlike the Table), with the resource's plain-value serialisation
-    client, key = table.meta.client, {"pk": LOCK_PK, "sk": name}
-    deadline = time.monotonic() + wait_s
-    while True:
-        now = int(time.time())
+def hold(table: Table, name: str, owner: str, lease_s: int, wait_s: float,
+         clock: Clock = SYSTEM) -> Iterator[Fence]:
+    """Hold the lock `name` as `owner` for the block, renewed; yields the fence for the block's writes."""
+    lease = Lease(table, name, owner, lease_s, clock)
+    fence = lease.acquire(wait_s)
+    with renewing(lease.renew, lease_s / 3, f"lock {name!r}"):
         try:
-            client.put_item(
-                TableName=table.name, Item={**key, "owner": owner, "lease_until": now + lease_s},
-                ConditionExpression="attribute_not_exists(pk) OR lease_until < :now",
-                ExpressionAttributeValues={":now": now})
-            break
-        except client.exceptions.ConditionalCheckFailedException:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"lock {name!r} still held by another run after {wait_s:g} s") from None
-            time.sleep(0.5)
-    stop = threading.Event()
-    renewer = threading.Thread(target=_renew, args=(client, table.name, key, owner, lease_s, stop), daemon=True)
-    renewer.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        renewer.join()
-        try:
-            # expired, not deleted: no service may delete from the table
-            client.update_item(TableName=table.name, Key=key, UpdateExpression="SET lease_until = :gone",
-                               ConditionExpression="#o = :me", ExpressionAttributeNames={"#o": "owner"},
-                               ExpressionAttributeValues={":me": owner, ":gone": 0})
-        except client.exceptions.ConditionalCheckFailedException:
-            logger.warning("lock %r was taken over after its lease lapsed", name)
+            yield fence
+        finally:
+            lease.release()
 
 
-def _renew(client: Any, table: str, key: dict[str, Any], owner: str, lease_s: int, stop: threading.Event) -> None:
-    while not stop.wait(lease_s / 3):
+def fenced(table: Table, actions: Sequence[Mapping[str, Any]], fence: Fence) -> None:
+    """Make the writes `actions` (`Table.put_action`, ...) in transactions that each hold only while
+    `fence` is the lock's current token; `LostLock` after a takeover. Another action's failed
+    condition is `ConditionFailed`, as for a single write."""
+    step = TRANSACTION_ITEMS - 1
+    check = table.check_action(LOCK_PK, fence.name, "#t = :t", names={"#t": "token"}, values={":t": fence.token})
+    for start in range(0, len(actions), step):
         try:
-            client.update_item(TableName=table, Key=key, UpdateExpression="SET lease_until = :until",
-                               ConditionExpression="#o = :me", ExpressionAttributeNames={"#o": "owner"},
-                               ExpressionAttributeValues={":me": owner, ":until": int(time.time()) + lease_s})
-        except client.exceptions.ConditionalCheckFailedException:
-            logger.warning("lost the lock to another holder after its lease lapsed")
-            return
-        except Exception as error:  # the endpoint is down for a moment: try again at the next tick
-            logger.warning("could not renew the lock: %s", error)
+            table.transact([check, *actions[start:start + step]])
+        except ConditionFailed as error:
+            if 0 in error.failed or not error.failed:
+                raise LostLock(f"lock {fence.name!r} was taken over (token {fence.token} is no longer current); "
+                               "nothing more was written") from None
+            raise ConditionFailed(str(error), [i - 1 for i in error.failed]) from None
+
+
+def fenced_puts(table: Table, items: Sequence[Mapping[str, Any]], fence: Fence) -> None:
+    fenced(table, [table.put_action(item) for item in items], fence)

@@ -77,29 +77,37 @@ class SourcesExtractedV1(_Model):
     sources: list[SourceVersion]
 
 
-class SourcesUnchangedV1(_Model):
-    """No source changed since the last load: the run ends as `no_change`."""
+class _Sourced(_Model):
+    """The sources a run read, and the warnings it gathered so far."""
 
-    kind: Literal["sources.unchanged.v1"] = "sources.unchanged.v1"
     sources: list[SourceVersion]
     warnings: list[str] = []
 
 
-class DatasetTransformedV1(_Model):
+class _Dataset(_Sourced):
+    """A dataset's span of dates."""
+
+    first_date: date | None
+    last_date: date | None
+
+
+class SourcesUnchangedV1(_Sourced):
+    """No source changed since the last load: the run ends as `no_change`."""
+
+    kind: Literal["sources.unchanged.v1"] = "sources.unchanged.v1"
+
+
+class DatasetTransformedV1(_Dataset):
     """The joined, validated records are in S3 (JSON) under `key`."""
 
     kind: Literal["dataset.transformed.v1"] = "dataset.transformed.v1"
     key: str
     sha256: str
     rows: int
-    first_date: date | None
-    last_date: date | None
     join_policy: Literal["inner", "nyt"]
-    sources: list[SourceVersion]
-    warnings: list[str] = []
 
 
-class DatasetLoadedV1(_Model):
+class DatasetLoadedV1(_Dataset):
     """The table now holds the dataset; counts are exact."""
 
     kind: Literal["dataset.loaded.v1"] = "dataset.loaded.v1"
@@ -107,10 +115,6 @@ class DatasetLoadedV1(_Model):
     updated: int
     unchanged: int
     rows_total: int
-    first_date: date | None
-    last_date: date | None
-    sources: list[SourceVersion]
-    warnings: list[str] = []
 
 
 class StageFailedV1(_Model):

@@ -53,13 +53,11 @@ class StageRecord(_Record):
     superseded_by: str | None = None
 
 
-class RunEnd(_Record):
-    """How a run ended: what the stage runtime writes when it closes the run."""
+class _Outcome(_Record):
+    """What a run's end says: counts, the dataset's span, sources, warnings, or why it failed."""
 
-    status: RunStatus
-    finished_at: str
-    inserted: int = 0
-    updated: int = 0
+    inserted: int | None = None
+    updated: int | None = None
     unchanged: int | None = None
     rows_total: int | None = None
     first_date: date | None = None
@@ -71,7 +69,14 @@ class RunEnd(_Record):
     raw_keys: list[str] | None = None
 
 
-class Run(_Record):
+class RunEnd(_Outcome):
+    """How a run ended: what the stage runtime writes when it closes the run."""
+
+    status: RunStatus
+    finished_at: str
+
+
+class Run(_Outcome):
     """One run: started by a trigger, recorded stage by stage, closed with a `RunEnd`'s fields."""
 
     run_id: str
@@ -80,17 +85,6 @@ class Run(_Record):
     started_at: str | None = None
     finished_at: str | None = None
     stages: dict[Stage, StageRecord] = {}
-    inserted: int | None = None
-    updated: int | None = None
-    unchanged: int | None = None
-    rows_total: int | None = None
-    first_date: date | None = None
-    last_date: date | None = None
-    sources: list[SourceVersion] = []
-    warnings: list[str] = []
-    error: str | None = None
-    stage: Stage | None = None
-    raw_keys: list[str] | None = None
 
     @property
     def ended(self) -> bool:

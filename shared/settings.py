@@ -77,6 +77,11 @@ class Settings(BaseSettings):
             raise MissingSetting(f"{topology.queue_url_var(queue)} is not set")
         return url
 
+    def dlq_url(self, queue: str) -> str:
+        """A queue's DLQ sits beside it: same endpoint and account, the name `topology.dlq_of` gives."""
+        base, name = self.queue_url(queue).rstrip("/").rsplit("/", 1)
+        return f"{base}/{topology.dlq_of(name)}"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -1,99 +1,144 @@
-"""What every stage does around its own work: idempotency, ledger records, timing, failure policy.
+"""What every stage does around its own work: idempotency, stage records, the run's end, failure policy.
 
-The work returns the next message (queue and payload) or None. The stage first claims the incoming
-message (`shared.idempotency`); a duplicate of a handled message re-sends the recorded next
-message and does nothing else. On `InputError` the stage is recorded as failed and a
-`StageFailedV1` goes to the notifier; the incoming message is consumed. Any other exception is
-recorded and re-raised, so the queue redelivers the message (and in the end dead-letters it).
+The work returns an `Outcome`: the run's next event (or None) and what the stage found. The stage
+first claims the incoming message (`shared.idempotency`); a duplicate of a handled message
+re-sends the recorded next message and does nothing else. The next event goes to the queue the
+service declares for it (`shared.topology`); an event that ends the run (`shared.run_end`) goes to
+the announcer, and the stage closes the run in the ledger first: a notifier outage delays the
+announcement, never the run's recorded end. The notifier only announces.
+
+On `InputError` the stage is recorded as failed and, for a service that announces, the run is
+closed as failed and a `StageFailedV1` goes to the announcer; the incoming message is consumed.
+Any other exception is transient: the claim is released before anything else is written (when the
+store is what failed, the redelivery may claim again at once), then the exception is re-raised so
+the queue redelivers the message (and in the end dead-letters it, see `give_up`).
 Next messages get ids derived from the incoming one, so duplicates stay recognisable downstream.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.clock import SYSTEM, Clock, now_iso, today
 from shared.errors import InputError
-from shared.ledger import Ledger, now_iso
-from shared.messages import Message, Payload, Stage, StageFailedV1, derived_id, make_message, parse_message
+from shared.ledger import Ledger
+from shared.messages import Message, Payload, StageFailedV1, derived_id, make_message, parse_message
 from shared.metrics import record_run_outcome
 from shared.queues import Publisher
-from shared.runs import RunEnd, StageRecord, StageStatus
+from shared.run_end import Terminal, is_terminal, run_end
+from shared.runs import StageRecord, StageStatus
+from shared.topology import ANNOUNCER, ServiceSpec
 
 logger = logging.getLogger(__name__)
 
 
+@dataclass(kw_only=True)
+class StageDeps:
+    """What every pipeline service's dependencies hold; each service's `Deps` extends it."""
+
+    ledger: Ledger
+    publisher: Publisher
+    clock: Clock = SYSTEM
+    stale_after_days: int = 3
+
+
 @dataclass
 class Outcome:
-    """The next message of the run, and fields to keep in this stage's ledger record."""
+    """The run's next event (None: the run goes no further here), and fields for this stage's record."""
 
-    queue: str | None
     payload: Payload | None
-    record: dict[str, Any] = field(default_factory=dict)
+    found: dict[str, Any] = field(default_factory=dict)
 
 
-def next_message(stage: str, parent: Message, payload: Payload) -> Message:
+def announces(spec: ServiceSpec) -> bool:
+    """Whether the service sends the run's end to the announcer (every stage but the announcer's own)."""
+    return ANNOUNCER.name in spec.sends_to
+
+
+def next_queue(spec: ServiceSpec, payload: Payload) -> str:
+    """Where the service sends `payload`: the announcer for a run's end, else its one other target."""
+    if is_terminal(payload):
+        return ANNOUNCER.name
+    [queue] = [q for q in spec.sends_to if q != ANNOUNCER.name]
+    return queue
+
+
+def next_message(spec: ServiceSpec, parent: Message, payload: Payload) -> Message:
     """The answer to `parent`, with an id derived from it: a duplicate parent yields a duplicate.
 
     A failure's id also derives from its reason, so that a replay failing for another reason is
     announced again, while the same failure delivered twice is announced once."""
     kind = payload.kind if not isinstance(payload, StageFailedV1) else f"{payload.kind}:{payload.reason}"
-    return make_message(payload, run_id=parent.envelope.run_id, producer=stage,
-                        message_id=derived_id(parent.envelope.message_id, stage, kind))
+    return make_message(payload, run_id=parent.envelope.run_id, producer=spec.stage,
+                        message_id=derived_id(parent.envelope.message_id, spec.stage, kind))
 
 
-def run_stage(stage: Stage, message: Message, ledger: Ledger, publisher: Publisher,
-              work: Callable[[], Outcome]) -> Outcome | None:
+def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callable[[], Outcome]) -> Outcome | None:
     """Do `work` once per message; returns None for a duplicate or a failure on bad input."""
+    ledger, stage, run_id = deps.ledger, spec.stage, message.envelope.run_id
     claim = ledger.claims.claim(stage, message.envelope.message_id)
     if not claim.fresh:
         recorded = claim.outcome or {}
         logger.info("duplicate of a handled message; re-sending its recorded outcome only")
         if recorded.get("queue") and recorded.get("message"):
-            publisher.send(recorded["queue"], parse_message(recorded["message"]))
+            deps.publisher.send(recorded["queue"], parse_message(recorded["message"]))
         return None
-    run_id = message.envelope.run_id
-    started_at, t0 = now_iso(), time.monotonic()
+    started_at, t0 = now_iso(deps.clock), deps.clock.monotonic()
     ledger.record_stage(run_id, stage, StageRecord(status="running", started_at=started_at))
 
-    def record(status: StageStatus, **fields: Any) -> None:
+    def record(status: StageStatus, **found: Any) -> None:
         ledger.record_stage(run_id, stage, StageRecord(
-            status=status, started_at=started_at, finished_at=now_iso(),
-            duration_ms=round((time.monotonic() - t0) * 1000), **fields))
+            status=status, started_at=started_at, finished_at=now_iso(deps.clock),
+            duration_ms=round((deps.clock.monotonic() - t0) * 1000), **found))
 
     try:
-        outcome = work()
+        with ledger.claims.kept(claim):
+            outcome = work()
     except InputError as error:
         logger.warning("%s failed on bad input: %s", stage, error.reason)
-        record("failed", error=error.reason)
         ledger.claims.release(claim)  # a replay after the cause is fixed may try again
-        failed = StageFailedV1(stage=stage, reason=error.reason, raw_keys=error.raw_keys)
-        publisher.send("notifier", next_message(stage, message, failed))
+        record("failed", error=error.reason)
+        fail_run(spec, message, deps, StageFailedV1(stage=stage, reason=error.reason, raw_keys=error.raw_keys))
         return None
     except Exception as error:
-        record("retrying", error=f"{type(error).__name__}: {error}")
         ledger.claims.release(claim)
+        record("retrying", error=f"{type(error).__name__}: {error}")
         raise
-    record("succeeded", **outcome.record)
-    sent = next_message(stage, message, outcome.payload) if outcome.queue and outcome.payload else None
-    ledger.claims.complete(claim, {"queue": outcome.queue, "message": sent.to_json() if sent else None})
-    if sent and outcome.queue:
-        publisher.send(outcome.queue, sent)
+    record("succeeded", **outcome.found)
+    sent = next_message(spec, message, outcome.payload) if outcome.payload is not None else None
+    queue = next_queue(spec, outcome.payload) if outcome.payload is not None else None
+    if is_terminal(outcome.payload):
+        close_run(message, deps, outcome.payload)
+    ledger.claims.complete(claim, {"queue": queue, "message": sent.to_json() if sent else None})
+    if sent and queue:
+        deps.publisher.send(queue, sent)
     return outcome
 
 
-def give_up(stage: Stage, message: Message, ledger: Ledger, publisher: Publisher | None,
-            error: BaseException, attempts: int) -> None:
+def close_run(message: Message, deps: StageDeps, event: Terminal) -> None:
+    """Write the run's end (status, counts, finished_at) from the event that ends it."""
+    end = run_end(event, deps.ledger.dataset_version(), finished_at=now_iso(deps.clock), today=today(deps.clock),
+                  stale_after_days=deps.stale_after_days)
+    deps.ledger.close(message.envelope.run_id, end)
+    record_run_outcome(message.envelope.run_id, end.status)
+
+
+def fail_run(spec: ServiceSpec, message: Message, deps: StageDeps, failed: StageFailedV1) -> None:
+    """Close the run as failed and announce it; the announcer's own failures end no run."""
+    if not announces(spec):
+        return
+    close_run(message, deps, failed)
+    deps.publisher.send(ANNOUNCER.name, next_message(spec, message, failed))
+
+
+def give_up(spec: ServiceSpec, message: Message, deps: StageDeps, error: BaseException, attempts: int) -> None:
     """The last delivery failed too: the message goes to the DLQ; say so in the ledger and announce it."""
+    stage = spec.stage
     reason = (f"{stage} gave up after {attempts} attempts: {type(error).__name__}: {error}. The message is kept "
               f"in the dead-letter queue; fix the cause, then `covid-etl replay --dlq {stage}`")
-    ledger.record_stage(message.envelope.run_id, stage, StageRecord(status="failed", finished_at=now_iso(),
-                                                                    error=reason))
-    if publisher is None:  # the notifier itself gave up: nobody else can announce it
-        ledger.close(message.envelope.run_id, RunEnd(status="failed", error=reason, finished_at=now_iso()))
-        record_run_outcome(message.envelope.run_id, "failed")
-        return
-    publisher.send("notifier", next_message(stage, message, StageFailedV1(stage=stage, reason=reason)))
+    deps.ledger.record_stage(message.envelope.run_id, stage,
+                             StageRecord(status="failed", finished_at=now_iso(deps.clock), error=reason))
+    fail_run(spec, message, deps, StageFailedV1(stage=stage, reason=reason))

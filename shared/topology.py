@@ -43,7 +43,7 @@ class ServiceSpec:
 EXTRACTOR = ServiceSpec("extractor", "extract", ("transformer", "notifier"))
 TRANSFORMER = ServiceSpec("transformer", "transform", ("loader", "notifier"), memory_mb=2048)
 LOADER = ServiceSpec("loader", "load", ("notifier",), memory_mb=1024)
-NOTIFIER = ServiceSpec("notifier", "notify", ("notifier",), batch_size=10, publishes=True)
+NOTIFIER = ServiceSpec("notifier", "notify", (), batch_size=10, publishes=True)  # it only announces
 
 SERVICES: tuple[ServiceSpec, ...] = (EXTRACTOR, TRANSFORMER, LOADER, NOTIFIER)
 STAGES: tuple[Stage, ...] = tuple(s.stage for s in SERVICES)
@@ -57,6 +57,11 @@ def service(name_or_stage: str) -> ServiceSpec:
         if name_or_stage in (spec.name, spec.stage):
             return spec
     raise ValueError(f"unknown stage {name_or_stage!r}; use one of {', '.join(STAGES)}")
+
+
+def dlq_of(queue_name: str) -> str:
+    """The name of a queue's dead-letter queue."""
+    return f"{queue_name}-dlq"
 
 
 def queue_url_var(queue: str) -> str:
@@ -96,7 +101,7 @@ class Resources:
         return f"{self.prefix}-{name}"
 
     def dlq(self, name: str) -> str:
-        return f"{self.prefix}-{name}-dlq"
+        return dlq_of(self.queue(name))
 
     def function(self, name: str) -> str:
         return f"{self.prefix}-{name}"

@@ -23,7 +23,8 @@ from shared.ledger import META_PK, RUN_PK, SERIES_PK, SOURCE_PK
 from shared.lock import LOCK_PK
 
 DDB_READ = ("dynamodb:GetItem", "dynamodb:Query")
-DDB_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem")
+# ConditionCheckItem: the loader's fenced transactions check the load lock's token (`shared.lock`)
+DDB_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem")
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,13 @@ class Access:
     lists: bool = False  # calls `BlobStore.exists`
 
 
-# Every stage records its run and claims its messages (`shared.stage`, `shared.idempotency`).
+# Every stage records its run and claims its messages (`shared.stage`, `shared.idempotency`); a stage
+# that ends a run closes it with the table as it stands (the dataset item, META).
 STAGE = (RUN_PK, IDEM_PK)
 ACCESS = {
-    "extractor": Access(reads=(*STAGE, SOURCE_PK), writes=STAGE, gets=("raw/",), puts=("raw/", "archive/"),
+    "extractor": Access(reads=(*STAGE, SOURCE_PK, META_PK), writes=STAGE, gets=("raw/",), puts=("raw/", "archive/"),
                         lists=True),
-    "transformer": Access(reads=STAGE, writes=STAGE, gets=("raw/",), puts=("datasets/", "archive/")),
+    "transformer": Access(reads=(*STAGE, META_PK), writes=STAGE, gets=("raw/",), puts=("datasets/", "archive/")),
     "loader": Access(reads=(*STAGE, SERIES_PK, META_PK, LOCK_PK),
                      writes=(*STAGE, SERIES_PK, SOURCE_PK, META_PK, LOCK_PK),
                      gets=("datasets/", "plans/"), puts=("plans/", "archive/"), lists=True),

@@ -24,6 +24,7 @@ DLQ_RETENTION = cdk.Duration.seconds(DLQ_RETENTION_S)
 # Loads wait on one lease (shared/lock.py): more pollers would only burn receives while they wait.
 # 2 is the least an SQS event source allows; the lease stays what keeps loads apart.
 MAX_CONCURRENCY = {"loader": 2}
+LAMBDA_HANDLER = "shared.runtime.lambda_entry.handler"  # one for every service, named by COVID_ETL_SERVICE
 
 
 def own_settings(config: InfraConfig, stage: str) -> dict[str, str]:
@@ -56,15 +57,15 @@ class PipelineFunction(Construct):
             visibility_timeout=cdk.Duration.seconds(res.visibility_timeout_s),
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=res.max_receive_count, queue=self.dlq),
         )
-        targets_ = {name: self.queue if name == stage else refs.queue(self, f"{name}-queue", res.queue(name))
-                    for name in spec.sends_to}
+        targets_ = {name: refs.queue(self, f"{name}-queue", res.queue(name)) for name in spec.sends_to}
         table, bucket, topic = refs.table(self, config), refs.bucket(self, config), refs.topic(self, config)
         env = {
             "COVID_ETL_PREFIX": res.prefix, "COVID_ETL_TABLE": res.table, "COVID_ETL_BUCKET": bucket.bucket_name,
             "COVID_ETL_VISIBILITY_TIMEOUT_S": str(res.visibility_timeout_s),
             "COVID_ETL_MAX_RECEIVE_COUNT": str(res.max_receive_count),
-            "POWERTOOLS_SERVICE_NAME": f"{res.prefix}-{stage}",
+            "POWERTOOLS_SERVICE_NAME": f"{res.prefix}-{stage}", "COVID_ETL_SERVICE": stage,
             **{queue_url_var(name): q.queue_url for name, q in targets_.items()},
+            queue_url_var(stage): self.queue.queue_url,  # its DLQ's URL derives from it
             **own_settings(config, stage),
         }
         if spec.publishes:
@@ -76,7 +77,7 @@ class PipelineFunction(Construct):
             self.function = lambda_.Function(
                 self, "Function", function_name=res.function(stage), runtime=RUNTIME, architecture=ARCHITECTURE,
                 role=role, log_group=logs_,
-                handler=f"services.{stage}.lambda_function.handler", code=assets.code(stage),
+                handler=LAMBDA_HANDLER, code=assets.code(stage),
                 layers=assets.layers(self, stage), memory_size=spec.memory_mb, environment=env,
                 # A sixth of the visibility timeout, so a message is never visible again while still in work.
                 timeout=cdk.Duration.seconds(min(900, res.visibility_timeout_s // 6)),
@@ -86,7 +87,7 @@ class PipelineFunction(Construct):
                 max_concurrency=MAX_CONCURRENCY.get(stage)))
         grantee: iam.IGrantable = self.function or role
         access.grant(grantee, stage, table, bucket)
-        for q in targets_.values():
+        for q in [*targets_.values(), self.dlq]:  # its own DLQ: a poison message goes there at once
             q.grant_send_messages(grantee)
         if spec.publishes:
             topic.grant_publish(grantee)

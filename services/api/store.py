@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from boto3.dynamodb.conditions import Key
-
-from shared import aws
-from shared.ledger import SERIES_PK, RunLedger, plain
+from shared.ledger import META_PK, SERIES_PK, RunLedger
 from shared.runs import DailyRow, Run
 
 Row = dict[str, Any]
@@ -38,28 +35,19 @@ class Store(Protocol):
 class DynamoStore:
     """Reads the single table (layout in shared/ledger.py)."""
 
-    def __init__(self, table_name: str, resource: Any | None = None) -> None:
-        self.table = (resource or aws.resource("dynamodb")).Table(table_name)
-        self.ledger = RunLedger(table_name, resource or aws.resource("dynamodb"))
+    def __init__(self, table_name: str, client: Any | None = None) -> None:
+        self.ledger = RunLedger(table_name, client)
+        self.table = self.ledger.table
 
     def dataset_version(self) -> Row | None:
         return self.ledger.dataset_version()
 
     def daily(self) -> list[DailyRow]:
-        rows: list[DailyRow] = []
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(SERIES_PK),
-            # Only the fields the API shows: smaller pages, fewer round trips.
-            "ProjectionExpression": "#d, cases, deaths, recovered",
-            "ExpressionAttributeNames": {"#d": "date"},
-        }
-        while True:
-            page = self.table.query(**kwargs)
-            rows.extend({"date": i["date"], "cases": plain(i.get("cases")), "deaths": plain(i.get("deaths")),
-                         "recovered": plain(i.get("recovered"))} for i in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return rows
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        # Only the fields the API shows: smaller pages, fewer round trips.
+        items = self.table.query(SERIES_PK, projection="#d, cases, deaths, recovered", names={"#d": "date"},
+                                 consistent=False)
+        return [{"date": i["date"], "cases": i["cases"], "deaths": i["deaths"], "recovered": i.get("recovered")}
+                for i in items]
 
     def sources(self) -> dict[str, Row]:
         return self.ledger.source_versions()
@@ -72,4 +60,4 @@ class DynamoStore:
 
     def ping(self) -> None:
         # DescribeTable would need extra IAM rights; a GetItem is what the API does anyway.
-        self.table.get_item(Key={"pk": "meta", "sk": "dataset"}, ProjectionExpression="pk")
+        self.table.get(META_PK, "dataset", projection="pk")

@@ -8,7 +8,7 @@ from typing import Any
 
 from services.extractor.fetch import fetch
 from shared.blobs import BlobStore, sha256_hex
-from shared.ledger import Ledger, now_iso
+from shared.clock import now_iso
 from shared.messages import (
     ExtractRequestedV1,
     Message,
@@ -17,15 +17,13 @@ from shared.messages import (
     SourcesUnchangedV1,
     SourceVersion,
 )
-from shared.queues import Publisher
-from shared.stage import Outcome, run_stage
+from shared.stage import Outcome, StageDeps, run_stage
+from shared.topology import EXTRACTOR
 
 
-@dataclass
-class Deps:
+@dataclass(kw_only=True)
+class Deps(StageDeps):
     blobs: BlobStore
-    ledger: Ledger
-    publisher: Publisher
     urls: dict[SourceName, str]
     timeout: float = 30.0
     max_bytes: int = 64 << 20
@@ -48,8 +46,8 @@ def raw_key(name: str, sha256: str) -> str:
 def handle(message: Message, deps: Deps) -> None:
     request = message.payload
     assert isinstance(request, ExtractRequestedV1)
-    deps.ledger.start(message.envelope.run_id, request.trigger, now_iso())
-    run_stage("extract", message, deps.ledger, deps.publisher, lambda: extract(request, deps))
+    deps.ledger.start(message.envelope.run_id, request.trigger, now_iso(deps.clock))
+    run_stage(EXTRACTOR, message, deps, lambda: extract(request, deps))
 
 
 def extract(request: ExtractRequestedV1, deps: Deps) -> Outcome:
@@ -60,8 +58,8 @@ def extract(request: ExtractRequestedV1, deps: Deps) -> Outcome:
                                 deps.urls.items()))
     record = {"sources": [s.model_dump(mode="json") for s in sources]}
     if any(s.changed for s in sources):
-        return Outcome("transformer", SourcesExtractedV1(sources=sources), record)
-    return Outcome("notifier", SourcesUnchangedV1(sources=sources), record)
+        return Outcome(SourcesExtractedV1(sources=sources), record)
+    return Outcome(SourcesUnchangedV1(sources=sources), record)
 
 
 def _extract_one(name: SourceName, url: str, last: dict[str, Any] | None, force: bool, deps: Deps) -> SourceVersion:

@@ -1,4 +1,9 @@
-"""Loader: write the dataset's new and changed rows to DynamoDB, count exactly, commit versions."""
+"""Loader: write the dataset's new and changed rows to DynamoDB, count exactly, commit versions.
+
+Loads are serialised by the load lock, and every write is fenced by its token: a load that was
+paused past its lease while another run loaded has its writes rejected (`LostLock`), and ends
+superseded when that run was a later one (else it is retried).
+"""
 
 from __future__ import annotations
 
@@ -8,27 +13,25 @@ from typing import Any, Protocol
 
 from services.loader.diff import Diff, diff
 from shared.blobs import BlobStore, sha256_hex
-from shared.ledger import Ledger
+from shared.lock import Fence, LostLock
 from shared.messages import DatasetLoadedV1, DatasetTransformedV1, Message, new_id
-from shared.queues import Publisher
-from shared.stage import Outcome, run_stage
+from shared.stage import Outcome, StageDeps, run_stage
+from shared.topology import LOADER
 
 
 class Series(Protocol):
-    """Where the daily rows live (DynamoDB in production, a dict in unit tests)."""
+    """Where the daily rows live (DynamoDB in production, a dict in unit tests); writes are fenced."""
 
     def current(self, committed: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]: ...
 
-    def write(self, rows: list[dict[str, Any]], run_id: str) -> None: ...
+    def write(self, rows: list[dict[str, Any]], run_id: str, fence: Fence) -> None: ...
 
-    def commit_versions(self, sources: list[dict[str, Any]], dataset: dict[str, Any]) -> None: ...
+    def commit_versions(self, sources: list[dict[str, Any]], dataset: dict[str, Any], fence: Fence) -> None: ...
 
 
-@dataclass
-class Deps:
+@dataclass(kw_only=True)
+class Deps(StageDeps):
     blobs: BlobStore
-    ledger: Ledger
-    publisher: Publisher
     series: Series
     lock_wait_s: float = 30.0  # below the Lambda timeout; a load that cannot wait is retried
 
@@ -40,10 +43,16 @@ def handle(message: Message, deps: Deps) -> None:
 
     def locked_load() -> Outcome:
         # two loads never interleave, not even two deliveries of one run's message
-        with deps.ledger.lock("load", owner=f"{run_id}/{new_id()}", wait_s=deps.lock_wait_s):
-            return load(transformed, run_id, deps)
+        try:
+            with deps.ledger.lock("load", owner=f"{run_id}/{new_id()}", wait_s=deps.lock_wait_s) as fence:
+                return load(transformed, run_id, fence, deps)
+        except LostLock:
+            committed = deps.ledger.dataset_version() or {}
+            if committed.get("version", "") > run_id:
+                return superseded(transformed, committed, paused=True)
+            raise  # an earlier run took over: this one is retried and loads after it
 
-    run_stage("load", message, deps.ledger, deps.publisher, locked_load)
+    run_stage(LOADER, message, deps, locked_load)
 
 
 def planned_diff(current: dict[str, dict[str, Any]], records: list[dict[str, Any]], run_id: str,
@@ -67,18 +76,19 @@ def planned_diff(current: dict[str, dict[str, Any]], records: list[dict[str, Any
     return changes
 
 
-def superseded(transformed: DatasetTransformedV1, committed: dict[str, Any]) -> Outcome:
+def superseded(transformed: DatasetTransformedV1, committed: dict[str, Any], paused: bool = False) -> Outcome:
     """Writing this run's older data over a later run's would move the table back in time."""
     newer = committed["version"]
-    warning = (f"superseded: run {newer}, which started later, loaded first; this run's data was not "
-               "written, so the table keeps the newer data")
+    how = ("took the load lock while this run's load was paused past its lease, and loaded; this run's "
+           "remaining writes were rejected" if paused else "loaded first; this run's data was not written")
+    warning = f"superseded: run {newer}, which started later, {how}, so the table keeps the newer data"
     loaded = DatasetLoadedV1(inserted=0, updated=0, unchanged=0, rows_total=committed.get("rows_total", 0),
                              first_date=committed.get("first_date"), last_date=committed.get("last_date"),
                              sources=transformed.sources, warnings=[*transformed.warnings, warning])
-    return Outcome("notifier", loaded, {"inserted": 0, "updated": 0, "superseded_by": newer})
+    return Outcome(loaded, {"inserted": 0, "updated": 0, "superseded_by": newer})
 
 
-def load(transformed: DatasetTransformedV1, run_id: str, deps: Deps) -> Outcome:
+def load(transformed: DatasetTransformedV1, run_id: str, fence: Fence, deps: Deps) -> Outcome:
     body = deps.blobs.get(transformed.key)
     if sha256_hex(body) != transformed.sha256:
         raise RuntimeError(f"{transformed.key}: sha256 does not match the message")  # retried
@@ -88,7 +98,7 @@ def load(transformed: DatasetTransformedV1, run_id: str, deps: Deps) -> Outcome:
         return superseded(transformed, committed)
     current = deps.series.current(committed)
     changes = planned_diff(current, records, run_id, transformed.sha256, deps)
-    deps.series.write(changes.writes, run_id)
+    deps.series.write(changes.writes, run_id, fence)
     warnings = list(transformed.warnings)
     if changes.kept:
         warnings.append(f"{len(changes.kept)} date(s) in the table are no longer in the sources and were "
@@ -98,11 +108,11 @@ def load(transformed: DatasetTransformedV1, run_id: str, deps: Deps) -> Outcome:
     sources = [s.model_dump(mode="json") for s in transformed.sources]
     deps.series.commit_versions(sources, {"version": run_id, "rows_total": rows_total,
                                           "first_date": dates[0] if dates else None,
-                                          "last_date": dates[-1] if dates else None})
+                                          "last_date": dates[-1] if dates else None}, fence)
     loaded = DatasetLoadedV1(
         inserted=len(changes.inserted), updated=len(changes.updated), unchanged=changes.unchanged,
         rows_total=rows_total, first_date=transformed.first_date, last_date=transformed.last_date,
         sources=transformed.sources, warnings=warnings)
     counts = {"inserted": loaded.inserted, "updated": loaded.updated, "unchanged": loaded.unchanged,
               "rows_total": rows_total}
-    return Outcome("notifier", loaded, counts)
+    return Outcome(loaded, counts)

@@ -1,23 +1,17 @@
-"""Composition root of the notifier."""
+"""The notifier, declared: its spec, the kinds its queue takes (the events that end a run), its handler,
+its composition root."""
 
 from __future__ import annotations
 
 from services.notifier.handler import Deps, SnsAnnouncer, handle
-from shared.ledger import RunLedger
-from shared.queues import publisher_for
-from shared.runtime.dispatch import body_handler
-from shared.settings import get_settings
+from shared.messages import DatasetLoadedV1, SourcesUnchangedV1, StageFailedV1
+from shared.runtime.service import Service, stage_deps
+from shared.settings import Settings
+from shared.topology import NOTIFIER
 
 
-def build() -> Deps:
-    s = get_settings()
-    return Deps(
-        ledger=RunLedger(s.table_name, lease_s=s.visibility_timeout_s),
-        publisher=publisher_for(s, "notifier"),
-        announcer=SnsAnnouncer(s.topic_arn),
-        stale_after_days=s.stale_after_days,
-        dashboard_url=s.dashboard_url,
-    )
+def build(s: Settings) -> Deps:
+    return Deps(**stage_deps(s, NOTIFIER), announcer=SnsAnnouncer(s.topic_arn), dashboard_url=s.dashboard_url)
 
 
-on_body = body_handler(handle, build, "notify")
+service = Service(NOTIFIER, (DatasetLoadedV1, SourcesUnchangedV1, StageFailedV1), handle, build)

@@ -16,17 +16,14 @@ from services.transformer.parse import parse_jhu, parse_nyt
 from services.transformer.transform import JoinPolicy, to_records, transform
 from shared.blobs import BlobStore, sha256_hex
 from shared.errors import InputError
-from shared.ledger import Ledger
 from shared.messages import DatasetTransformedV1, Message, SourcesExtractedV1, SourceVersion
-from shared.queues import Publisher
-from shared.stage import Outcome, run_stage
+from shared.stage import Outcome, StageDeps, run_stage
+from shared.topology import TRANSFORMER
 
 
-@dataclass
-class Deps:
+@dataclass(kw_only=True)
+class Deps(StageDeps):
     blobs: BlobStore
-    ledger: Ledger
-    publisher: Publisher
     join: JoinPolicy = "inner"
     # each source's last parsed frame by its raw sha256: an unchanged source is not read or parsed again
     parsed: dict[str, tuple[str, pd.DataFrame]] = field(default_factory=dict)
@@ -39,7 +36,7 @@ SPOOL = 32 << 20  # raw files below this stay in memory while parsed, larger one
 def handle(message: Message, deps: Deps) -> None:
     extracted = message.payload
     assert isinstance(extracted, SourcesExtractedV1)
-    run_stage("transform", message, deps.ledger, deps.publisher, lambda: transform_sources(extracted, deps))
+    run_stage(TRANSFORMER, message, deps, lambda: transform_sources(extracted, deps))
 
 
 def transform_sources(extracted: SourcesExtractedV1, deps: Deps) -> Outcome:
@@ -59,7 +56,7 @@ def transform_sources(extracted: SourcesExtractedV1, deps: Deps) -> Outcome:
     out = DatasetTransformedV1(
         key=key, sha256=digest, rows=len(records), first_date=min(dates) if dates else None,
         last_date=max(dates) if dates else None, join_policy=deps.join, sources=sources, warnings=warnings)
-    return Outcome("loader", out, {"rows": len(records), "warnings": warnings})
+    return Outcome(out, {"rows": len(records), "warnings": warnings})
 
 
 def _parsed(source: SourceVersion, deps: Deps, raw_keys: list[str]) -> pd.DataFrame:

@@ -1,23 +1,17 @@
-"""Composition root of the transformer."""
+"""The transformer, declared: its spec, the kind its queue takes, its handler, its composition root."""
 
 from __future__ import annotations
 
 from services.transformer.handler import Deps, handle
 from shared.blobs import S3BlobStore
-from shared.ledger import RunLedger
-from shared.queues import publisher_for
-from shared.runtime.dispatch import body_handler
-from shared.settings import get_settings
+from shared.messages import SourcesExtractedV1
+from shared.runtime.service import Service, stage_deps
+from shared.settings import Settings
+from shared.topology import TRANSFORMER
 
 
-def build() -> Deps:
-    s = get_settings()
-    return Deps(
-        blobs=S3BlobStore(s.bucket_name),
-        ledger=RunLedger(s.table_name, lease_s=s.visibility_timeout_s),
-        publisher=publisher_for(s, "loader", "notifier"),
-        join=s.join,
-    )
+def build(s: Settings) -> Deps:
+    return Deps(**stage_deps(s, TRANSFORMER), blobs=S3BlobStore(s.bucket_name), join=s.join)
 
 
-on_body = body_handler(handle, build, "transform")
+service = Service(TRANSFORMER, (SourcesExtractedV1,), handle, build)

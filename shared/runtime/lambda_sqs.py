@@ -1,8 +1,8 @@
 """The Lambda runtime: an SQS event source mapping with `ReportBatchItemFailures`.
 
 Each record is handled on its own; a failed one is reported in `batchItemFailures`, so only it
-returns to the queue (and, after the max receive count, to the DLQ). Uses Powertools' batch
-processor, the field's standard for this.
+returns to the queue, visible again when its visibility timeout ends (and, after the max receive
+count, in the DLQ). Uses Powertools' batch processor, the field's standard for this.
 """
 
 from __future__ import annotations
@@ -13,21 +13,23 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import logs
-from shared.runtime.dispatch import BodyHandler
+from shared.runtime.service import BodyHandler, Service, body_handler
 from shared.settings import get_settings
 
-LambdaHandler = Any
+LambdaEvent = dict[str, Any]
 
 
-def lambda_handler(on_body: BodyHandler, service: str) -> LambdaHandler:
-    logs.setup(service, get_settings().log_level)  # the same JSON lines as in the container
+def lambda_handler(service: Service[Any], on_body: BodyHandler | None = None) -> Any:
+    """The handler of `service`'s function (`on_body` replaces its body handler, for tests)."""
+    logs.setup(service.spec.name, get_settings().log_level)  # the same JSON lines as in the container
     processor = BatchProcessor(event_type=EventType.SQS)
+    handle_body = on_body or body_handler(service)
 
     def record_handler(record: SQSRecord) -> None:
-        on_body(record.body, int(record.attributes.approximate_receive_count or 1))
+        handle_body(record.body, int(record.attributes.approximate_receive_count or 1), record.message_id)
 
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def handler(event: LambdaEvent, context: object) -> dict[str, Any]:
         return dict(process_partial_response(event=event, record_handler=record_handler,
-                                             processor=processor, context=context))
+                                             processor=processor, context=context))  # type: ignore[arg-type]
 
     return handler

@@ -32,7 +32,6 @@ def warm_clients(queue_url: str) -> None:
     settings = get_settings()
     meta = {"pk": "meta", "sk": "dataset"}
     reads: list[Callable[[], Any]] = [
-        lambda: aws.resource("dynamodb").Table(settings.table_name).get_item(Key=meta),
         lambda: aws.client("dynamodb").get_item(TableName=settings.table_name,
                                                 Key={k: {"S": v} for k, v in meta.items()}),
         lambda: aws.client("s3").head_object(Bucket=settings.bucket_name, Key="warm-up"),

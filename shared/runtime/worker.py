@@ -21,7 +21,7 @@ from aiobotocore.config import AioConfig
 
 from shared import aws, logs
 from shared.runtime import liveness
-from shared.runtime.dispatch import BodyHandler
+from shared.runtime.service import BodyHandler, Service, body_handler
 from shared.runtime.warm import warm
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class Worker:
         heartbeat = asyncio.ensure_future(self._heartbeat(sqs, receipt))
         receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
         try:
-            await asyncio.to_thread(self.on_body, message["Body"], receives)
+            await asyncio.to_thread(self.on_body, message["Body"], receives, message["MessageId"])
         except Exception:
             logger.exception("message %s failed; it will be retried", message["MessageId"])
             heartbeat.cancel()
@@ -109,16 +109,18 @@ class Worker:
             pass
 
 
-def serve(queue_url: str, on_body: BodyHandler, service: str, visibility_timeout: int = 60) -> None:
-    """Run a worker until SIGTERM or SIGINT."""
+def serve(service: Service[Any]) -> None:
+    """Run `service`'s worker on its queue until SIGTERM or SIGINT."""
     from shared.settings import get_settings
 
-    logs.setup(service, get_settings().log_level)
+    settings = get_settings()
+    logs.setup(service.spec.name, settings.log_level)
+    queue_url = settings.queue_url(service.spec.name)
     warm(queue_url)  # the clients built before the first poll, not on the first message
 
     async def main() -> None:
-        worker = Worker(queue_url, on_body, visibility_timeout=visibility_timeout,
-                        liveness_file=get_settings().liveness_file)
+        worker = Worker(queue_url, body_handler(service, settings), visibility_timeout=settings.visibility_timeout_s,
+                        liveness_file=settings.liveness_file)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, worker.stop)

@@ -20,8 +20,8 @@ TABLE = "api-integration"
 
 @pytest.fixture
 def dynamo(aws_env: Any) -> tuple[Any, list[str], Any]:
-    """A fresh table on the emulator, a record of every DynamoDB operation the API makes, and a
-    low-level client for the loader's writer (the resource's own client would re-serialise items)."""
+    """A fresh table on the emulator, the API's client with a record of every DynamoDB operation it
+    makes, and another client for the loader's writer."""
     kwargs = {"endpoint_url": aws_env.endpoint, "region_name": "us-east-1"}
     client = boto3.client("dynamodb", **kwargs)
     if TABLE in client.list_tables()["TableNames"]:
@@ -31,19 +31,19 @@ def dynamo(aws_env: Any) -> tuple[Any, list[str], Any]:
                                    {"AttributeName": "sk", "KeyType": "RANGE"}],
                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                                               {"AttributeName": "sk", "AttributeType": "S"}])
-    resource = boto3.resource("dynamodb", **kwargs)
+    api_client = boto3.client("dynamodb", **kwargs)
     operations: list[str] = []
-    resource.meta.client.meta.events.register(
-        "before-call.dynamodb.*", lambda model, **_: operations.append(model.name))
-    return resource, operations, client
+    api_client.meta.events.register("before-call.dynamodb.*", lambda model, **_: operations.append(model.name))
+    return api_client, operations, client
 
 
 def load(client: Any, rows: list[dict[str, Any]], run_id: str) -> None:
     repo = SeriesRepository(TABLE, client)
-    repo.write(rows, run_id)
-    repo.commit_versions([{"name": "nyt", "last_date": rows[-1]["date"], "url": "http://nyt"}],
-                         {"version": run_id, "rows_total": len(rows), "first_date": rows[0]["date"],
-                          "last_date": rows[-1]["date"]})
+    with RunLedger(TABLE, client).lock("load", run_id) as fence:
+        repo.write(rows, run_id, fence)
+        repo.commit_versions([{"name": "nyt", "last_date": rows[-1]["date"], "url": "http://nyt"}],
+                             {"version": run_id, "rows_total": len(rows), "first_date": rows[0]["date"],
+                              "last_date": rows[-1]["date"]}, fence)
 
 
 @pytest.fixture

@@ -47,7 +47,9 @@ def test_one_code_asset_per_service_holding_shared_and_that_service(synth: Synth
         staged = synth.build_dir / "lambda" / service
         assert sorted(p.name for p in staged.iterdir()) == ["services", "shared"]
         assert sorted(p.name for p in (staged / "services").iterdir()) == ["__init__.py", service]
-        assert (staged / "services" / service / "lambda_function.py").is_file()
+        entry = "lambda_function.py" if service == "api" else "main.py"  # main.py: the service's declaration
+        assert (staged / "services" / service / entry).is_file()
+        assert (staged / "shared" / "runtime" / "lambda_entry.py").is_file()
         assert not list(staged.rglob("__pycache__"))
 
 
@@ -100,8 +102,12 @@ IMPORT_ALONE = """
 import importlib.util, sys
 code, site, service, *others = sys.argv[1:]
 sys.path[:0] = [code, site]  # -S: no site, so not the repository's editable install either
-module = __import__(f"services.{service}.lambda_function", fromlist=["handler"])
+import os
+os.environ["COVID_ETL_SERVICE"] = service  # what the function's environment names
+entry = "services.api.lambda_function" if service == "api" else "shared.runtime.lambda_entry"
+module = __import__(entry, fromlist=["handler"])
 assert module.__file__.startswith(code), module.__file__
+assert service == "api" or sys.modules[f"services.{service}.main"].__file__.startswith(code)
 assert callable(module.handler)
 if service == "api":
     module.app()  # the Flask app and its routes, imported lazily

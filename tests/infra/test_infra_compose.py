@@ -45,7 +45,7 @@ def test_services_and_their_commands(compose: dict[str, Any]) -> None:
     assert services["dynamodb-local"]["image"].startswith("amazon/dynamodb-local:2.")
     assert "-sharedDb" in services["dynamodb-local"]["command"]
     for name in WORKERS:
-        assert services[name]["command"] == ["python", "-m", f"services.{name}"]
+        assert services[name]["command"] == ["python", "-m", "shared.runtime", name]
     assert services["provision"]["command"] == ["python", "-m", "covid_etl.provision_main"]
     assert services["first-run"]["command"][:5] == ["python", "-m", "covid_etl.cli", "run", "--wait"]
     api = services["api"]["command"]

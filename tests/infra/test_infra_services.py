@@ -9,7 +9,7 @@ from infra.stacks.service import SERVICES
 from tests.infra.cfn import BUCKET, RES, STAGES, Synth, arn_name, as_list, flat, statements
 
 SENDS_TO = {"extractor": {"transformer", "notifier"}, "transformer": {"loader", "notifier"},
-            "loader": {"notifier"}, "notifier": {"notifier"}}
+            "loader": {"notifier"}, "notifier": set[str]()}  # it only announces
 
 
 def queues(synth: Synth, stage: str) -> dict[str, dict]:
@@ -35,7 +35,7 @@ def test_function_reads_its_queue_and_reports_batch_item_failures(synth: Synth, 
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert arn_name(mapping["EventSourceArn"], synth.json(stage)["Resources"]) == RES.queue(stage)
     synth.templates[stage].has_resource_properties("AWS::Lambda::Function", {
-        "FunctionName": f"covid-etl-{stage}", "Handler": f"services.{stage}.lambda_function.handler",
+        "FunctionName": f"covid-etl-{stage}", "Handler": "shared.runtime.lambda_entry.handler",
         "Runtime": "python3.12", "Layers": Match.any_value(),
     })
 
@@ -47,7 +47,8 @@ def test_settings_point_at_the_right_resources(synth: Synth, stage: str) -> None
     assert env["COVID_ETL_TABLE"] == RES.table and flat(env["COVID_ETL_BUCKET"]) == BUCKET
     assert env["COVID_ETL_MAX_RECEIVE_COUNT"] == str(RES.max_receive_count)
     urls = {k: arn_name(v, resources) for k, v in env.items() if k.endswith("_QUEUE_URL")}
-    assert urls == {f"COVID_ETL_{q.upper()}_QUEUE_URL": RES.queue(q) for q in SENDS_TO[stage]}
+    assert urls == {f"COVID_ETL_{q.upper()}_QUEUE_URL": RES.queue(q) for q in {*SENDS_TO[stage], stage}}
+    assert env["COVID_ETL_SERVICE"] == stage
     assert ("COVID_ETL_TOPIC_ARN" in env) == (stage == "notifier")
     if stage == "notifier":
         assert arn_name(env["COVID_ETL_TOPIC_ARN"]) == RES.topic
@@ -60,7 +61,7 @@ def test_function_may_send_only_to_the_queues_it_publishes_to(synth: Synth, stag
     resources = synth.json(stage)["Resources"]
     allowed = {arn_name(r, resources) for s in statements(synth, stage) if "sqs:SendMessage" in as_list(s["Action"])
                for r in as_list(s["Resource"])}
-    assert allowed == {RES.queue(q) for q in SENDS_TO[stage]}
+    assert allowed == {RES.queue(q) for q in SENDS_TO[stage]} | {RES.dlq(stage)}  # poison goes to its DLQ
     publishes = [s for s in statements(synth, stage) if "sns:Publish" in as_list(s["Action"])]
     assert [arn_name(s["Resource"]) for s in publishes] == ([RES.topic] if stage == "notifier" else [])
     actions = {a for s in statements(synth, stage) for a in as_list(s["Action"])}

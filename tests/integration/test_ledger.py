@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 
 from services.loader.repository import SeriesRepository
+from shared.clock import FakeClock
+from shared.idempotency import ClaimedElsewhere
 from shared.ledger import RunLedger, now_iso
+from shared.lock import Lease, LostLock, fenced_puts
 from shared.messages import SourceVersion
+from shared.renewal import renewing
 from shared.runs import RunEnd, StageRecord
 
 
 @pytest.fixture
-def ledger(provisioned: dict[str, str]) -> RunLedger:
-    return RunLedger(provisioned["COVID_ETL_TABLE"], lease_s=2)
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def ledger(provisioned: dict[str, str], clock: FakeClock) -> RunLedger:
+    return RunLedger(provisioned["COVID_ETL_TABLE"], lease_s=2, clock=clock)
 
 
 def test_start_run_once(ledger: RunLedger) -> None:
@@ -54,9 +62,10 @@ def test_runs_are_listed_newest_first(ledger: RunLedger) -> None:
 
 def test_versions_committed_by_the_loader_are_read_back(ledger: RunLedger, provisioned: dict[str, str]) -> None:
     assert ledger.source_versions() == {} and ledger.dataset_version() is None
-    SeriesRepository(provisioned["COVID_ETL_TABLE"]).commit_versions(
-        [{"name": "nyt", "sha256": "abc", "bytes": 10, "etag": None}],
-        {"version": "r1", "rows_total": 3, "first_date": "2020-03-01", "last_date": "2020-03-03"})
+    with ledger.lock("load", "r1") as fence:
+        SeriesRepository(provisioned["COVID_ETL_TABLE"]).commit_versions(
+            [{"name": "nyt", "sha256": "abc", "bytes": 10, "etag": None}],
+            {"version": "r1", "rows_total": 3, "first_date": "2020-03-01", "last_date": "2020-03-03"}, fence)
     nyt = ledger.source_versions()["nyt"]
     assert (nyt["sha256"], nyt["bytes"]) == ("abc", 10) and "etag" not in nyt
     dataset = ledger.dataset_version()
@@ -77,44 +86,79 @@ def test_a_released_claim_can_be_taken_again(ledger: RunLedger) -> None:
     assert ledger.claims.claim("load", "m2").fresh
 
 
-def test_a_live_claim_is_held_elsewhere_until_its_lease_lapses(ledger: RunLedger) -> None:
-    from shared.idempotency import ClaimedElsewhere
-
+def test_a_live_claim_is_held_elsewhere_until_its_lease_lapses(ledger: RunLedger, clock: FakeClock) -> None:
     ledger.claims.claim("load", "m3")
     with pytest.raises(ClaimedElsewhere):
         ledger.claims.claim("load", "m3")
-    time.sleep(3.1)  # lease_s=2, in whole seconds
+    clock.advance(3)  # lease_s=2
     assert ledger.claims.claim("load", "m3").fresh
 
 
+def test_a_kept_claim_is_renewed_while_its_work_runs(ledger: RunLedger, clock: FakeClock) -> None:
+    claim = ledger.claims.claim("load", "m4")
+    clock.advance(1.5)
+    assert ledger.claims.renew(claim)  # what `kept` does every third of the lease
+    clock.advance(1.5)  # past the first lease, within the renewed one
+    with pytest.raises(ClaimedElsewhere):
+        ledger.claims.claim("load", "m4")
+    ledger.claims.complete(claim, {})
+    assert not ledger.claims.renew(claim)  # a completed claim is no longer a lease
+
+
+def test_a_renewal_thread_renews_until_told_it_lost() -> None:
+    answers = iter([True, True, False])
+    calls: list[int] = []
+
+    def renew() -> bool:
+        calls.append(1)
+        return next(answers)
+
+    with renewing(renew, 0.01, "test lease"):
+        deadline = time.monotonic() + 5
+        while len(calls) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert len(calls) == 3  # stopped at the first False
+
+
 def test_the_load_lock_keeps_two_holders_apart(ledger: RunLedger) -> None:
-    order: list[str] = []
-    with ledger.lock("load", owner="run-a"):
-        waiter = threading.Thread(target=lambda: _hold(ledger, "run-b", order))
-        waiter.start()
-        time.sleep(1.0)
-        order.append("a-done")
-    waiter.join(10)
-    assert order == ["a-done", "b-got-it"]
+    first = Lease(ledger.table, "load", "run-a", 2, ledger.clock)
+    first.acquire(0)
+    second = Lease(ledger.table, "load", "run-b", 2, ledger.clock)
+    with pytest.raises(TimeoutError):
+        second.acquire(1)  # waits on the fake clock: 1 s is not the 2 s lease
+    assert first.release()
+    assert second.acquire(0).token == first.fence.token + 1  # type: ignore[union-attr]
 
 
-def _hold(ledger: RunLedger, owner: str, order: list[str]) -> None:
-    with ledger.lock("load", owner=owner, wait_s=10):
-        order.append("b-got-it")
+def test_a_held_lock_is_renewed_past_its_lease(ledger: RunLedger, clock: FakeClock) -> None:
+    slow = Lease(ledger.table, "load", "slow-run", 2, clock)
+    slow.acquire(0)
+    for _ in range(4):  # 6 s in all, renewed every 1.5 s
+        clock.advance(1.5)
+        assert slow.renew()
+    with pytest.raises(TimeoutError):
+        Lease(ledger.table, "load", "other-run", 2, clock).acquire(1)
 
 
-def test_a_held_lock_is_renewed_past_its_lease(ledger: RunLedger) -> None:
-    with ledger.lock("load", owner="slow-run"):  # lease 2 s, renewed every 2/3 s
-        time.sleep(3.5)
-        with pytest.raises(TimeoutError):
-            with ledger.lock("load", owner="other-run", wait_s=1):
-                pass
-
-
-def test_a_dead_holders_lock_lapses(ledger: RunLedger) -> None:
+def test_a_dead_holders_lock_lapses(ledger: RunLedger, clock: FakeClock) -> None:
     # what a SIGKILLed holder leaves: its item, never renewed again
-    ledger.table.put_item(Item={"pk": "lock", "sk": "load", "owner": "dead", "lease_until": int(time.time()) + 1})
-    started = time.monotonic()
-    with ledger.lock("load", owner="next-run", wait_s=10):
-        waited = time.monotonic() - started
-    assert 0.2 < waited < 4
+    ledger.table.put({"pk": "lock", "sk": "load", "owner": "dead", "token": 7, "lease_until": int(clock.time()) + 1})
+    with ledger.lock("load", owner="next-run", wait_s=10) as fence:
+        assert fence.token == 8
+    assert 0.5 <= sum(clock.slept) <= 2.5
+
+
+def test_writes_under_a_lost_lock_are_rejected(ledger: RunLedger, clock: FakeClock) -> None:
+    paused = Lease(ledger.table, "load", "paused-run", 2, clock)
+    old = paused.acquire(0)
+    clock.advance(3)  # paused past its lease: the next holder takes over
+    with ledger.lock("load", owner="later-run", wait_s=0) as current:
+        fenced_puts(ledger.table, [{"pk": "series#US", "sk": "2020-03-01", "cases": 2}], current)
+        with pytest.raises(LostLock):
+            fenced_puts(ledger.table, [{"pk": "series#US", "sk": "2020-03-01", "cases": 1}], old)
+    with ledger.lock("load", owner="third-run", wait_s=0):  # tokens only grow: the old one never comes back
+        with pytest.raises(LostLock):
+            fenced_puts(ledger.table, [{"pk": "series#US", "sk": "2020-03-02", "cases": 1}], old)
+    assert not paused.release()
+    assert ledger.table.get("series#US", "2020-03-01") == {"pk": "series#US", "sk": "2020-03-01", "cases": 2}
+    assert ledger.table.get("series#US", "2020-03-02") is None

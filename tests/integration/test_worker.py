@@ -53,7 +53,8 @@ def send(url: str, *bodies: str) -> None:
 def test_handles_each_message_and_deletes_it(queues: dict[str, str]) -> None:
     seen: list[tuple[str, int]] = []
     send(queues["queue"], "one", "two", "three")
-    worker = Worker(queues["queue"], lambda body, receives=1: seen.append((body, receives)), wait_seconds=1)
+    worker = Worker(queues["queue"], lambda body, receives=1, message_id="": seen.append((body, receives)),
+                    wait_seconds=1)
     run_until(worker, lambda: len(seen) == 3 and counts(queues["queue"]) == (0, 0))
     assert sorted(seen) == [("one", 1), ("three", 1), ("two", 1)]
     assert counts(queues["queue"]) == (0, 0)
@@ -62,7 +63,7 @@ def test_handles_each_message_and_deletes_it(queues: dict[str, str]) -> None:
 def test_a_failing_message_is_retried_then_dead_lettered(queues: dict[str, str]) -> None:
     receives: list[int] = []
 
-    def fail(body: str, receive_count: int = 1) -> None:
+    def fail(body: str, receive_count: int = 1, message_id: str = "") -> None:
         receives.append(receive_count)
         raise RuntimeError("downstream is down")
 
@@ -78,7 +79,7 @@ def test_a_failing_message_is_retried_then_dead_lettered(queues: dict[str, str])
 def test_a_failure_followed_by_success_is_deleted(queues: dict[str, str]) -> None:
     receives: list[int] = []
 
-    def flaky(body: str, receive_count: int = 1) -> None:
+    def flaky(body: str, receive_count: int = 1, message_id: str = "") -> None:
         receives.append(receive_count)
         if receive_count == 1:
             raise RuntimeError("transient")
@@ -93,7 +94,7 @@ def test_a_failure_followed_by_success_is_deleted(queues: dict[str, str]) -> Non
 def test_visibility_is_extended_while_a_slow_handler_works(queues: dict[str, str]) -> None:
     seen: list[tuple[int, int]] = []
 
-    def slow(body: str, receive_count: int = 1) -> None:
+    def slow(body: str, receive_count: int = 1, message_id: str = "") -> None:
         time.sleep(4.5)  # longer than the 3 s visibility timeout: the heartbeat must keep it hidden
         seen.append(counts(queues["queue"]))
 
@@ -104,7 +105,7 @@ def test_visibility_is_extended_while_a_slow_handler_works(queues: dict[str, str
 
 
 def test_stop_ends_an_idle_long_poll_promptly(queues: dict[str, str]) -> None:
-    worker = Worker(queues["queue"], lambda body, receives=1: None, wait_seconds=20)
+    worker = Worker(queues["queue"], lambda body, receives=1, message_id="": None, wait_seconds=20)
     polling_since = time.monotonic()
     took = run_until(worker, lambda: time.monotonic() - polling_since > 1.5)
     assert took < 3  # not the 20 s of the poll
@@ -114,7 +115,7 @@ def test_stop_lets_the_message_in_hand_finish(queues: dict[str, str]) -> None:
     finished: list[str] = []
     entered = threading.Event()
 
-    def work(body: str, receive_count: int = 1) -> None:
+    def work(body: str, receive_count: int = 1, message_id: str = "") -> None:
         entered.set()
         time.sleep(1.5)
         finished.append(body)

@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.idempotency import Claim, ClaimedElsewhere
 from shared.ledger import ClaimStore, Ledger
+from shared.lock import Fence
 from shared.runs import MemoryRuns
 
 
@@ -30,6 +31,10 @@ class FakeClaims:
 
     def release(self, claim: Claim) -> None:
         self.items.pop(claim.key, None)
+
+    @contextlib.contextmanager
+    def kept(self, claim: Claim) -> Iterator[None]:
+        yield
 
 
 class FakeLedger(MemoryRuns):
@@ -58,9 +63,9 @@ class FakeLedger(MemoryRuns):
         return self.dataset
 
     @contextlib.contextmanager
-    def lock(self, name: str, owner: str, wait_s: float = 300) -> Iterator[None]:
+    def lock(self, name: str, owner: str, wait_s: float = 300) -> Iterator[Fence]:
         self.locks.append(f"{name}:{owner}")
-        yield
+        yield Fence(name, len(self.locks))
 
 
 def _conforms(fake: FakeLedger) -> Ledger:
@@ -78,7 +83,7 @@ class FakeSeries:
     def current(self, committed: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
         return {d: dict(r) for d, r in self.rows.items()}
 
-    def write(self, rows: list[dict[str, Any]], run_id: str) -> None:
+    def write(self, rows: list[dict[str, Any]], run_id: str, fence: Fence) -> None:
         self.written.append(len(rows))
         for row in rows:
             item = {**row, "run_id": run_id}
@@ -86,7 +91,7 @@ class FakeSeries:
                 item.pop("recovered", None)
             self.rows[row["date"]] = item
 
-    def commit_versions(self, sources: list[dict[str, Any]], dataset: dict[str, Any]) -> None:
+    def commit_versions(self, sources: list[dict[str, Any]], dataset: dict[str, Any], fence: Fence) -> None:
         self.ledger.sources = {s["name"]: s for s in sources}
         self.ledger.dataset = dataset
 

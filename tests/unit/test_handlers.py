@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import fixtures
@@ -17,19 +19,21 @@ from services.loader import handler as loader
 from services.notifier import handler as notifier
 from services.transformer import handler as transformer
 from shared.blobs import MemoryBlobStore, sha256_hex
-from shared.ledger import now_iso
+from shared.clock import FakeClock, now_iso
+from shared.errors import InputError
 from shared.messages import (
     DatasetLoadedV1,
     DatasetTransformedV1,
     ExtractRequestedV1,
-    Message,
+    SourceName,
     SourcesExtractedV1,
     SourcesUnchangedV1,
-    StageFailedV1,
     make_message,
 )
 from shared.queues import MemoryPublisher
 from shared.runs import RunEnd
+from shared.stage import Outcome, run_stage
+from shared.topology import EXTRACTOR
 
 # a field holding the wrong type (a str where the schema says date) shows up as a serializer warning
 pytestmark = pytest.mark.filterwarnings("error::UserWarning")
@@ -41,14 +45,23 @@ class Pipeline:
     def __init__(self, folder: Path) -> None:
         self.folder, self.blobs, self.ledger = folder, MemoryBlobStore(), FakeLedger()
         self.publisher, self.series, self.announcer = MemoryPublisher(), FakeSeries(self.ledger), FakeAnnouncer()
-        urls = {"nyt": str(folder / "nyt.csv"), "jhu": str(folder / "jhu.csv")}
+        self.clock = FakeClock(datetime(2020, 4, 7, 12, tzinfo=UTC).timestamp())
+        self.urls: dict[SourceName, str] = {"nyt": str(folder / "nyt.csv"), "jhu": str(folder / "jhu.csv")}
         self.handlers = {
-            "extractor": lambda m: extractor.handle(m, extractor.Deps(self.blobs, self.ledger, self.publisher, urls)),
-            "transformer": lambda m: transformer.handle(m, transformer.Deps(self.blobs, self.ledger, self.publisher)),
-            "loader": lambda m: loader.handle(m, loader.Deps(self.blobs, self.ledger, self.publisher, self.series)),
-            "notifier": lambda m: notifier.handle(m, notifier.Deps(self.ledger, self.publisher, self.announcer,
-                                                                   today=lambda: date(2020, 4, 7))),
+            "extractor": lambda m: extractor.handle(m, self.extractor()),
+            "transformer": lambda m: transformer.handle(m, self.transformer()),
+            "loader": lambda m: loader.handle(m, loader.Deps(**self.common(), blobs=self.blobs, series=self.series)),
+            "notifier": lambda m: notifier.handle(m, notifier.Deps(**self.common(), announcer=self.announcer)),
         }
+
+    def common(self) -> dict[str, Any]:
+        return {"ledger": self.ledger, "publisher": self.publisher, "clock": self.clock}
+
+    def extractor(self) -> extractor.Deps:
+        return extractor.Deps(**self.common(), blobs=self.blobs, urls=self.urls)
+
+    def transformer(self) -> transformer.Deps:
+        return transformer.Deps(**self.common(), blobs=self.blobs)
 
     def put(self, pair: tuple[str, str], mtime: int) -> None:
         for name, text in zip(("nyt.csv", "jhu.csv"), pair, strict=True):
@@ -137,15 +150,14 @@ def test_bad_csv_fails_in_transform_and_keeps_the_table(pipeline: Pipeline) -> N
 def test_a_corrupted_blob_is_retried_not_failed(pipeline: Pipeline) -> None:
     pipeline.put(fixtures.old_pair(), 1_600_000_000)
     extractor.handle(make_message(ExtractRequestedV1(), run_id="r1", producer="t"),
-                     extractor.Deps(pipeline.blobs, pipeline.ledger, pipeline.publisher,
-                                    {"nyt": str(pipeline.folder / "nyt.csv"), "jhu": str(pipeline.folder / "jhu.csv")}))
+                     pipeline.extractor())
     [(_, extracted)] = pipeline.publisher.sent
     assert isinstance(extracted.payload, SourcesExtractedV1)
     pipeline.blobs.objects[extracted.payload.sources[0].key] = b"tampered"
     with pytest.raises(RuntimeError, match="sha256 does not match"):
         pipeline.handlers["transformer"](extracted)
     assert pipeline.ledger.runs["r1"]["stages"]["transform"]["status"] == "retrying"
-    assert not any(k.startswith("transform#") for k in pipeline.ledger.claims.items)  # released for the retry
+    assert not any(k.startswith("transform#") for k in pipeline.ledger.fake_claims.items)  # released for the retry
 
 
 def test_a_duplicate_delivery_writes_nothing_and_resends_the_same_next_message(pipeline: Pipeline) -> None:
@@ -164,14 +176,30 @@ def test_a_duplicate_delivery_writes_nothing_and_resends_the_same_next_message(p
     assert lock.startswith("load:r1/")
 
 
-@pytest.mark.parametrize("payload", [SourcesUnchangedV1(sources=[]), StageFailedV1(stage="load", reason="x")])
-def test_notifier_reports_the_table_as_it_stands(pipeline: Pipeline, payload: object) -> None:
+def _unchanged() -> Outcome:
+    return Outcome(SourcesUnchangedV1(sources=[]))
+
+
+def _bad_input() -> Outcome:
+    raise InputError("x")
+
+
+@pytest.mark.parametrize("work", [_unchanged, _bad_input])
+def test_the_stage_closes_the_run_before_the_notifier_only_announces_it(pipeline: Pipeline,
+                                                                       work: Callable[[], Outcome]) -> None:
     pipeline.ledger.dataset = {"rows_total": 7, "first_date": "2020-03-01", "last_date": "2020-03-07"}
-    pipeline.handlers["notifier"](Message(envelope=make_message(payload, run_id="r", producer="t").envelope,
-                                          payload=payload))  # type: ignore[arg-type]
-    _, body = pipeline.announcer.announced[0]
-    assert (body["rows_total"], body["unchanged"], body["last_date"]) == (7, 7, "2020-03-07")
-    assert pipeline.ledger.runs["r"]["status"] == body["status"]
+    message = make_message(ExtractRequestedV1(), run_id="r", producer="t")
+    run_stage(EXTRACTOR, message, pipeline.extractor(), work)
+    closed = pipeline.ledger.runs["r"]  # the run has ended while the notifier has not run (it may be down)
+    assert closed["status"] in ("no_change", "failed") and pipeline.announcer.announced == []
+    assert (closed["rows_total"], closed["unchanged"], closed["last_date"]) == (7, 7, "2020-03-07")
+    [(queue, end)] = pipeline.publisher.sent
+    pipeline.publisher.sent.clear()
+    pipeline.handlers[queue](end)
+    [(_, body)] = pipeline.announcer.announced
+    assert (body["status"], body["rows_total"], body["last_date"]) == (closed["status"], 7, "2020-03-07")
+    assert pipeline.ledger.runs["r"] == {**closed, "stages": pipeline.ledger.runs["r"]["stages"]}
+    assert pipeline.publisher.sent == []  # the notifier sends nothing
 
 
 def test_an_older_run_never_overwrites_a_later_runs_load(pipeline: Pipeline) -> None:
@@ -199,17 +227,16 @@ def test_an_unchanged_source_is_not_read_or_parsed_again(pipeline: Pipeline) -> 
     """The transformer keeps each source's parsed frame by its raw sha256 (a warm worker's cache)."""
     pipeline.put(fixtures.old_pair(), 1_600_000_000)
     extractor.handle(make_message(ExtractRequestedV1(), run_id="r1", producer="t"),
-                     extractor.Deps(pipeline.blobs, pipeline.ledger, pipeline.publisher,
-                                    {"nyt": str(pipeline.folder / "nyt.csv"), "jhu": str(pipeline.folder / "jhu.csv")}))
+                     pipeline.extractor())
     [(_, extracted)] = pipeline.publisher.sent
     assert isinstance(extracted.payload, SourcesExtractedV1)
-    deps = transformer.Deps(pipeline.blobs, pipeline.ledger, pipeline.publisher)
+    deps = pipeline.transformer()
     first = transformer.transform_sources(extracted.payload, deps)
     jhu = next(s for s in extracted.payload.sources if s.name == "jhu")
     pipeline.blobs.objects[jhu.key] = b"would fail the sha256 check if it were read"
     again = transformer.transform_sources(extracted.payload, deps)
     assert again.payload == first.payload
-    fresh = transformer.Deps(pipeline.blobs, pipeline.ledger, pipeline.publisher)  # a cold worker reads it
+    fresh = pipeline.transformer()  # a cold worker reads it
     with pytest.raises(RuntimeError, match="sha256 does not match"):
         transformer.transform_sources(extracted.payload, fresh)
 

@@ -125,8 +125,9 @@ def test_a_broken_scheduled_event_is_a_value_error() -> None:
 
 def test_failure_ids_derive_from_the_reason() -> None:
     from shared.stage import next_message
+    from shared.topology import EXTRACTOR
 
     parent = make_message(ExtractRequestedV1(), run_id="r1", producer="test")
-    same = [next_message("extract", parent, StageFailedV1(stage="extract", reason="HTTP 404")) for _ in range(2)]
-    other = next_message("extract", parent, StageFailedV1(stage="extract", reason="HTTP 500"))
+    same = [next_message(EXTRACTOR, parent, StageFailedV1(stage="extract", reason="HTTP 404")) for _ in range(2)]
+    other = next_message(EXTRACTOR, parent, StageFailedV1(stage="extract", reason="HTTP 500"))
     assert same[0].envelope.message_id == same[1].envelope.message_id != other.envelope.message_id

@@ -1,23 +1,28 @@
-"""The Lambda runtime's partial batch failures, and the give-up on the last delivery."""
+"""The runtimes around a declared service: partial batch failures, the give-up on the last delivery,
+poison messages (unreadable, or of a kind the queue does not take), and the generic entries."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 
 import pytest
 from support.fakes import FakeLedger
 
-from shared.messages import ExtractRequestedV1, Message, make_message
+from shared.messages import ExtractRequestedV1, Message, SourcesUnchangedV1, make_message
 from shared.queues import MemoryPublisher
-from shared.runtime.dispatch import body_handler
 from shared.runtime.lambda_sqs import lambda_handler
-from shared.settings import get_settings
+from shared.runtime.service import Service, body_handler, load
+from shared.settings import Settings, get_settings
+from shared.stage import StageDeps
+from shared.topology import EXTRACTOR, NOTIFIER, SERVICES, TRANSFORMER, ServiceSpec
 
 
-@dataclass
-class Deps:
-    ledger: FakeLedger
-    publisher: MemoryPublisher
+class Letters:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, body: str, reason: str) -> None:
+        self.sent.append((body, reason))
 
 
 def record(message_id: str, body: str, receives: int = 1) -> dict[str, object]:
@@ -33,58 +38,101 @@ def good_body(run_id: str = "r1") -> str:
 
 
 @pytest.fixture
-def deps(monkeypatch: pytest.MonkeyPatch) -> Deps:
+def deps(monkeypatch: pytest.MonkeyPatch) -> Iterator[StageDeps]:
     monkeypatch.setenv("COVID_ETL_MAX_RECEIVE_COUNT", "3")
     get_settings.cache_clear()
-    yield Deps(FakeLedger(), MemoryPublisher())  # type: ignore[misc]
+    yield StageDeps(ledger=FakeLedger(), publisher=MemoryPublisher())
     get_settings.cache_clear()
 
 
-def test_only_the_bad_record_is_reported_as_failed(deps: Deps) -> None:
+def ledger(deps: StageDeps) -> FakeLedger:
+    assert isinstance(deps.ledger, FakeLedger)
+    return deps.ledger
+
+
+def sent(deps: StageDeps) -> list[tuple[str, Message]]:
+    assert isinstance(deps.publisher, MemoryPublisher)
+    return deps.publisher.sent
+
+
+def declared(spec: ServiceSpec, deps: StageDeps, handle: Callable[[Message, StageDeps], None] | None = None,
+             accepts: tuple[type, ...] = (ExtractRequestedV1,)) -> tuple[Service[StageDeps], Letters]:
+    return Service(spec, accepts, handle or _fail, lambda s: deps), Letters()
+
+
+def test_only_the_bad_record_is_reported_as_failed(deps: StageDeps) -> None:
     handled: list[str] = []
 
-    def handle(message: Message, d: Deps) -> None:
+    def handle(message: Message, d: StageDeps) -> None:
         if message.envelope.run_id == "boom":
             raise RuntimeError("transient")
         handled.append(message.envelope.run_id)
 
-    handler = lambda_handler(body_handler(handle, lambda: deps, "extract"), "extractor")
+    service, letters = declared(EXTRACTOR, deps, handle)
+    handler = lambda_handler(service, body_handler(service, Settings(), letters))
     event = {"Records": [record("ok-1", good_body("r1")), record("bad-1", good_body("boom")),
-                         record("bad-2", "{not json"), record("ok-2", good_body("r2"))]}
+                         record("poison-1", "{not json"), record("ok-2", good_body("r2"))]}
     result = handler(event, None)
-    assert sorted(f["itemIdentifier"] for f in result["batchItemFailures"]) == ["bad-1", "bad-2"]
-    assert handled == ["r1", "r2"]
+    assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == ["bad-1"]  # poison is not retried
+    assert handled == ["r1", "r2"] and letters.sent[0][0] == "{not json"
 
 
-def test_a_batch_that_succeeds_reports_no_failures(deps: Deps) -> None:
-    handler = lambda_handler(body_handler(lambda m, d: None, lambda: deps, "extract"), "extractor")
-    assert handler({"Records": [record("ok", good_body())]}, None) == {"batchItemFailures": []}
+def test_an_unreadable_body_goes_to_the_dlq_at_once_with_one_error_line(deps: StageDeps,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    service, letters = declared(TRANSFORMER, deps)
+    body_handler(service, Settings(), letters)("{not json", receive_count=1, message_id="m-1")
+    [(body, reason)] = letters.sent
+    assert body == "{not json" and reason.startswith("unreadable message body")
+    [line] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "queue transformer, message m-1" in line.getMessage() and "not retried" in line.getMessage()
+    assert sent(deps) == [] and ledger(deps).items == {}
 
 
-def test_a_failure_before_the_last_delivery_is_only_retried(deps: Deps) -> None:
-    on_body = body_handler(_fail, lambda: deps, "transform")
+def test_a_message_of_the_wrong_kind_fails_its_run_and_is_announced(deps: StageDeps) -> None:
+    service, letters = declared(TRANSFORMER, deps, accepts=(SourcesUnchangedV1,))
+    body_handler(service, Settings(), letters)(good_body("r7"), message_id="m-2")
+    [(_, reason)] = letters.sent
+    assert "extract.requested.v1 message on the transformer queue" in reason
+    run = ledger(deps).runs["r7"]
+    assert (run["status"], run["stage"], run["error"]) == ("failed", "transform", reason)
+    [(queue, announced)] = sent(deps)
+    assert queue == "notifier" and announced.payload.kind == "stage.failed.v1"
+
+
+def test_a_failure_before_the_last_delivery_is_only_retried(deps: StageDeps) -> None:
+    service, letters = declared(TRANSFORMER, deps)
     with pytest.raises(RuntimeError):
-        on_body(good_body(), receive_count=2)
-    assert deps.publisher.sent == [] and deps.ledger.runs == {}
+        body_handler(service, None, letters)(good_body(), receive_count=2)
+    assert sent(deps) == [] and ledger(deps).items == {} and letters.sent == []
 
 
-def test_the_last_delivery_records_and_announces_the_failure(deps: Deps) -> None:
-    on_body = body_handler(_fail, lambda: deps, "transform")
+def test_the_last_delivery_records_closes_and_announces_the_failure(deps: StageDeps) -> None:
+    service, letters = declared(TRANSFORMER, deps)
     with pytest.raises(RuntimeError):
-        on_body(good_body(), receive_count=3)
-    [(queue, sent)] = deps.publisher.sent
-    assert queue == "notifier" and sent.payload.kind == "stage.failed.v1"
-    assert "gave up after 3 attempts" in sent.payload.reason and "dead-letter" in sent.payload.reason
-    assert deps.ledger.runs["r1"]["stages"]["transform"]["status"] == "failed"
+        body_handler(service, None, letters)(good_body(), receive_count=3)
+    [(queue, message)] = sent(deps)
+    assert queue == "notifier" and message.payload.kind == "stage.failed.v1"
+    reason = message.payload.reason  # type: ignore[union-attr]
+    assert "gave up after 3 attempts" in reason and "dead-letter" in reason
+    run = ledger(deps).runs["r1"]
+    assert run["stages"]["transform"]["status"] == "failed" and (run["status"], run["error"]) == ("failed", reason)
 
 
-def test_the_notifier_giving_up_marks_the_run_failed_itself(deps: Deps) -> None:
-    on_body = body_handler(_fail, lambda: deps, "notify")
+def test_the_notifier_giving_up_ends_no_run_and_sends_nothing(deps: StageDeps) -> None:
+    service, letters = declared(NOTIFIER, deps)
     with pytest.raises(RuntimeError):
-        on_body(good_body(), receive_count=5)
-    assert deps.publisher.sent == []
-    assert deps.ledger.runs["r1"]["status"] == "failed"
+        body_handler(service, None, letters)(good_body(), receive_count=5)
+    assert sent(deps) == []
+    run = ledger(deps).runs["r1"]  # the run ended when the stage before it closed it
+    assert run["status"] == "running" and run["stages"]["notify"]["status"] == "failed"
 
 
-def _fail(message: Message, deps: Deps) -> None:
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_every_service_is_declared_once_where_the_generic_entries_look(spec: ServiceSpec) -> None:
+    service = load(spec.name)
+    assert service.spec is spec and load(spec.stage) is service
+    assert service.accepts and callable(service.handle) and callable(service.build)
+
+
+def _fail(message: Message, deps: StageDeps) -> None:
     raise RuntimeError("the table is unreachable")

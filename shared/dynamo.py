@@ -1,0 +1,176 @@
+"""The one DynamoDB idiom of the code base: the low-level client, plain Python values in and out.
+
+Every module that reads or writes the table goes through `Table`. It uses the low-level client
+(thread-safe, unlike boto3's resource `Table`) with boto3's own type serialiser, and does the
+number conversion here and nowhere else: floats go in as Decimal, numbers come out as int or float,
+and map entries whose value is None are left out. Conditions are expression strings whose values
+are plain Python; a failed condition is `ConditionFailed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from shared import aws
+
+Item = dict[str, Any]
+_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
+
+
+class ConditionFailed(Exception):
+    """A write's condition did not hold; in a transaction, `failed` holds the indexes of the actions
+    whose condition did not."""
+
+    def __init__(self, message: str, failed: list[int] | None = None) -> None:
+        super().__init__(message)
+        self.failed = failed or []
+
+
+def to_dynamo(value: Any) -> Any:
+    """A plain value as DynamoDB takes it: floats as Decimal, None-valued map entries dropped."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, Mapping):
+        return {k: to_dynamo(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [to_dynamo(v) for v in value]
+    return value
+
+
+def plain(value: Any) -> Any:
+    """DynamoDB's Decimals back to ints and floats, recursively."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(to_dynamo(v)) for k, v in item.items() if v is not None}
+
+
+def deserialize(item: Mapping[str, Any]) -> Item:
+    return {k: plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _failed(error: ClientError) -> bool:
+    code = error.response["Error"]["Code"]
+    reasons = error.response.get("CancellationReasons") or []
+    return code == "ConditionalCheckFailedException" or (
+        code == "TransactionCanceledException" and any(r.get("Code") == "ConditionalCheckFailed" for r in reasons))
+
+
+def _expression(condition: str | None, values: Mapping[str, Any] | None,
+                names: Mapping[str, str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if condition:
+        out["ConditionExpression"] = condition
+    if values:
+        out["ExpressionAttributeValues"] = serialize(values)
+    if names:
+        out["ExpressionAttributeNames"] = dict(names)
+    return out
+
+
+class Table:
+    """One table keyed `pk` (partition) and `sk` (sort), both strings."""
+
+    def __init__(self, name: str, client: Any | None = None) -> None:
+        self.name = name
+        self.client = client or aws.client("dynamodb")
+
+    @staticmethod
+    def key(pk: str, sk: str) -> dict[str, Any]:
+        return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+    def get(self, pk: str, sk: str, *, projection: str | None = None,
+            names: Mapping[str, str] | None = None) -> Item | None:
+        extra: dict[str, Any] = {"ProjectionExpression": projection} if projection else {}
+        if names:
+            extra["ExpressionAttributeNames"] = dict(names)
+        found = self.client.get_item(TableName=self.name, Key=self.key(pk, sk), ConsistentRead=True, **extra)
+        return deserialize(found["Item"]) if "Item" in found else None
+
+    def put(self, item: Mapping[str, Any], *, condition: str | None = None,
+            values: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None) -> None:
+        self._write(self.client.put_item, TableName=self.name, Item=serialize(item),
+                    **_expression(condition, values, names))
+
+    def update(self, pk: str, sk: str, expression: str, *, condition: str | None = None,
+               values: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None) -> None:
+        self._write(self.client.update_item, TableName=self.name, Key=self.key(pk, sk),
+                    UpdateExpression=expression, **_expression(condition, values, names))
+
+    def set_fields(self, pk: str, sk: str, fields: Mapping[str, Any]) -> None:
+        """Set each field; a None removes it."""
+        names = {f"#f{i}": k for i, k in enumerate(fields)}
+        values = {f":v{i}": v for i, v in enumerate(fields.values()) if v is not None}
+        sets = [f"#f{i} = :v{i}" for i, v in enumerate(fields.values()) if v is not None]
+        removes = [f"#f{i}" for i, v in enumerate(fields.values()) if v is None]
+        expression = " ".join(part for part in ("SET " + ", ".join(sets) if sets else "",
+                                                "REMOVE " + ", ".join(removes) if removes else "") if part)
+        if expression:
+            self.update(pk, sk, expression, values=values, names=names)
+
+    def delete(self, pk: str, sk: str, *, condition: str | None = None,
+               values: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None) -> None:
+        self._write(self.client.delete_item, TableName=self.name, Key=self.key(pk, sk),
+                    **_expression(condition, values, names))
+
+    def query(self, pk: str, *, newest_first: bool = False, limit: int | None = None,
+              projection: str | None = None, names: Mapping[str, str] | None = None,
+              consistent: bool = True) -> Iterator[Item]:
+        """The items of one partition, by sort key; pages are followed unless `limit` is given."""
+        kwargs: dict[str, Any] = {"TableName": self.name, "KeyConditionExpression": "pk = :pk",
+                                  "ExpressionAttributeValues": {":pk": {"S": pk}},
+                                  "ScanIndexForward": not newest_first, "ConsistentRead": consistent}
+        if limit:
+            kwargs["Limit"] = limit
+        if projection:
+            kwargs["ProjectionExpression"] = projection
+        if names:
+            kwargs["ExpressionAttributeNames"] = dict(names)
+        while True:
+            page = self.client.query(**kwargs)
+            yield from (deserialize(item) for item in page["Items"])
+            if limit or "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def put_action(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """A put, as one action of `transact`."""
+        return {"Put": {"TableName": self.name, "Item": serialize(item)}}
+
+    def update_action(self, pk: str, sk: str, expression: str, *, condition: str | None = None,
+                      values: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None
+                      ) -> dict[str, Any]:
+        return {"Update": {"TableName": self.name, "Key": self.key(pk, sk), "UpdateExpression": expression,
+                           **_expression(condition, values, names)}}
+
+    def check_action(self, pk: str, sk: str, condition: str, *, values: Mapping[str, Any] | None = None,
+                     names: Mapping[str, str] | None = None) -> dict[str, Any]:
+        return {"ConditionCheck": {"TableName": self.name, "Key": self.key(pk, sk),
+                                   **_expression(condition, values, names)}}
+
+    def transact(self, actions: Sequence[Mapping[str, Any]]) -> None:
+        """All of `actions` or none (at most 100)."""
+        self._write(self.client.transact_write_items, TransactItems=list(actions))
+
+    @staticmethod
+    def _write(call: Any, **kwargs: Any) -> None:
+        try:
+            call(**kwargs)
+        except ClientError as error:
+            if _failed(error):
+                reasons = error.response.get("CancellationReasons") or []
+                failed = [i for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
+                raise ConditionFailed(str(error), failed) from None
+            raise

@@ -1,0 +1,108 @@
+"""Fenced loads: a loader process stopped (SIGSTOP) mid-load for longer than its lease, while a later
+run loads, cannot write over that run's data when it resumes.
+
+The paused loader is a process of its own running the loader's real handler against the emulator
+over HTTP; the test stops it once its first rows are in the table, loads a later run in this
+process, then resumes it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from services.loader import handler as loader
+from services.loader.repository import SeriesRepository
+from shared.blobs import S3BlobStore, sha256_hex
+from shared.ledger import SERIES_PK, RunLedger
+from shared.messages import DatasetTransformedV1, Message, make_message
+from shared.queues import MemoryPublisher
+
+ROOT = Path(__file__).resolve().parents[2]
+LEASE_S = 2
+ROWS = 800  # 9 transactions of 99 rows: on moto (some 0.2 s each) long enough to be stopped halfway
+PAUSED, LATER = "20200101T000000Z-paused", "20200102T000000Z-later"
+LOADER = """
+import json, sys
+from services.loader import handler as loader
+from services.loader.repository import SeriesRepository
+from shared.blobs import S3BlobStore
+from shared.ledger import RunLedger
+from shared.messages import parse_message
+from shared.queues import MemoryPublisher
+table, bucket, lease, body = sys.argv[1], sys.argv[2], int(sys.argv[3]), open(sys.argv[4]).read()
+message = parse_message(body)
+deps = loader.Deps(ledger=RunLedger(table, lease_s=lease), publisher=MemoryPublisher(), blobs=S3BlobStore(bucket),
+                   series=SeriesRepository(table), lock_wait_s=0)
+loader.handle(message, deps)
+print(RunLedger(table).get(message.envelope.run_id).model_dump_json())
+"""
+
+
+def dataset(run_id: str, bump: int, bucket: str) -> Message:
+    first = date(2000, 1, 1)
+    records = [{"date": (first + timedelta(days=i)).isoformat(), "cases": 10 * i + bump, "deaths": i + bump,
+                "recovered": None} for i in range(ROWS)]
+    body = json.dumps({"records": records}).encode()
+    key = f"datasets/{run_id}.json"
+    S3BlobStore(bucket).put(key, body, "application/json")
+    transformed = DatasetTransformedV1(key=key, sha256=sha256_hex(body), rows=ROWS, first_date=first,
+                                       last_date=first + timedelta(days=ROWS - 1), join_policy="inner", sources=[])
+    return make_message(transformed, run_id=run_id, producer="test")
+
+
+def rows_of(repo: SeriesRepository, run_id: str) -> int:
+    got = repo.table.client.query(TableName=repo.table.name, KeyConditionExpression="pk = :pk",
+                                  FilterExpression="run_id = :r", Select="COUNT", ConsistentRead=True,
+                                  ExpressionAttributeValues={":pk": {"S": SERIES_PK}, ":r": {"S": run_id}})
+    return int(got["Count"])
+
+
+def test_a_loader_paused_past_its_lease_cannot_write_over_a_later_runs_load(provisioned: dict[str, str],
+                                                                          tmp_path: Path) -> None:
+    table, bucket = provisioned["COVID_ETL_TABLE"], provisioned["COVID_ETL_BUCKET"]
+    repo = SeriesRepository(table)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    body = tmp_path / "message.json"
+    body.write_text(dataset(PAUSED, 0, bucket).to_json())
+    paused = subprocess.Popen([sys.executable, "-c", LOADER, table, bucket, str(LEASE_S), str(body)], env=env,
+                              text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while rows_of(repo, PAUSED) == 0:  # its first transaction is in: it holds the lock, mid-load
+            assert paused.poll() is None and time.monotonic() < deadline, "the loader never started writing"
+            time.sleep(0.01)
+        os.kill(paused.pid, signal.SIGSTOP)
+        time.sleep(0.5)  # a transaction already sent when it stopped is committed by the emulator
+        written_before_pause = rows_of(repo, PAUSED)
+        assert 0 < written_before_pause < ROWS, "stopped too late to test anything"
+        time.sleep(LEASE_S + 1.5)  # its lease lapses; its renewal thread is stopped with it
+
+        later = loader.Deps(ledger=RunLedger(table, lease_s=LEASE_S), publisher=MemoryPublisher(),
+                            blobs=S3BlobStore(bucket), series=repo, lock_wait_s=10)
+        loader.handle(dataset(LATER, 1, bucket), later)
+    finally:
+        os.kill(paused.pid, signal.SIGCONT)
+    out, err = paused.communicate(timeout=120)
+    assert paused.returncode == 0, err[-3000:]
+
+    current = repo.current()
+    assert len(current) == ROWS
+    assert all(r["run_id"] == LATER and r["cases"] == 10 * i + 1 for i, r in enumerate(current[d] for d in
+                                                                                        sorted(current)))
+    assert rows_of(repo, PAUSED) == 0  # nothing of the paused run survived, nothing was written after
+    assert (RunLedger(table).dataset_version() or {}).get("version") == LATER
+
+    ledger = RunLedger(table)
+    won, lost = ledger.get(LATER), json.loads(out.strip().splitlines()[-1])
+    assert won is not None and won.status == "succeeded"
+    assert (won.inserted or 0) + (won.updated or 0) + (won.unchanged or 0) == ROWS == won.rows_total
+    assert won.updated == written_before_pause  # the paused run's rows were overwritten, counted once
+    assert (lost["status"], lost["inserted"], lost["updated"], lost["rows_total"]) == ("succeeded", 0, 0, ROWS)
+    assert any(w.startswith(f"superseded: run {LATER}") and "paused" in w for w in lost["warnings"]), lost
