@@ -253,8 +253,7 @@ def test_a_warm_extractor_does_not_ask_again_for_raw_files_it_has_seen(pipeline:
 
     blobs = Counting()
     pipeline.put(fixtures.old_pair(), 1_600_000_000)
-    deps = extractor.Deps(blobs, pipeline.ledger, pipeline.publisher,
-                          {"nyt": str(pipeline.folder / "nyt.csv"), "jhu": str(pipeline.folder / "jhu.csv")})
+    deps = extractor.Deps(**pipeline.common(), blobs=blobs, urls=pipeline.urls)
     pipeline.ledger.sources = {}
     extractor.extract(ExtractRequestedV1(), deps)
     first = len(blobs.asked)
