@@ -58,8 +58,9 @@ def venv() -> Path | None:
     base = python312()
     if base is None:
         return None
-    subprocess.run([base, "-m", "venv", str(VENV)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(ROOT / "requirements.lock")], check=True)
+    # uv inside the venv, plain pip where uv cannot be had (as `make` installs)
+    install = ROOT / "tools" / "venv-install.sh"
+    subprocess.run([str(install), str(VENV), str(base), "-r", str(ROOT / "requirements.lock")], check=True)
     stamp.write_text(lock)
     return python
 
