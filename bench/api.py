@@ -53,6 +53,7 @@ def records() -> tuple[list[dict[str, Any]], str]:
 
 def load_table(endpoint: str, rows: list[dict[str, Any]]) -> None:
     from services.loader.repository import SeriesRepository
+    from shared.ledger import RunLedger
 
     client = boto3.client("dynamodb", endpoint_url=endpoint, **{"region_name": "us-east-1"})
     client.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
@@ -61,10 +62,11 @@ def load_table(endpoint: str, rows: list[dict[str, Any]]) -> None:
                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                                               {"AttributeName": "sk", "AttributeType": "S"}])
     repo = SeriesRepository(TABLE, client)
-    repo.write(rows, "bench")
-    repo.commit_versions([{"name": "nyt", "last_date": rows[-1]["date"]}],
-                         {"version": "bench", "rows_total": len(rows), "first_date": rows[0]["date"],
-                          "last_date": rows[-1]["date"]})
+    with RunLedger(TABLE, client).lock("load", owner="bench", wait_s=30) as fence:  # the loader's own writes
+        repo.write(rows, "bench", fence)
+        repo.commit_versions([{"name": "nyt", "last_date": rows[-1]["date"]}],
+                             {"version": "bench", "rows_total": len(rows), "first_date": rows[0]["date"],
+                              "last_date": rows[-1]["date"]}, fence)
 
 
 def start_gunicorn(endpoint: str, port: int, extra: list[str]) -> subprocess.Popen[bytes]:

@@ -154,6 +154,11 @@ def emulator_costs(endpoint: str, table: str, samples: int = 20) -> dict[str, fl
         "DynamoDB UpdateItem": lambda: ddb.update_item(TableName=table, Key=key, UpdateExpression="SET n = n + :one",
                                                        ExpressionAttributeValues={":one": {"N": "1"}}),
         "DynamoDB GetItem": lambda: ddb.get_item(TableName=table, Key=key, ConsistentRead=True),
+        "DynamoDB BatchWriteItem (25 puts)": lambda: ddb.batch_write_item(RequestItems={table: [
+            {"PutRequest": {"Item": {"pk": {"S": "bench"}, "sk": {"S": f"probe{i}"}}}} for i in range(25)]}),
+        "DynamoDB TransactWriteItems (25 puts; the table as after a load)": lambda: ddb.transact_write_items(
+            TransactItems=[{"Put": {"TableName": table, "Item": {"pk": {"S": "bench"}, "sk": {"S": f"probe{i}"}}}}
+                           for i in range(25)]),
         "S3 PutObject (1 KB)": lambda: s3.put_object(Bucket="bench-probe", Key="probe", Body=b"x" * 1024),
         "S3 HeadObject": lambda: s3.head_object(Bucket="bench-probe", Key="probe"),
         "SQS SendMessage": lambda: sqs.send_message(QueueUrl=queue, MessageBody="x" * 1024),
