@@ -79,6 +79,7 @@ test: $(DEVSTAMP) $(LSSTAMP) $(DDBSTAMP) browser $(LAYER_STAMPS) node_modules/.i
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services covid_etl
+	$(BIN)/mypy --explicit-package-bases tests
 
 ## bench: issue 10's figures (API under wrk, pipeline vs a single-process peer on two networks, cold start on
 ## Python 3.12, scale); writes docs/benchmarks.md. Not a test: it never fails on a missed target.

@@ -45,10 +45,10 @@ def build(app: cdk.App, env: cdk.Environment | None = None) -> dict[str, cdk.Sta
         stacks["api"].add_stack_dependency(stacks["data"])
     if config.github_repo:
         stacks["ci"] = CiStack(app, f"{prefix}-ci", config=config, env=env)
-    for name, stack in stacks.items():
-        cdk.Tags.of(stack).add("project", prefix)
-        cdk.Tags.of(stack).add("stage", config.stage)
-        nag.suppress(stack, name, config.resources.bucket)
+    for name, tagged in stacks.items():
+        cdk.Tags.of(tagged).add("project", prefix)
+        cdk.Tags.of(tagged).add("stage", config.stage)
+        nag.suppress(tagged, name, config.resources.bucket)
     nag.check(app)
     return stacks
 

@@ -53,7 +53,7 @@ class Api(Construct):
         access_logs = logs.LogGroup(self, "AccessLogs", log_group_name=f"/{res.prefix}/api-access",
                                     retention=logs.RetentionDays.ONE_MONTH, removal_policy=cdk.RemovalPolicy.DESTROY)
         stage = self.http_api.default_stage.node.default_child  # type: ignore[union-attr]
-        stage.access_log_settings = apigw.CfnStage.AccessLogSettingsProperty(  # type: ignore[attr-defined]
+        stage.access_log_settings = apigw.CfnStage.AccessLogSettingsProperty(  # type: ignore[attr-defined,union-attr]
             destination_arn=access_logs.log_group_arn,
             format='{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","time":"$context.requestTime",'
                    '"route":"$context.routeKey","status":"$context.status","latency":"$context.integrationLatency"}')

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from shared.runs import Run, RunStatus, StageRecord
+from shared.runs import DailyRow, Run, RunStatus, StageRecord
 from shared.topology import STAGES
 
 Row = dict[str, Any]
 
 
-def series(days: int, start: str = "2020-03-01", recovered_until: int | None = None) -> list[Row]:
+def series(days: int, start: str = "2020-03-01", recovered_until: int | None = None) -> list[DailyRow]:
     """`days` days with cases growing by 10*i per day and deaths by i; recovered null from day `recovered_until`."""
     first = date.fromisoformat(start)
-    rows, cases, deaths = [], 0, 0
+    rows: list[DailyRow] = []
+    cases, deaths = 0, 0
     for i in range(days):
         cases += 10 * (i + 1)
         deaths += i + 1
@@ -35,7 +36,7 @@ def run(run_id: str, status: RunStatus = "succeeded", **extra: Any) -> Run:
 class FakeStore:
     """Rows, sources, runs and a dataset version held in memory; counts the calls it gets."""
 
-    def __init__(self, rows: list[Row] | None = None, version: str | None = "run-1") -> None:
+    def __init__(self, rows: list[DailyRow] | None = None, version: str | None = "run-1") -> None:
         self.rows = list(rows or [])
         self.version = version
         self.source_items: dict[str, Row] = {
@@ -51,7 +52,7 @@ class FakeStore:
         if self.down:
             raise ConnectionError("the table cannot be reached")
 
-    def load(self, rows: list[Row], version: str) -> None:
+    def load(self, rows: list[DailyRow], version: str) -> None:
         """What the loader does: replace the rows, then commit a new version."""
         self.rows, self.version = list(rows), version
 
@@ -63,9 +64,9 @@ class FakeStore:
         return {"version": self.version, "rows_total": len(dates), "first_date": dates[0] if dates else None,
                 "last_date": dates[-1] if dates else None, "loaded_at": "2026-11-28T17:55:40.000+00:00"}
 
-    def daily(self) -> list[Row]:
+    def daily(self) -> list[DailyRow]:
         self._count("daily")
-        return [dict(r) for r in self.rows]
+        return [r.copy() for r in self.rows]
 
     def sources(self) -> dict[str, Row]:
         self._count("sources")

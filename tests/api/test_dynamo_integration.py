@@ -12,7 +12,7 @@ from services.api.app import create_app
 from services.api.store import DynamoStore
 from services.loader.repository import SeriesRepository
 from shared.ledger import RunLedger, now_iso
-from shared.runs import StageRecord
+from shared.runs import DailyRow, StageRecord
 from tests.api.fakes import series
 
 TABLE = "api-integration"
@@ -37,10 +37,10 @@ def dynamo(aws_env: Any) -> tuple[Any, list[str], Any]:
     return api_client, operations, client
 
 
-def load(client: Any, rows: list[dict[str, Any]], run_id: str) -> None:
+def load(client: Any, rows: list[DailyRow], run_id: str) -> None:
     repo = SeriesRepository(TABLE, client)
     with RunLedger(TABLE, client).lock("load", run_id) as fence:
-        repo.write(rows, run_id, fence)
+        repo.write([dict(r) for r in rows], run_id, fence)
         repo.commit_versions([{"name": "nyt", "last_date": rows[-1]["date"], "url": "http://nyt"}],
                              {"version": run_id, "rows_total": len(rows), "first_date": rows[0]["date"],
                               "last_date": rows[-1]["date"]}, fence)

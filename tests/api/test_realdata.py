@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 
 from services.api.app import create_app
+from shared.runs import DailyRow
 from tests.api.fakes import FakeStore
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 pytestmark = pytest.mark.realdata
 
 
-def read_rows() -> list[dict[str, object]]:
+def read_rows() -> list[DailyRow]:
     if not (DATA / "nyt" / "us.csv").is_file():
         pytest.skip(f"real source snapshots not found at {DATA} (fresh clone without ../shared)")
     with open(DATA / "nyt" / "us.csv", newline="") as f:
@@ -25,8 +26,8 @@ def read_rows() -> list[dict[str, object]]:
                 for r in csv.DictReader(f)]
 
 
-def expected(rows: list[dict[str, object]], field: str) -> tuple[list[object], list[object]]:
-    values = [int(r[field]) for r in rows]  # type: ignore[call-overload]
+def expected(rows: list[DailyRow], field: str) -> tuple[list[object], list[object]]:
+    values = [r["cases"] if field == "cases" else r["deaths"] for r in rows]
     new: list[object] = [None] + [values[i] - values[i - 1] for i in range(1, len(values))]
     avg: list[object] = [None] * len(values)
     for i in range(7, len(values)):

@@ -58,7 +58,7 @@ def test_dark_mode_follows_the_system_setting(browser: Any, stack: Stack) -> Non
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_axe_finds_no_violations(browser: Any, stack: Stack, scheme: str, device: str) -> None:
-    options = PHONE if device == "phone" else {}
+    options: dict[str, Any] = PHONE if device == "phone" else {}
     context, page, watch = open_page(browser, stack.api + "/", color_scheme=scheme, **options)
     loaded(page)
     for button in page.locator("#history tr.run button").all():  # every run's details open
@@ -95,7 +95,7 @@ def test_lighthouse_scores(stack: Stack, browser: Any) -> None:
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_screenshots_after_a_failed_and_a_successful_run(browser: Any, stack: Stack, device: str) -> None:
     """artifacts/dashboard-<device>.png, the failed run's details open (docs/img/ has copies)."""
-    options = PHONE if device == "phone" else {}
+    options: dict[str, Any] = PHONE if device == "phone" else {}
     context, page, watch = open_page(browser, stack.api + "/", **options)
     loaded(page)
     page.locator("#history tr.run.failed button").click()

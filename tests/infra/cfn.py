@@ -25,7 +25,7 @@ class Synth:
     build_dir: Path
 
     def json(self, name: str) -> dict[str, Any]:
-        return self.templates[name].to_json()
+        return dict(self.templates[name].to_json())
 
     def resources(self, name: str, kind: str) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.json(name)["Resources"].items() if v["Type"] == kind}

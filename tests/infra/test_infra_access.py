@@ -36,7 +36,7 @@ def test_table_statements_are_limited_to_the_partitions_the_service_uses(synth: 
         if table_actions:
             keys = statement["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"]
             found[table_actions] = set(keys)
-    expected = {DDB_READ: set(ACCESS[stack].reads)}
+    expected: dict[tuple[str, ...], set[str]] = {DDB_READ: set(ACCESS[stack].reads)}
     if ACCESS[stack].writes:
         expected[DDB_WRITE] = set(ACCESS[stack].writes)
     assert found == expected

@@ -46,8 +46,10 @@ def test_stages_and_the_end_come_back_typed(ledger: RunLedger) -> None:
     assert run.stages["extract"] == StageRecord(status="succeeded", duration_ms=12, sources=[nyt])
     assert run.stages["transform"].error == "nyt: bad"
     assert (run.status, run.inserted, run.error, run.stage, run.rows_total) == ("succeeded", 2, None, None, None)
-    assert run.as_json()["stages"]["extract"] == {"status": "succeeded", "duration_ms": 12,
-                                                  "sources": [nyt.model_dump(mode="json", exclude_none=True)]}
+    assert run.as_json()["stages"] == {
+        "transform": {"status": "failed", "error": "nyt: bad"},
+        "extract": {"status": "succeeded", "duration_ms": 12,
+                    "sources": [nyt.model_dump(mode="json", exclude_none=True)]}}
 
 
 def test_unknown_run_is_none(ledger: RunLedger) -> None:

@@ -104,7 +104,7 @@ def test_each_outcome_reads_as_text_by_email_and_as_json_by_queue(localstack: Se
     assert envelopes["failed"]["Subject"] == "covid-etl: run FAILED in transform"
 
     sent = emails(localstack, address, len(runs))
-    texts = {run.status: next(t for t in sent if run.run_id in t) for run in runs.values()}
+    texts: dict[str, str] = {run.status: next(t for t in sent if run.run_id in t) for run in runs.values()}
     for status, run in runs.items():
         assert texts[status] == letter.text(run, DASHBOARD)  # the readable text, not the JSON
         assert not texts[status].lstrip().startswith("{")

@@ -103,7 +103,7 @@ class FaultStack(Stack):
             raise TimeoutError(f"{error}\n{self.logs()}") from None
 
     def stage_status(self, run_id: str, stage: str) -> str | None:
-        run = next((r for r in self.runs() if r["sk"] == run_id), {})
+        run: dict[str, Any] = next((r for r in self.runs() if r["sk"] == run_id), {})
         return (run.get(f"stage_{stage}") or {}).get("status")
 
     def trigger(self) -> str:

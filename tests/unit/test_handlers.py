@@ -72,7 +72,7 @@ class Pipeline:
         """Deliver messages queue by queue until the run ends; returns the kinds in order."""
         self.publisher.sent.append(("extractor", make_message(ExtractRequestedV1(force=force), run_id=run_id,
                                                               producer="test")))
-        kinds = []
+        kinds: list[str] = []
         while self.publisher.sent:
             queue, message = self.publisher.sent.pop(0)
             kinds.append(message.payload.kind)

@@ -3,7 +3,9 @@ row order, with or without a BOM and CRLF; corrupted files raise InputError and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 from hypothesis import given, settings
@@ -18,7 +20,7 @@ EXAMPLES = settings(max_examples=150, deadline=None)
 
 
 @st.composite
-def series(draw: st.DrawFn, values: st.SearchStrategy[tuple[object, ...]]) -> list[tuple[str, ...]]:
+def series(draw: st.DrawFn, values: st.SearchStrategy[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Distinct dates with their values, in a drawn order."""
     offsets = draw(st.lists(st.integers(0, 1500), min_size=1, max_size=40, unique=True))
     rows = [((DAY0 + timedelta(days=o)).isoformat(), *draw(values)) for o in offsets]
@@ -30,7 +32,7 @@ def encode(lines: list[str], bom: bool, crlf: bool) -> bytes:
     return (("\ufeff" if bom else "") + text).encode()
 
 
-def jhu_lines(us: list[tuple[str, ...]]) -> list[str]:
+def jhu_lines(us: list[tuple[Any, ...]]) -> list[str]:
     lines = ["Date,Country/Region,Province/State,Confirmed,Recovered,Deaths"]
     for d, recovered in us:
         lines += [f"{d},US,,1,{recovered},1", f"{d},US,Texas,1,7,1", f"{d},Canada,,1,,1"]
@@ -55,7 +57,7 @@ def test_valid_jhu_parses_to_the_us_national_series(rows: list[tuple], bom: bool
     assert got == sorted(rows, key=lambda r: r[0])
 
 
-def corrupt(data: bytes, draw: st.DrawFn) -> bytes:
+def corrupt(data: bytes, draw: Callable[..., Any]) -> bytes:
     """One random corruption: cut, splice in junk, duplicate or drop a slice, flip bytes."""
     how = draw(st.sampled_from(["cut", "insert", "duplicate", "drop", "flip", "replace"]))
     i = draw(st.integers(0, len(data)))

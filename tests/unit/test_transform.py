@@ -76,7 +76,8 @@ def test_zero_after_a_null_that_follows_a_positive_is_null() -> None:
 def test_counts_are_plain_non_negative_integers() -> None:
     for record in joined(NYT, JHU, "nyt"):
         for column in ("cases", "deaths"):
-            assert type(record[column]) is int and record[column] >= 0
+            value = record[column]
+            assert type(value) is int and isinstance(value, int) and value >= 0
         assert record["recovered"] is None or type(record["recovered"]) is int
 
 
