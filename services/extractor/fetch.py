@@ -10,9 +10,11 @@ import email.utils
 import http.client
 import os
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -38,7 +40,9 @@ class Fetched:
 
 
 def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None,
-          timeout: float = 30.0, max_bytes: int = 64 << 20, attempts: int = 4) -> Fetched:
+          timeout: float = 30.0, max_bytes: int = 64 << 20, attempts: int = 4,
+          sleep: Callable[[float], None] = time.sleep) -> Fetched:
+    """The source's bytes (None on 304); 5xx, 429 and timeouts are retried with backoff, waited by `sleep`."""
     scheme = urllib.parse.urlparse(url).scheme
     if scheme in ("", "file"):
         return _read_file(url, last_modified, max_bytes)
@@ -46,7 +50,7 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
         raise InputError(f"unsupported URL scheme {scheme!r} in {url}")
     fetch_once = retry(
         retry=retry_if_exception_type(Retryable), stop=stop_after_attempt(max(1, attempts)),
-        wait=wait_random_exponential(multiplier=0.5, max=10), reraise=True,
+        wait=wait_random_exponential(multiplier=0.5, max=10), reraise=True, sleep=sleep,
     )(_get)
     try:
         return fetch_once(url, etag, last_modified, timeout, max_bytes)

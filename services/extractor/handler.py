@@ -67,7 +67,7 @@ def _extract_one(name: SourceName, url: str, last: dict[str, Any] | None, force:
     same = last is not None and last.get("url") == url and deps.has_raw(last["key"])
     got = fetch(url, etag=last.get("etag") if same and last else None,
                 last_modified=last.get("last_modified") if same and last else None,
-                timeout=deps.timeout, max_bytes=deps.max_bytes, attempts=deps.attempts)
+                timeout=deps.timeout, max_bytes=deps.max_bytes, attempts=deps.attempts, sleep=deps.clock.sleep)
     if got.data is None and last is not None:  # 304 Not Modified
         return SourceVersion(name=name, url=url, key=last["key"], sha256=last["sha256"], bytes=last["bytes"],
                              changed=force, etag=last.get("etag"), last_modified=last.get("last_modified"),

@@ -44,18 +44,16 @@ def test_endpoint_refusing_every_request_for_8_seconds(lab: Lab) -> None:
     assert stack.restarts()[restarts:] == []
 
 
-def test_unprocessed_items_and_throttling_during_the_load(lab: Lab) -> None:
-    """BatchWriteItem throttled twice, then answered with half its items unprocessed three times;
-    the loader's Query throttled twice. The SDK and the loader's own retry must cover it all."""
+def test_throttling_during_the_load(lab: Lab) -> None:
+    """The loader's fenced writes (TransactWriteItems, which leave no unprocessed items) throttled
+    three times, its Query twice. The SDK's retries must cover it all."""
     stack, proxy = lab.stack, lab.proxy
     lab.publish()
-    throttle = proxy.add(Rule("BatchWriteItem", "throttle", times=2))
-    partial = proxy.add(Rule("BatchWriteItem", "unprocessed", times=3))
+    throttle = proxy.add(Rule("TransactWriteItems", "throttle", times=3))
     query = proxy.add(Rule("Query", "throttle", code="ThrottlingException", times=2))
     run_id = stack.trigger()
-    lab.check_loaded(run_id, "DynamoDB throttling (2 batch, 2 query) and UnprocessedItems (3 batches)",
-                 "succeeded, exact counts")
-    assert (throttle.fired, partial.fired, query.fired) == (2, 3, 2)
+    lab.check_loaded(run_id, "DynamoDB throttling (3 transactions, 2 queries)", "succeeded, exact counts")
+    assert (throttle.fired, query.fired) == (3, 2)
 
 
 def test_dead_letter_then_replay_until_the_run_succeeds(lab: Lab) -> None:
@@ -63,7 +61,7 @@ def test_dead_letter_then_replay_until_the_run_succeeds(lab: Lab) -> None:
     the DLQ and the run is failed and announced; after the fix `replay --dlq load` completes it."""
     stack, proxy = lab.stack, lab.proxy
     before, _ = lab.publish()
-    broken = proxy.add(Rule("BatchWriteItem", "error", code="ValidationException"))
+    broken = proxy.add(Rule("TransactWriteItems", "error", code="ValidationException"))
     run_id = stack.trigger()
     run = stack.wait_run(run_id)
     assert run["status"] == "failed", run

@@ -49,7 +49,7 @@ def test_duplicate_delivery_of_every_stage_changes_nothing(lab: Lab) -> None:
 STALL_AT = {  # a point in the middle of each stage's work
     "extractor": lambda: Rule("S3:PUT", "stall", path="/raw/"),
     "transformer": lambda: Rule("S3:PUT", "stall", path="/datasets/"),
-    "loader": lambda: Rule("BatchWriteItem", "stall", skip=1),  # after the first batch of 25 was written
+    "loader": lambda: Rule("TransactWriteItems", "stall", skip=1),  # after its first fenced transaction
     "notifier": lambda: Rule("Publish", "stall"),
 }
 
@@ -76,7 +76,7 @@ def test_two_runs_at_once_never_interleave_their_loads(lab: Lab) -> None:
     stack, proxy = lab.stack, lab.proxy
     extra = stack.spawn_worker("loader")
     try:
-        proxy.add(Rule("BatchWriteItem", "delay", seconds=1.5))
+        proxy.add(Rule("TransactWriteItems", "delay", seconds=1.5))
         writes_before = len(proxy.batch_runs())
         before, first = lab.publish()
         run_a = stack.trigger()

@@ -108,7 +108,8 @@ def test_stop_ends_an_idle_long_poll_promptly(queues: dict[str, str]) -> None:
     worker = Worker(queues["queue"], lambda body, receives=1, message_id="": None, wait_seconds=20)
     polling_since = time.monotonic()
     took = run_until(worker, lambda: time.monotonic() - polling_since > 1.5)
-    assert took < 3  # not the 20 s of the poll
+    assert took < worker.wait_seconds - 1.5  # the poll was cancelled, not waited out (no tight bound: a busy
+    # machine may take seconds to schedule the stop, never the poll's remaining 18.5 s)
 
 
 def test_stop_lets_the_message_in_hand_finish(queues: dict[str, str]) -> None:

@@ -100,9 +100,9 @@ class FaultProxy:
             rule.release()
 
     def batch_runs(self) -> list[str]:
-        """The run id written by each BatchWriteItem that reached the emulator, in order."""
+        """The run id written by each batch or transaction that reached the emulator, in order."""
         with self.lock:
-            notes = [note for op, _, note in self.log if op == "BatchWriteItem"]
+            notes = [note for op, _, note in self.log if op in WRITES]
         return [note for note in notes if note and not note.startswith("fault:")]
 
     def stop(self) -> None:
@@ -175,7 +175,7 @@ class FaultProxy:
                     return
                 finally:
                     conn.close()
-                if op == "BatchWriteItem" and status == 200:
+                if op in WRITES and status == 200:
                     with proxy.lock:
                         proxy.log.append((op, self.path, batch_run_id(body)))
                     if unprocessed:
@@ -187,7 +187,7 @@ class FaultProxy:
                     if key.lower() not in ("content-length", "transfer-encoding", "connection", "x-amz-crc32",
                                            "server", "date"):
                         self.send_header(key, value)
-                if op in ("BatchWriteItem",) or "x-amz-crc32" in {k.lower() for k, _ in out_headers}:
+                if op in WRITES or "x-amz-crc32" in {k.lower() for k, _ in out_headers}:
                     self.send_header("x-amz-crc32", str(zlib.crc32(data) & 0xFFFFFFFF))
                 upstream_length = response.getheader("Content-Length") or "0"
                 self.send_header("Content-Length", upstream_length if self.command == "HEAD" else str(len(data)))
@@ -209,6 +209,8 @@ class FaultProxy:
         return Handler
 
 
+WRITES = ("BatchWriteItem", "TransactWriteItems")  # the loader writes rows with the latter (fenced)
+
 def split_batch(body: bytes) -> tuple[bytes, dict[str, Any]]:
     """Keep the first half of each table's requests in the body; return the rest."""
     request = json.loads(body)
@@ -223,9 +225,14 @@ def split_batch(body: bytes) -> tuple[bytes, dict[str, Any]]:
 
 
 def batch_run_id(body: bytes) -> str:
-    """The run id the loader stamps on the rows of a BatchWriteItem ('' if none)."""
+    """The run id the loader stamps on the rows of a BatchWriteItem or a fenced TransactWriteItems
+    ('' if none: a transaction that only marks or commits)."""
     try:
-        items = next(iter(json.loads(body)["RequestItems"].values()))
+        request = json.loads(body)
+        if "TransactItems" in request:
+            puts = [a["Put"]["Item"] for a in request["TransactItems"] if "Put" in a]
+            return next((str(p["run_id"]["S"]) for p in puts if "run_id" in p), "")
+        items = next(iter(request["RequestItems"].values()))
         return str(items[0]["PutRequest"]["Item"]["run_id"]["S"])
     except (ValueError, KeyError, IndexError, StopIteration, TypeError):
         return ""
