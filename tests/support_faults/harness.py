@@ -74,7 +74,7 @@ class FaultStack(Stack):
         return self.direct or self.state["endpoint"]
 
     def pids(self, service: str) -> list[int]:
-        """Pids of this stack's processes running `python -m services.<service>` (from /proc)."""
+        """Pids of this stack's processes running `python -m shared.runtime <service>` (from /proc)."""
         assert self.process is not None
         group, found = os.getpgid(self.process.pid), []
         for entry in Path("/proc").iterdir():
@@ -82,7 +82,7 @@ class FaultStack(Stack):
                 continue
             try:
                 cmd = (entry / "cmdline").read_bytes().split(b"\0")
-                if f"services.{service}".encode() in cmd and os.getpgid(int(entry.name)) == group:
+                if b"shared.runtime" in cmd and service.encode() in cmd and os.getpgid(int(entry.name)) == group:
                     found.append(int(entry.name))
             except (OSError, ProcessLookupError):
                 continue
@@ -141,7 +141,7 @@ class FaultStack(Stack):
         """One more worker of `service`, outside the supervisor, with the stack's settings."""
         env = {**clean_env(), **self.state["env"]}
         with open(self.folder / f"extra-{service}.log", "ab") as log:
-            return subprocess.Popen([sys.executable, "-m", f"services.{service}"], cwd=self.folder, env=env,
+            return subprocess.Popen([sys.executable, "-m", "shared.runtime", service], cwd=self.folder, env=env,
                                     stdout=log, stderr=log)
 
 
