@@ -1,6 +1,8 @@
 """The OpenAPI 3 document of the read API, served at `/api/v1/openapi.json`.
 
-Written by hand beside the routes and checked against them by schemathesis in tests/api.
+The paths and the series' schemas are written beside the routes; a run's schemas (`Run`,
+`StageRecord`, `SourceVersion`) are generated from the models the ledger and the routes use
+(`shared.runs`). schemathesis checks the document against the app in tests/api.
 """
 
 from __future__ import annotations
@@ -8,6 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from services.api.data_routes import DAILY_FIELDS
+from shared.runs import Run
+
+REF = "#/components/schemas/{model}"
 
 
 def _n(kind: str, **extra: Any) -> dict[str, Any]:
@@ -52,18 +57,6 @@ SCHEMAS: dict[str, Any] = {
         "dataset": _obj({"version": _n("string"), "rows_total": _n("integer"), "first_date": _n("string"),
                          "last_date": _n("string"), "loaded_at": _n("string")}),
         "credit": {"type": "string"}}),
-    "Stage": {"type": "object", "properties": {
-        "status": {"type": "string"}, "started_at": {"type": "string"}, "finished_at": {"type": "string"},
-        "duration_ms": {"type": "integer"}, "error": {"type": "string"}}},
-    "Run": {"type": "object", "required": ["run_id", "status", "stages"], "properties": {
-        "run_id": {"type": "string"},
-        "status": {"type": "string", "enum": ["running", "succeeded", "no_change", "failed"]},
-        "trigger": {"type": "string"}, "started_at": {"type": "string"}, "finished_at": {"type": "string"},
-        "stages": {"type": "object", "additionalProperties": _ref("Stage")},
-        "inserted": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"},
-        "rows_total": {"type": "integer"}, "first_date": {"type": "string"}, "last_date": {"type": "string"},
-        "sources": {"type": "array", "items": {"type": "object"}},
-        "warnings": {"type": "array", "items": {"type": "string"}}, "error": {"type": "string"}}},
 }
 
 
@@ -104,5 +97,29 @@ def document() -> dict[str, Any]:
             "/healthz": _get("The process is alive", _json(status, "alive")),
             "/readyz": _get("The table is reachable", _json(status, "ready"), _503=PROBLEM),
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": {**SCHEMAS, **model_schemas()}},
     }
+
+
+def model_schemas() -> dict[str, Any]:
+    """`Run` and the models it holds, as OpenAPI 3.0 schemas (JSON Schema's `null` as `nullable`)."""
+    schema = Run.model_json_schema(ref_template=REF, mode="serialization")
+    found = {name: _openapi(sub) for name, sub in schema.pop("$defs", {}).items()}
+    return {**found, "Run": _openapi(schema)}
+
+
+def _openapi(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_openapi(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _openapi(v) for k, v in node.items() if k != "title"}
+    options = node.pop("anyOf", None)
+    if options is not None:
+        kept = [o for o in options if o.get("type") != "null"]
+        merged = kept[0] if len(kept) == 1 and "$ref" not in kept[0] else {"anyOf": kept} if len(kept) > 1 else \
+            {"allOf": kept}
+        node = {**node, **merged, **({"nullable": True} if len(kept) < len(options) else {})}
+    if "const" in node:
+        node["enum"] = [node.pop("const")]
+    return node
