@@ -31,7 +31,7 @@ class ConditionFailed(Exception):
         self.failed = failed or []
 
 
-def to_dynamo(value: Any) -> Any:
+def to_dynamo(value: object) -> object:
     """A plain value as DynamoDB takes it: floats as Decimal, None-valued map entries dropped."""
     if isinstance(value, float):
         return Decimal(str(value))
@@ -53,11 +53,11 @@ def plain(value: Any) -> Any:
     return value
 
 
-def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+def serialize(item: Mapping[str, object]) -> Item:
     return {k: _serializer.serialize(to_dynamo(v)) for k, v in item.items() if v is not None}
 
 
-def deserialize(item: Mapping[str, Any]) -> Item:
+def deserialize(item: Mapping[str, object]) -> Item:
     return {k: plain(_deserializer.deserialize(v)) for k, v in item.items()}
 
 
@@ -68,8 +68,8 @@ def _failed(error: ClientError) -> bool:
         code == "TransactionCanceledException" and any(r.get("Code") == "ConditionalCheckFailed" for r in reasons))
 
 
-def _expression(condition: str | None, values: Mapping[str, Any] | None,
-                names: Mapping[str, str] | None) -> dict[str, Any]:
+def _expression(condition: str | None, values: Mapping[str, object] | None,
+                names: Mapping[str, str] | None) -> Item:
     out: dict[str, Any] = {}
     if condition:
         out["ConditionExpression"] = condition
@@ -88,7 +88,7 @@ class Table:
         self.client = client or aws.client("dynamodb")
 
     @staticmethod
-    def key(pk: str, sk: str) -> dict[str, Any]:
+    def key(pk: str, sk: str) -> Item:
         return {"pk": {"S": pk}, "sk": {"S": sk}}
 
     def get(self, pk: str, sk: str, *, projection: str | None = None,
@@ -99,17 +99,17 @@ class Table:
         found = self.client.get_item(TableName=self.name, Key=self.key(pk, sk), ConsistentRead=True, **extra)
         return deserialize(found["Item"]) if "Item" in found else None
 
-    def put(self, item: Mapping[str, Any], *, condition: str | None = None,
-            values: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None) -> None:
+    def put(self, item: Mapping[str, object], *, condition: str | None = None,
+            values: Mapping[str, object] | None = None, names: Mapping[str, str] | None = None) -> None:
         self._write(self.client.put_item, TableName=self.name, Item=serialize(item),
                     **_expression(condition, values, names))
 
     def update(self, pk: str, sk: str, expression: str, *, condition: str | None = None,
-               values: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None) -> None:
+               values: Mapping[str, object] | None = None, names: Mapping[str, str] | None = None) -> None:
         self._write(self.client.update_item, TableName=self.name, Key=self.key(pk, sk),
                     UpdateExpression=expression, **_expression(condition, values, names))
 
-    def set_fields(self, pk: str, sk: str, fields: Mapping[str, Any]) -> None:
+    def set_fields(self, pk: str, sk: str, fields: Mapping[str, object]) -> None:
         """Set each field; a None removes it."""
         names = {f"#f{i}": k for i, k in enumerate(fields)}
         values = {f":v{i}": v for i, v in enumerate(fields.values()) if v is not None}
@@ -121,7 +121,7 @@ class Table:
             self.update(pk, sk, expression, values=values, names=names)
 
     def delete(self, pk: str, sk: str, *, condition: str | None = None,
-               values: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None) -> None:
+               values: Mapping[str, object] | None = None, names: Mapping[str, str] | None = None) -> None:
         self._write(self.client.delete_item, TableName=self.name, Key=self.key(pk, sk),
                     **_expression(condition, values, names))
 
@@ -145,22 +145,22 @@ class Table:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def put_action(self, item: Mapping[str, Any]) -> dict[str, Any]:
+    def put_action(self, item: Mapping[str, object]) -> Item:
         """A put, as one action of `transact`."""
         return {"Put": {"TableName": self.name, "Item": serialize(item)}}
 
     def update_action(self, pk: str, sk: str, expression: str, *, condition: str | None = None,
-                      values: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None
-                      ) -> dict[str, Any]:
+                      values: Mapping[str, object] | None = None, names: Mapping[str, str] | None = None
+                      ) -> Item:
         return {"Update": {"TableName": self.name, "Key": self.key(pk, sk), "UpdateExpression": expression,
                            **_expression(condition, values, names)}}
 
-    def check_action(self, pk: str, sk: str, condition: str, *, values: Mapping[str, Any] | None = None,
-                     names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    def check_action(self, pk: str, sk: str, condition: str, *, values: Mapping[str, object] | None = None,
+                     names: Mapping[str, str] | None = None) -> Item:
         return {"ConditionCheck": {"TableName": self.name, "Key": self.key(pk, sk),
                                    **_expression(condition, values, names)}}
 
-    def transact(self, actions: Sequence[Mapping[str, Any]]) -> None:
+    def transact(self, actions: Sequence[Mapping[str, object]]) -> None:
         """All of `actions` or none (at most 100)."""
         self._write(self.client.transact_write_items, TransactItems=list(actions))
 
