@@ -38,7 +38,7 @@ def variable(prefix: str, name: str) -> str | None:
 
 def deployed_env(prefix: str, client: Any | None = None) -> dict[str, str]:
     """The COVID_ETL_* settings of the system deployed under `prefix` (empty if there is none)."""
-    ssm = client or aws.client("ssm")
+    ssm = client or aws.lookup_client("ssm")
     env = {}
     for page in ssm.get_paginator("get_parameters_by_path").paginate(Path=f"/{prefix}/", Recursive=True):
         for parameter in page["Parameters"]:

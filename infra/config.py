@@ -28,6 +28,7 @@ class InfraConfig:
     jhu_url: str = JHU_URL
     join: str = "inner"
     alarm_email: str = ""
+    dashboard_url: str = ""  # linked from the notifications (the api stack's DashboardUrl output, or a domain)
     schedule: bool = True
     functions: bool = True  # false: no functions and no API stack (tests/localstack: LocalStack without Docker)
     github_repo: str = ""  # owner/name: adds the CI stack (OIDC provider and deploy role)
@@ -72,6 +73,7 @@ class InfraConfig:
             resources=resources, build_dir=build_dir, source_root=Path(get("source_root") or ROOT), stage=stage,
             nyt_url=get("nyt_url") or NYT_URL, jhu_url=get("jhu_url") or JHU_URL,
             join=get("join") or "inner", alarm_email=get("alarm_email") or "",
+            dashboard_url=get("dashboard_url") or "",
             schedule=str(get("schedule") if get("schedule") is not None else True).lower() != "false",
             functions=str(get("functions") if get("functions") is not None else True).lower() != "false",
             github_repo=get("github_repo") or "", github_branch=get("github_branch") or "main",

@@ -19,7 +19,7 @@ RETRIES = {"max_attempts": 8, "mode": "standard"}
 
 def client_config(**overrides: Any) -> Config:
     return Config(
-        retries=RETRIES,
+        retries=overrides.pop("retries", RETRIES),
         connect_timeout=overrides.pop("connect_timeout", 5),
         read_timeout=overrides.pop("read_timeout", 30),
         **overrides,
@@ -34,6 +34,13 @@ def region() -> str:
 def client(service: str) -> Any:
     """A cached boto3 client for `service` (clients are thread-safe)."""
     return boto3.session.Session().client(service, region_name=region(), config=client_config())
+
+
+def lookup_client(service: str) -> Any:
+    """A client for a one-off question that must answer in seconds, even with no network:
+    two attempts and a short connect timeout (the CLI looking for a deployed system)."""
+    config = client_config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=2, read_timeout=10)
+    return boto3.session.Session().client(service, region_name=region(), config=config)
 
 
 def async_session() -> Any:

@@ -33,6 +33,8 @@ def own_settings(config: InfraConfig, stage: str) -> dict[str, str]:
         return {"COVID_ETL_NYT_URL": config.nyt_url, "COVID_ETL_JHU_URL": config.jhu_url}
     if stage == "transformer":
         return {"COVID_ETL_JOIN": config.join}
+    if stage == "notifier" and config.dashboard_url:
+        return {"COVID_ETL_DASHBOARD_URL": config.dashboard_url}
     return {}
 
 

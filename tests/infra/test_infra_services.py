@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match
 
-from infra.stacks.service import SERVICES
+from infra.config import InfraConfig
+from infra.stacks.service import SERVICES, own_settings
+from shared.topology import Resources
 from tests.infra.cfn import BUCKET, RES, STAGES, Synth, arn_name, as_list, flat, statements
 
 SENDS_TO = {"extractor": {"transformer", "notifier"}, "transformer": {"loader", "notifier"},
@@ -54,6 +56,13 @@ def test_settings_point_at_the_right_resources(synth: Synth, stage: str) -> None
         assert arn_name(env["COVID_ETL_TOPIC_ARN"]) == RES.topic
     assert ("COVID_ETL_NYT_URL" in env) == (stage == "extractor")
     assert ("COVID_ETL_JOIN" in env) == (stage == "transformer")
+    assert "COVID_ETL_DASHBOARD_URL" not in env  # only with `-c dashboard_url=`
+
+
+def test_only_the_notifier_links_the_dashboard_given_as_context() -> None:
+    config = InfraConfig(resources=Resources(), dashboard_url="https://d123.cloudfront.net")
+    linked = {stage: own_settings(config, stage).get("COVID_ETL_DASHBOARD_URL") for stage in STAGES}
+    assert linked == {stage: "https://d123.cloudfront.net" if stage == "notifier" else None for stage in STAGES}
 
 
 @pytest.mark.parametrize("stage", STAGES)

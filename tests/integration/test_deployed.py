@@ -52,3 +52,19 @@ def test_run_and_runs_need_only_the_prefix_and_region(emulator: Emulator, tmp_pa
     assert json.loads(received[0]["Body"])["envelope"]["run_id"] == run_id
     assert cli.main(["runs", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_looking_for_a_deployment_with_no_network_answers_in_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No AWS reachable (a closed port): the CLI says 'no stack' within seconds, not after 8 retries."""
+    import time
+
+    from covid_etl.deployed import use_deployed
+
+    monkeypatch.delenv("COVID_ETL_EXTRACTOR_QUEUE_URL", raising=False)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", "http://127.0.0.1:9")  # discard port: refused at once
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    start = time.monotonic()
+    assert use_deployed() is False
+    assert time.monotonic() - start < 15  # 8 attempts with backoff took ~42 s
