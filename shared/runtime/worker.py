@@ -7,6 +7,8 @@ SIGTERM/SIGINT stop it cleanly: an idle poll is cancelled, a message in hand is 
 An unreachable endpoint is waited out with capped exponential backoff, never a crash loop.
 A liveness file (`shared.runtime.liveness`), when configured, is touched after each successful
 poll and each heartbeat: docker-compose's healthcheck reads its age.
+Time is a dependency: the heartbeat's interval and the reconnect backoff wait on `sleep`, and a
+failed message's delay before it is visible again comes from `retry_delay`; tests pass their own.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncio
 import logging
 import random
 import signal
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiobotocore.config import AioConfig
@@ -26,15 +29,25 @@ from shared.runtime.warm import warm
 
 logger = logging.getLogger(__name__)
 
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def retry_delay(receives: int) -> int:
+    """Seconds a failed message stays hidden before its next delivery: 2^n, at most a minute."""
+    return min(2**receives, 60)
+
 
 class Worker:
     def __init__(self, queue_url: str, on_body: BodyHandler, *, visibility_timeout: int = 60,
-                 wait_seconds: int = 10, liveness_file: str = "") -> None:
+                 wait_seconds: int = 10, liveness_file: str = "", sleep: Sleep = asyncio.sleep,
+                 retry_delay: Callable[[int], int] = retry_delay) -> None:
         self.queue_url = queue_url
         self.liveness_file = liveness_file
         self.on_body = on_body
         self.visibility_timeout = visibility_timeout
         self.wait_seconds = wait_seconds
+        self.sleep = sleep
+        self.retry_delay = retry_delay
         self.stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -84,14 +97,14 @@ class Worker:
             logger.exception("message %s failed; it will be retried", message["MessageId"])
             heartbeat.cancel()
             await self._quietly(sqs.change_message_visibility(
-                QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=min(2**receives, 60)))
+                QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=self.retry_delay(receives)))
             return
         heartbeat.cancel()
         await self._quietly(sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt))
 
     async def _heartbeat(self, sqs: Any, receipt: str) -> None:
         while True:
-            await asyncio.sleep(self.visibility_timeout / 3)
+            await self.sleep(self.visibility_timeout / 3)
             liveness.touch(self.liveness_file)
             await self._quietly(sqs.change_message_visibility(
                 QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=self.visibility_timeout))
@@ -103,10 +116,11 @@ class Worker:
             logger.warning("SQS call failed: %s", error)
 
     async def _sleep(self, seconds: float) -> None:
-        try:
-            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
+        """`sleep(seconds)`, cut short by `stop()`."""
+        nap, stop = asyncio.ensure_future(self.sleep(seconds)), asyncio.ensure_future(self.stopping.wait())
+        await asyncio.wait({nap, stop}, return_when=asyncio.FIRST_COMPLETED)
+        nap.cancel()
+        stop.cancel()
 
 
 def serve(service: Service[Any]) -> None:

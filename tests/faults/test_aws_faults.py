@@ -8,6 +8,11 @@ from support_faults import report
 from support_faults.lab import Lab
 from support_faults.proxy import Rule
 
+# Both outages are real time of real processes (moto stopped, a proxy dropping): they last longer
+# than the suite's 5 s visibility timeout and claim lease (faults/conftest.py), so messages in
+# flight reappear and leases lapse while AWS is gone. A shorter window would not test that.
+OUTAGE_S = 8
+
 
 def test_emulator_stopped_for_8_seconds_mid_run(lab: Lab) -> None:
     """SIGSTOP the moto process while the extractor works: every AWS call hangs, then resumes."""
@@ -19,7 +24,7 @@ def test_emulator_stopped_for_8_seconds_mid_run(lab: Lab) -> None:
     assert rule.hit.wait(30), stack.logs()
     lab.moto.pause()
     try:
-        time.sleep(8)
+        time.sleep(OUTAGE_S)
     finally:
         lab.moto.resume()
     lab.check_loaded(run_id, "AWS endpoint stopped (SIGSTOP) for 8 s mid-run", "succeeded, no restart")
@@ -36,7 +41,7 @@ def test_endpoint_refusing_every_request_for_8_seconds(lab: Lab) -> None:
     assert slow.hit.wait(30), stack.logs()
     proxy.clear()
     down = proxy.add(Rule("*", "drop"))
-    time.sleep(8)
+    time.sleep(OUTAGE_S)
     proxy.clear()
     assert down.fired > 10  # the workers kept trying, and failed, while it was down
     lab.check_loaded(run_id, f"AWS endpoint dropping every request for 8 s ({down.fired} dropped)",

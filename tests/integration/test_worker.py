@@ -1,4 +1,9 @@
-"""The asyncio container worker against a real queue on the emulator."""
+"""The asyncio container worker against a real queue on the emulator.
+
+The worker's own waits (the heartbeat's interval, the reconnect backoff, a failed message's delay
+before it is visible again) are injected, so the tests drive them; what the emulator times (a
+message's visibility timeout) is real, and only the heartbeat test waits on it.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,36 @@ import pytest
 from covid_etl.resources import Resources, provision
 from shared import aws
 from shared.runtime.worker import Worker
+
+
+def at_once(receives: int) -> int:
+    """A failed message is visible again at once: the retry tests need not wait out a backoff."""
+    return 0
+
+
+class Beats:
+    """A heartbeat interval the test drives: each `sleep` lasts until the test calls `beat()`."""
+
+    def __init__(self) -> None:
+        self.asked: list[float] = []
+        self.allowed = 0
+
+    async def sleep(self, seconds: float) -> None:
+        self.asked.append(seconds)
+        while len(self.asked) > self.allowed:
+            await asyncio.sleep(0.01)
+
+    def beat(self) -> None:
+        """Let one heartbeat through and return once its visibility change has been made."""
+        self.allowed += 1
+        until(lambda: len(self.asked) > self.allowed, "the heartbeat did not come back to its wait")
+
+
+def until(done: Callable[[], bool], what: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -67,10 +102,17 @@ def test_a_failing_message_is_retried_then_dead_lettered(queues: dict[str, str])
         receives.append(receive_count)
         raise RuntimeError("downstream is down")
 
+    delays: list[int] = []
+
+    def delay(receives: int) -> int:
+        delays.append(receives)
+        return 0
+
     send(queues["queue"], "poison")
-    worker = Worker(queues["queue"], fail, wait_seconds=1)
+    worker = Worker(queues["queue"], fail, wait_seconds=1, retry_delay=delay)
     run_until(worker, lambda: counts(queues["dlq"])[0] == 1, timeout=40)
     assert receives == [1, 2]  # max_receive_count=2, then the redrive policy moves it
+    assert delays == [1, 2]  # each failure asked for its delay by the delivery it was
     [dead] = aws.client("sqs").receive_message(QueueUrl=queues["dlq"])["Messages"]
     assert dead["Body"] == "poison"
     assert counts(queues["queue"]) == (0, 0)
@@ -85,23 +127,48 @@ def test_a_failure_followed_by_success_is_deleted(queues: dict[str, str]) -> Non
             raise RuntimeError("transient")
 
     send(queues["queue"], "retry me")
-    run_until(Worker(queues["queue"], flaky, wait_seconds=1), lambda: counts(queues["queue"]) == (0, 0) and
-              len(receives) == 2)
+    worker = Worker(queues["queue"], flaky, wait_seconds=1, retry_delay=at_once)
+    run_until(worker, lambda: counts(queues["queue"]) == (0, 0) and len(receives) == 2)
     assert receives == [1, 2]
     assert counts(queues["dlq"]) == (0, 0)
 
 
 def test_visibility_is_extended_while_a_slow_handler_works(queues: dict[str, str]) -> None:
-    seen: list[tuple[int, int]] = []
+    """Received with a 2 s visibility timeout; one heartbeat let through at 1 s: at 2.5 s the message
+    is still hidden, which only the heartbeat's extension explains (without it, visible at 2 s)."""
+    beats, seen = Beats(), []
 
     def slow(body: str, receive_count: int = 1, message_id: str = "") -> None:
-        time.sleep(4.5)  # longer than the 3 s visibility timeout: the heartbeat must keep it hidden
+        started = time.monotonic()  # after the receive: its own timeout ends by started + 2
+        until(lambda: beats.asked == [2 / 3], "the heartbeat is not waiting a third of the timeout")
+        time.sleep(1)
+        beats.beat()  # hidden until at least started + 3
+        time.sleep(max(0.0, started + 2.5 - time.monotonic()))
         seen.append(counts(queues["queue"]))
 
     send(queues["queue"], "slow")
-    worker = Worker(queues["queue"], slow, visibility_timeout=3, wait_seconds=1)
+    worker = Worker(queues["queue"], slow, visibility_timeout=2, wait_seconds=1, sleep=beats.sleep)
     run_until(worker, lambda: len(seen) == 1 and counts(queues["queue"]) == (0, 0))
     assert seen == [(0, 1)]  # still in flight, not visible to another consumer
+
+
+def test_a_failing_receive_backs_off_and_stop_cuts_the_wait_short(queues: dict[str, str]) -> None:
+    """Receiving from a queue that does not exist fails at once: the waits between attempts grow
+    (capped, jittered), and a stop during a wait ends it without waiting it out."""
+    naps: list[float] = []
+
+    async def nap(seconds: float) -> None:
+        naps.append(seconds)
+        if len(naps) >= 7:
+            await asyncio.Event().wait()  # never ends by itself
+
+    missing = queues["queue"] + "-missing"
+    worker = Worker(missing, lambda body, receives=1, message_id="": None, wait_seconds=1, sleep=nap)
+    run_until(worker, lambda: len(naps) == 7)
+    assert len(naps) == 7  # stopped in the 7th wait, which never ends by itself
+    for failures, seconds in enumerate(naps, 1):
+        cap = min(30.0, 0.5 * 2**failures)
+        assert cap * 0.5 <= seconds <= cap, (failures, naps)
 
 
 def test_stop_ends_an_idle_long_poll_promptly(queues: dict[str, str]) -> None:
@@ -118,10 +185,11 @@ def test_stop_lets_the_message_in_hand_finish(queues: dict[str, str]) -> None:
 
     def work(body: str, receive_count: int = 1, message_id: str = "") -> None:
         entered.set()
-        time.sleep(1.5)
+        until(worker.stopping.is_set, "the worker was not stopped")  # stopped while this message is in hand
         finished.append(body)
 
     send(queues["queue"], "in hand")
-    run_until(Worker(queues["queue"], work, wait_seconds=1), entered.is_set)
+    worker = Worker(queues["queue"], work, wait_seconds=1)
+    run_until(worker, entered.is_set)
     assert finished == ["in hand"]
     assert counts(queues["queue"]) == (0, 0)  # deleted, not left to reappear
