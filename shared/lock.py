@@ -22,7 +22,10 @@ from shared.dynamo import ConditionFailed, Table
 from shared.renewal import renewing
 
 LOCK_PK = "lock"
-TRANSACTION_ITEMS = 100  # DynamoDB's limit, the condition check included
+# Actions per transaction, the condition check included. AWS allows 100, but DynamoDB Local 1.x
+# (the npm build the LocalStack tier runs) allows 10; a full load then costs more round trips,
+# never more capacity (a transactional write costs the same per item in any size of transaction).
+TRANSACTION_ITEMS = 10
 
 
 class LostLock(Exception):

@@ -5,7 +5,7 @@ the queues' messages from the workers, so the app is synthesized with `-c functi
 stack as for AWS but without its functions (and so without the API stack, a function behind an
 HTTP API, and without the functions' error and throttle alarms). `-c stage=prod` keeps the bucket
 without its auto-delete custom resource, another function. Then the four workers run in container
-mode (`python -m services.<name>`, as the Dockerfile runs them) with the settings that the stacks
+mode (`python -m shared.runtime <name>`, as docker-compose runs them) with the settings that the stacks
 published (SSM parameters under /<prefix>/, which `covid-etl` reads too, checked against the
 stacks' outputs), and the deployed daily rule, at a one-minute rate, starts the run.
 """
@@ -96,7 +96,7 @@ def test_the_deployed_rule_starts_a_run_that_the_workers_complete(deployment: De
     workers = {}
     for queue in QUEUES:
         with open(tmp_path / f"{queue}.log", "wb") as log:
-            workers[queue] = subprocess.Popen([sys.executable, "-m", f"services.{queue}"], env=env, stdout=log,
+            workers[queue] = subprocess.Popen([sys.executable, "-m", "shared.runtime", queue], env=env, stdout=log,
                                               stderr=log, start_new_session=True)
     try:
         with one_minute_rate(client("events"), Resources(PREFIX).schedule_rule):

@@ -93,7 +93,7 @@ def functions(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) 
                            for layer in props.get("Layers", [])]
             env = {k: resolve(v, physical) for k, v in props.get("Environment", {}).get("Variables", {}).items()}
             name = resolve(props["FunctionName"], physical)
-            service = props["Handler"].split(".")[1]
+            service = env.get("COVID_ETL_SERVICE") or props["Handler"].split(".")[1]  # one handler serves all
             found[service] = Function(name, props["Handler"], [outdir / spec["Metadata"]["aws:asset:path"],
                                                                *layer_paths], env, int(props["MemorySize"]))
     return found
