@@ -41,6 +41,7 @@ class Saved:
 def save(folder: Path, table: str, bucket: str, dynamodb: Any = None, s3: Any = None) -> Saved:
     """Write the table and the bucket to `folder` (replaced whole, so a stop mid-save keeps the last one)."""
     dynamodb, s3 = dynamodb or aws.client("dynamodb"), s3 or aws.client("s3")
+    recover(folder)
     new, old = folder.with_name(folder.name + ".new"), folder.with_name(folder.name + ".old")
     shutil.rmtree(new, ignore_errors=True)
     (new / "bucket").mkdir(parents=True)
@@ -71,8 +72,19 @@ def save(folder: Path, table: str, bucket: str, dynamodb: Any = None, s3: Any = 
     return Saved(items, len(manifest))
 
 
+def recover(folder: Path) -> None:
+    """After a crash between a save's two renames: the complete new save, else the previous one."""
+    if folder.exists():
+        return
+    for candidate in (folder.with_name(folder.name + ".new"), folder.with_name(folder.name + ".old")):
+        if (candidate / "bucket.json").is_file():  # written last: the save is whole
+            candidate.rename(folder)
+            return
+
+
 def restore(folder: Path, table: str, bucket: str, dynamodb: Any = None, s3: Any = None) -> Saved | None:
     """Put the saved items and objects back; None when nothing was saved. Closes interrupted runs."""
+    recover(folder)
     if not (folder / "table.jsonl").is_file():
         return None
     dynamodb, s3 = dynamodb or aws.client("dynamodb"), s3 or aws.client("s3")

@@ -38,7 +38,9 @@ function details(run, id) {
   const warnings = run.warnings || [];
   const range = run.first_date ? `, ${run.first_date} to ${run.last_date}` : "";
   const outcome = run.status === "failed"
-    ? `failed${run.stage ? ` in ${run.stage}` : ""}; it loaded nothing` +
+    ? `failed${run.stage ? ` in ${run.stage}` : ""}; ` +
+      (run.stage === "load" ? "it may have written some rows before it stopped (the next run completes them)"
+        : "it loaded nothing") +
       (run.rows_total ? `, and the table kept its ${num(run.rows_total)} rows${range}.` : ".")
     : `${num(run.inserted)} inserted, ${num(run.updated)} updated, ${num(run.unchanged)} unchanged, ` +
       `${num(run.rows_total)} rows in total${range}.`;

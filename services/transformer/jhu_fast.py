@@ -53,6 +53,10 @@ def _block(lines: bytes, header: list[str]) -> tuple[pd.DataFrame, int] | None:
     """The block's US national rows (indexed from 0 in the block) and its count of rows."""
     if not _widths_ok(lines, len(header)):
         return None
+    try:  # pandas decodes only the columns it keeps: the strict path names bad UTF-8 anywhere
+        lines.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
     try:  # the names as categories: ~200 distinct values, compared once each rather than once a row
         frame = pd.read_csv(io.BytesIO(lines), header=None, names=header, usecols=list(COLUMNS), encoding="utf-8",
                             dtype={"Date": str, "Recovered": str, "Country/Region": "category",
@@ -78,7 +82,9 @@ def _widths_ok(lines: bytes, width: int) -> bool:
     if not lines.endswith(b"\n"):
         ends = np.append(ends, len(lines))
     counts = np.diff(np.searchsorted(np.flatnonzero(raw == 44), ends), prepend=0)  # commas per line
-    odd = np.flatnonzero(counts != width - 1)  # blank lines, quoted commas, or a wrong width
+    quotes = np.diff(np.searchsorted(np.flatnonzero(raw == 34), ends), prepend=0)  # quote marks per line
+    # Blank lines, a wrong width, and every quoted line: a quoted comma can hide a missing field.
+    odd = np.flatnonzero((counts != width - 1) | (quotes > 0))
     if not len(odd):
         return True
     starts = np.concatenate(([0], ends[:-1] + 1))[odd].tolist()

@@ -40,12 +40,15 @@ def test_same_rows_as_the_strict_path(block: int, variant: str) -> None:
     pytest.param((HEAD + BODY).replace("\n", "\r").encode(), id="bare CR"),
     pytest.param((HEAD + '2020-03-01,"Korea,\nSouth",,5,,0\n').encode(), id="quoted line break"),
     pytest.param((HEAD + "2020-03-01,Cura\xe7ao,,5,,0\n").encode("latin-1"), id="not UTF-8"),
+    pytest.param((HEAD + BODY + "\n2020-03-04,US,,\xff,5,0\n").encode("latin-1"), id="not UTF-8 in an unused column"),
+    pytest.param((HEAD + '2020-03-03,France,,"7,8",1\n' + BODY).encode(), id="quoted comma hiding a missing field"),
     pytest.param(HEAD.encode(), id="header only"),
     pytest.param(b"Date,Country/Region,Confirmed\n2020-03-01,US,1\n", id="missing column"),
     pytest.param(b"<html><body>moved</body></html>", id="HTML"),
 ])
-def test_irregular_files_take_the_strict_path(data: bytes) -> None:
-    assert us_rows(io.BytesIO(data), block=16) is None
+@pytest.mark.parametrize("block", [16, 1 << 20])
+def test_irregular_files_take_the_strict_path(data: bytes, block: int) -> None:
+    assert us_rows(io.BytesIO(data), block=block) is None
 
 
 def test_the_strict_path_still_says_what_is_wrong() -> None:
