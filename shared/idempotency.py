@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from shared.renewal import renewing
 IDEM_PK = "idem"
 KEEP_S = 14 * 24 * 3600  # as long as a message can live in a DLQ, so a replay is still recognised
 logger = logging.getLogger(__name__)
+HELD = "#s = :p AND holder = :me"  # the claim is still in progress under this holder
 
 
 class ClaimedElsewhere(Exception):
@@ -36,6 +38,7 @@ class Claim:
     key: str
     fresh: bool
     outcome: dict[str, Any] | None = None  # the recorded outcome, when `fresh` is False
+    owner: str = ""  # who holds a fresh claim: only its holder renews, releases or completes it
 
 
 class Claims:
@@ -45,14 +48,14 @@ class Claims:
         self.clock = clock
 
     def claim(self, stage: str, message_id: str) -> Claim:
-        key, now = f"{stage}#{message_id}", self.clock.time()
+        key, now, owner = f"{stage}#{message_id}", self.clock.time(), uuid.uuid4().hex
         try:
             self.table.put(
                 {"pk": IDEM_PK, "sk": key, "status": "in_progress", "lease_until": int(now + self.lease_s),
-                 "expires_at": int(now + KEEP_S)},
+                 "holder": owner, "expires_at": int(now + KEEP_S)},
                 condition="attribute_not_exists(pk) OR (#s = :p AND lease_until < :now)",
                 names={"#s": "status"}, values={":p": "in_progress", ":now": int(now)})
-            return Claim(key, fresh=True)
+            return Claim(key, fresh=True, owner=owner)
         except ConditionFailed:
             pass
         item = self.table.get(IDEM_PK, key) or {}
@@ -63,9 +66,9 @@ class Claims:
     def renew(self, claim: Claim) -> bool:
         """Extend a held claim's lease; False if it is no longer ours to extend."""
         try:
-            self.table.update(IDEM_PK, claim.key, "SET lease_until = :until", condition="#s = :p",
-                              names={"#s": "status"},
-                              values={":p": "in_progress", ":until": int(self.clock.time() + self.lease_s)})
+            self.table.update(IDEM_PK, claim.key, "SET lease_until = :until", condition=HELD,
+                              names={"#s": "status"}, values={":p": "in_progress", ":me": claim.owner,
+                                                              ":until": int(self.clock.time() + self.lease_s)})
         except ConditionFailed:
             return False
         return True
@@ -77,11 +80,21 @@ class Claims:
             yield
 
     def complete(self, claim: Claim, outcome: dict[str, Any]) -> None:
-        self.table.update(IDEM_PK, claim.key, "SET #s = :c, outcome = :o REMOVE lease_until",
-                          names={"#s": "status"}, values={":c": "completed", ":o": outcome})
+        """Record the outcome. If a redelivery took the claim over meanwhile (this holder was paused past
+        its lease), the taker records the same outcome: the next message's id derives from this one."""
+        try:
+            self.table.update(IDEM_PK, claim.key, "SET #s = :c, outcome = :o REMOVE lease_until", condition=HELD,
+                              names={"#s": "status"},
+                              values={":c": "completed", ":o": outcome, ":p": "in_progress", ":me": claim.owner})
+        except ConditionFailed:
+            logger.warning("claim %s was taken over before it completed; its taker records the outcome", claim.key)
 
     def release(self, claim: Claim) -> None:
         """Give the claim up after a failure, so a redelivery or a replay may work again.
 
         The lease is expired rather than the item deleted: no service may delete from the table."""
-        self.table.update(IDEM_PK, claim.key, "SET lease_until = :gone", values={":gone": 0})
+        try:  # only our own lease: a paused holder must not expire its taker's
+            self.table.update(IDEM_PK, claim.key, "SET lease_until = :gone", condition=HELD, names={"#s": "status"},
+                              values={":gone": 0, ":p": "in_progress", ":me": claim.owner})
+        except ConditionFailed:
+            pass

@@ -164,3 +164,17 @@ def test_writes_under_a_lost_lock_are_rejected(ledger: RunLedger, clock: FakeClo
     assert not paused.release()
     assert ledger.table.get("series#US", "2020-03-01") == {"pk": "series#US", "sk": "2020-03-01", "cases": 2}
     assert ledger.table.get("series#US", "2020-03-02") is None
+
+
+def test_a_holder_paused_past_its_lease_cannot_touch_its_takers_claim(ledger: RunLedger, clock: FakeClock) -> None:
+    paused = ledger.claims.claim("load", "m5")
+    clock.advance(3)  # lease_s=2: the lease lapsed while its holder was paused
+    taker = ledger.claims.claim("load", "m5")
+    assert taker.fresh
+    assert not ledger.claims.renew(paused)  # its renewal thread wakes up: not its claim any more
+    ledger.claims.release(paused)  # its handler failed: it must not expire the taker's lease
+    with pytest.raises(ClaimedElsewhere):
+        ledger.claims.claim("load", "m5")
+    ledger.claims.complete(paused, {"queue": "notifier", "message": "paused"})  # ignored: the taker's
+    ledger.claims.complete(taker, {"queue": "notifier", "message": "taker"})
+    assert ledger.claims.claim("load", "m5").outcome == {"queue": "notifier", "message": "taker"}
