@@ -25,10 +25,13 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def new_run_id(now: datetime | None = None) -> str:
-    """A run id that sorts by start time: `20261128T173400Z-1a2b3c4d`."""
+def new_run_id(now: datetime | None = None, suffix: str | None = None) -> str:
+    """A run id that sorts by start time to the millisecond: `20261128T173400.123Z-1a2b3c4d`.
+
+    Milliseconds, because two runs started in the same second must still sort in start order: the
+    history lists runs by id, and the loader lets a later run's load supersede an earlier one's."""
     now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    return f"{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z-{suffix or uuid.uuid4().hex[:8]}"
 
 
 class _Model(BaseModel):
@@ -167,7 +170,7 @@ def _scheduled(event: dict) -> Message:
     if event.get("detail-type") != "Scheduled Event":
         raise ValueError(f"unexpected event {event.get('detail-type')!r}")
     when = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
-    run_id = f"{when:%Y%m%dT%H%M%SZ}-{str(event['id']).replace('-', '')[:8]}"
+    run_id = new_run_id(when, str(event["id"]).replace("-", "")[:8])
     envelope = Envelope(message_id=str(event["id"]), run_id=run_id, producer="schedule", produced_at=when)
     return Message(envelope=envelope, payload=ExtractRequestedV1(trigger="schedule"))
 

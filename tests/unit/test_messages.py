@@ -75,7 +75,15 @@ def test_messages_are_immutable() -> None:
 def test_run_ids_sort_by_start_time() -> None:
     early = new_run_id(datetime(2020, 3, 1, 6, 0, tzinfo=UTC))
     late = new_run_id(datetime(2020, 3, 1, 6, 1, tzinfo=UTC))
-    assert early.startswith("20200301T060000Z-") and early < late
+    assert early.startswith("20200301T060000.000Z-") and early < late
+
+
+def test_run_ids_started_in_the_same_second_sort_by_start_time() -> None:
+    # two runs a few ms apart: a random suffix alone would order them by chance (it once did, in CI)
+    for _ in range(50):
+        early = new_run_id(datetime(2020, 3, 1, 6, 0, 0, 8_000, tzinfo=UTC))
+        late = new_run_id(datetime(2020, 3, 1, 6, 0, 0, 9_000, tzinfo=UTC))
+        assert early < late
 
 
 def test_scheduled_event_becomes_an_extract_request() -> None:
@@ -84,7 +92,7 @@ def test_scheduled_event_becomes_an_extract_request() -> None:
     assert message.payload == ExtractRequestedV1(trigger="schedule")
     assert message.envelope.producer == "schedule"
     assert message.envelope.message_id == event["id"]
-    assert message.envelope.run_id == "20200814T060000Z-53dc4d37"
+    assert message.envelope.run_id == "20200814T060000.000Z-53dc4d37"
     assert message.envelope.produced_at == datetime(2020, 8, 14, 6, 0, tzinfo=UTC)
 
 
