@@ -5,10 +5,17 @@ Every module that reads or writes the table goes through `Table`. It uses the lo
 number conversion here and nowhere else: floats go in as Decimal, numbers come out as int or float,
 and map entries whose value is None are left out. Conditions are expression strings whose values
 are plain Python; a failed condition is `ConditionFailed`.
+
+A write that meets a transaction in flight on the same item is rejected with a transaction
+conflict (`TransactionConflictException` for a single write, a `TransactionCanceledException`
+whose reason is `TransactionConflict` for a transaction): nothing was written, and botocore does not
+retry it. `Table` does, a few times with jitter; a failed condition is never retried (it is the
+answer, e.g. a lost fence).
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -17,8 +24,11 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from shared import aws
+from shared.clock import SYSTEM, Clock
 
 Item = dict[str, Any]
+CONFLICT_TRIES = 5  # tries of a write that meets a transaction in flight, with 1.5 s of waits at most
+CONFLICT_WAIT_S = 0.05
 _serializer, _deserializer = TypeSerializer(), TypeDeserializer()
 
 
@@ -68,6 +78,13 @@ def _failed(error: ClientError) -> bool:
         code == "TransactionCanceledException" and any(r.get("Code") == "ConditionalCheckFailed" for r in reasons))
 
 
+def _conflict(error: ClientError) -> bool:
+    code = error.response["Error"]["Code"]
+    reasons = error.response.get("CancellationReasons") or []
+    return code == "TransactionConflictException" or (
+        code == "TransactionCanceledException" and any(r.get("Code") == "TransactionConflict" for r in reasons))
+
+
 def _expression(condition: str | None, values: Mapping[str, object] | None,
                 names: Mapping[str, str] | None) -> Item:
     out: dict[str, Any] = {}
@@ -83,9 +100,10 @@ def _expression(condition: str | None, values: Mapping[str, object] | None,
 class Table:
     """One table keyed `pk` (partition) and `sk` (sort), both strings."""
 
-    def __init__(self, name: str, client: Any | None = None) -> None:
+    def __init__(self, name: str, client: Any | None = None, clock: Clock = SYSTEM) -> None:
         self.name = name
         self.client = client or aws.client("dynamodb")
+        self.clock = clock  # waits between the tries of a conflicting write
 
     @staticmethod
     def key(pk: str, sk: str) -> Item:
@@ -164,13 +182,16 @@ class Table:
         """All of `actions` or none (at most 100)."""
         self._write(self.client.transact_write_items, TransactItems=list(actions))
 
-    @staticmethod
-    def _write(call: Any, **kwargs: Any) -> None:
-        try:
-            call(**kwargs)
-        except ClientError as error:
-            if _failed(error):
-                reasons = error.response.get("CancellationReasons") or []
-                failed = [i for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
-                raise ConditionFailed(str(error), failed) from None
-            raise
+    def _write(self, call: Any, **kwargs: Any) -> None:
+        for attempt in range(1, CONFLICT_TRIES + 1):
+            try:
+                call(**kwargs)
+                return
+            except ClientError as error:
+                if _failed(error):
+                    reasons = error.response.get("CancellationReasons") or []
+                    failed = [i for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
+                    raise ConditionFailed(str(error), failed) from None
+                if not _conflict(error) or attempt == CONFLICT_TRIES:
+                    raise
+            self.clock.sleep(random.uniform(0, CONFLICT_WAIT_S * 2 ** attempt))

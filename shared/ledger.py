@@ -62,7 +62,7 @@ class RunLedger:
     """The `Runs` port in DynamoDB, with the claims, the load lock and the loaded versions beside it."""
 
     def __init__(self, table_name: str, client: Any | None = None, lease_s: int = 60, clock: Clock = SYSTEM) -> None:
-        self.table = Table(table_name, client)
+        self.table = Table(table_name, client, clock)
         self.claims = Claims(self.table, lease_s, clock)
         self.lease_s = lease_s
         self.clock = clock

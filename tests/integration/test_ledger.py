@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from services.loader.repository import SeriesRepository
 from shared.clock import FakeClock
+from shared.dynamo import Table
 from shared.idempotency import ClaimedElsewhere
 from shared.ledger import RunLedger, now_iso
 from shared.lock import Lease, LostLock, fenced_puts
@@ -178,3 +181,35 @@ def test_a_holder_paused_past_its_lease_cannot_touch_its_takers_claim(ledger: Ru
     ledger.claims.complete(paused, {"queue": "notifier", "message": "paused"})  # ignored: the taker's
     ledger.claims.complete(taker, {"queue": "notifier", "message": "taker"})
     assert ledger.claims.claim("load", "m5").outcome == {"queue": "notifier", "message": "taker"}
+
+
+class OneConflict:
+    """The emulator's client, but the first transaction meets a transaction in flight (as a renewal can
+    make it on AWS, which the emulator does not reproduce)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client, self.transactions = client, 0
+
+    def transact_write_items(self, **kwargs: Any) -> Any:
+        self.transactions += 1
+        if self.transactions == 1:
+            raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
+                               "CancellationReasons": [{"Code": "TransactionConflict"}, {"Code": "None"}]},
+                              "TransactWriteItems")
+        return self.client.transact_write_items(**kwargs)
+
+
+def test_a_conflict_is_retried_but_a_lost_fence_still_stops_the_write(ledger: RunLedger, clock: FakeClock) -> None:
+    paused = Lease(ledger.table, "load", "paused-run", 2, clock)
+    old = paused.acquire(0)
+    clock.advance(3)
+    with ledger.lock("load", owner="later-run", wait_s=0) as current:
+        conflicted = OneConflict(ledger.table.client)
+        table = Table(ledger.table.name, conflicted, clock)
+        with pytest.raises(LostLock):  # the emulator's own failed condition, after the conflict's retry
+            fenced_puts(table, [{"pk": "series#US", "sk": "2020-03-03", "cases": 1}], old)
+        assert conflicted.transactions == 2
+        conflicted.transactions = 0
+        fenced_puts(table, [{"pk": "series#US", "sk": "2020-03-03", "cases": 2}], current)
+        assert conflicted.transactions == 2
+    assert ledger.table.get("series#US", "2020-03-03") == {"pk": "series#US", "sk": "2020-03-03", "cases": 2}

@@ -1,0 +1,88 @@
+"""The load lock over a fake DynamoDB client: transaction conflicts are retried, a lost fence is not,
+failed indexes are the list's, and the lease stops renewing before it is released."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from shared.clock import FakeClock
+from shared.dynamo import CONFLICT_TRIES, Table
+from shared.lock import Fence, Lease, LostLock, fenced_puts
+
+CONFLICT = {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
+
+
+def cancelled(*codes: str) -> ClientError:
+    reasons = [CONFLICT if code == "TransactionConflict" else {"Code": code} for code in codes]
+    return ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
+                        "CancellationReasons": reasons}, "TransactWriteItems")
+
+
+def update_conflict() -> ClientError:
+    return ClientError({"Error": {"Code": "TransactionConflictException", "Message": "conflict"}}, "UpdateItem")
+
+
+class FakeDynamo:
+    """The calls the lock makes, answered from `fails` first (one error per call), then with success."""
+
+    def __init__(self, *fails: ClientError | None, on_update: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self.fails = list(fails)
+        self.calls: list[str] = []
+        self.transactions: list[list[Any]] = []
+        self.on_update = on_update
+
+    def _answer(self, name: str) -> None:
+        self.calls.append(name)
+        error = self.fails.pop(0) if self.fails else None
+        if error:
+            raise error
+
+    def transact_write_items(self, TransactItems: list[Any]) -> None:  # noqa: N803 (boto3's name)
+        self._answer("transact")
+        self.transactions.append(TransactItems)
+
+    def update_item(self, **kwargs: Any) -> None:
+        if self.on_update:
+            self.on_update(kwargs)
+        self._answer("update")
+
+    def get_item(self, **kwargs: Any) -> dict[str, Any]:
+        return {"Item": {"owner": {"S": "me"}, "token": {"N": "3"}}}
+
+
+FENCE = Fence("load", 3)
+
+
+def test_a_fenced_write_that_meets_a_renewal_is_retried() -> None:
+    client, clock = FakeDynamo(cancelled("TransactionConflict", "None")), FakeClock()
+    fenced_puts(Table("t", client, clock), [{"pk": "series#US", "sk": "2020-03-01", "cases": 1}], FENCE)
+    assert client.calls == ["transact", "transact"]
+    assert len(client.transactions) == 1 and len(clock.slept) == 1 and 0 <= clock.slept[0] <= 0.1
+
+
+def test_a_renewal_that_meets_a_fenced_write_is_retried() -> None:
+    client, clock = FakeDynamo(update_conflict()), FakeClock()
+    lease = Lease(Table("t", client, clock), "load", "me", 60, clock)
+    lease.acquire(0)
+    client.fails.append(update_conflict())
+    assert lease.renew()
+    assert client.calls == ["update", "update", "update", "update"]
+
+
+def test_a_lost_fence_is_not_retried_even_after_a_conflict() -> None:
+    client = FakeDynamo(cancelled("TransactionConflict", "None"), cancelled("ConditionalCheckFailed", "None"))
+    with pytest.raises(LostLock):
+        fenced_puts(Table("t", client, FakeClock()), [{"pk": "series#US", "sk": "2020-03-01"}], FENCE)
+    assert client.calls == ["transact", "transact"]
+
+
+def test_conflicts_are_retried_a_bounded_number_of_times() -> None:
+    client, clock = FakeDynamo(*(cancelled("TransactionConflict") for _ in range(CONFLICT_TRIES + 1))), FakeClock()
+    with pytest.raises(ClientError, match="TransactionCanceledException"):
+        fenced_puts(Table("t", client, clock), [{"pk": "series#US", "sk": "2020-03-01"}], FENCE)
+    assert len(client.calls) == CONFLICT_TRIES
+    assert len(clock.slept) == CONFLICT_TRIES - 1 and sum(clock.slept) <= 1.5
