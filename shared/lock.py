@@ -99,11 +99,11 @@ def hold(table: Table, name: str, owner: str, lease_s: int, wait_s: float,
     """Hold the lock `name` as `owner` for the block, renewed; yields the fence for the block's writes."""
     lease = Lease(table, name, owner, lease_s, clock)
     fence = lease.acquire(wait_s)
-    with renewing(lease.renew, lease_s / 3, f"lock {name!r}"):
-        try:
+    try:
+        with renewing(lease.renew, lease_s / 3, f"lock {name!r}"):
             yield fence
-        finally:
-            lease.release()
+    finally:
+        lease.release()  # after the renewer has stopped: no renewal can follow (or race) the release
 
 
 def fenced(table: Table, actions: Sequence[Mapping[str, Any]], fence: Fence) -> None:

@@ -3,6 +3,7 @@ failed indexes are the list's, and the lease stops renewing before it is release
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from shared.clock import FakeClock
 from shared.dynamo import CONFLICT_TRIES, Table
-from shared.lock import Fence, Lease, LostLock, fenced_puts
+from shared.lock import Fence, Lease, LostLock, fenced_puts, hold
 
 CONFLICT = {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
 
@@ -86,3 +87,17 @@ def test_conflicts_are_retried_a_bounded_number_of_times() -> None:
         fenced_puts(Table("t", client, clock), [{"pk": "series#US", "sk": "2020-03-01"}], FENCE)
     assert len(client.calls) == CONFLICT_TRIES
     assert len(clock.slept) == CONFLICT_TRIES - 1 and sum(clock.slept) <= 1.5
+
+
+def test_the_lease_stops_renewing_before_it_is_released() -> None:
+    renewers_at_release: list[bool] = []
+
+    def on_update(call: dict[str, Any]) -> None:
+        if "REMOVE" in call["UpdateExpression"]:  # the release
+            renewers_at_release.append(any(t.name == "renew lock 'load'" and t.is_alive()
+                                           for t in threading.enumerate()))
+
+    client = FakeDynamo(on_update=on_update)
+    with hold(Table("t", client, FakeClock()), "load", "me", 60, 0) as fence:
+        assert fence == FENCE
+    assert renewers_at_release == [False]
