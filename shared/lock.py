@@ -119,7 +119,7 @@ def fenced(table: Table, actions: Sequence[Mapping[str, Any]], fence: Fence) -> 
             if 0 in error.failed or not error.failed:
                 raise LostLock(f"lock {fence.name!r} was taken over (token {fence.token} is no longer current); "
                                "nothing more was written") from None
-            raise ConditionFailed(str(error), [i - 1 for i in error.failed]) from None
+            raise ConditionFailed(str(error), [start + i - 1 for i in error.failed]) from None  # in `actions`
 
 
 def fenced_puts(table: Table, items: Sequence[Mapping[str, Any]], fence: Fence) -> None:

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from shared import lock
 from shared.clock import FakeClock
-from shared.dynamo import CONFLICT_TRIES, Table
-from shared.lock import Fence, Lease, LostLock, fenced_puts, hold
+from shared.dynamo import CONFLICT_TRIES, ConditionFailed, Table
+from shared.lock import Fence, Lease, LostLock, fenced, fenced_puts, hold
 
 CONFLICT = {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
 
@@ -101,3 +102,14 @@ def test_the_lease_stops_renewing_before_it_is_released() -> None:
     with hold(Table("t", client, FakeClock()), "load", "me", 60, 0) as fence:
         assert fence == FENCE
     assert renewers_at_release == [False]
+
+
+def test_a_failed_action_is_named_by_its_index_in_the_whole_list() -> None:
+    step = lock.TRANSACTION_ITEMS - 1
+    # the second transaction's third action failed; its first is the fence's condition check
+    client = FakeDynamo(None, cancelled("None", "None", "None", "ConditionalCheckFailed"))
+    table = Table("t", client, FakeClock())
+    actions = [table.put_action({"pk": "series#US", "sk": f"d{i}"}) for i in range(step + 5)]
+    with pytest.raises(ConditionFailed) as failed:
+        fenced(table, actions, FENCE)
+    assert failed.value.failed == [step + 2]
