@@ -8,7 +8,8 @@ queue takes, its `handle(message, deps)`, and `build(settings)`, its composition
 A body that cannot be parsed, or a message of a kind its queue does not take, is never retried:
 one ERROR line with the queue and message id, the body sent as it is to the queue's DLQ (where the
 dead-letter alarm sees it and `covid-etl replay --dlq` finds it), and the message consumed. A
-message of the wrong kind carries a run id: that run is also failed (recorded, closed, announced).
+message of the wrong kind carries a run id: that run is first failed (recorded, closed, announced),
+and only then is the body sent to the DLQ, so that a failed record retries the message, not the send.
 Any other failure is retried by the queue; the last delivery it allows
 (`COVID_ETL_MAX_RECEIVE_COUNT`) also records and announces the failure (`shared.stage.give_up`).
 """
@@ -89,14 +90,17 @@ def body_handler(service: Service[D], settings: Settings | None = None,
         return built[0]
 
     def poison(reason: str, body: str, message_id: str, message: Message | None) -> None:
-        logger.error("%s (queue %s, message %s): not retried; sent to the DLQ and consumed",
-                     reason, spec.name, message_id)
-        if not letters:
-            letters.append(dead_letters or SqsDeadLetters((settings or get_settings()).dlq_url(spec.name)))
-        letters[0].send(body, reason)
+        # The run's failure is recorded before the DLQ send, which SQS cannot make idempotent: a record
+        # that fails leaves the message on its queue like any transient failure (the queue's own redrive
+        # dead-letters it if the store stays down), so the body reaches the DLQ once, not once a delivery.
         if message is not None:
             with logs.bound(run_id=message.envelope.run_id, message_id=message.envelope.message_id):
                 run_stage(spec, message, deps(), lambda: _raise(InputError(reason)))
+        if not letters:
+            letters.append(dead_letters or SqsDeadLetters((settings or get_settings()).dlq_url(spec.name)))
+        letters[0].send(body, reason)
+        logger.error("%s (queue %s, message %s): not retried; sent to the DLQ and consumed",
+                     reason, spec.name, message_id)
 
     def on_body(body: str, receive_count: int = 1, message_id: str = "") -> None:
         try:

@@ -10,11 +10,12 @@ from support.fakes import FakeLedger
 
 from shared.messages import ExtractRequestedV1, Message, SourcesUnchangedV1, make_message
 from shared.queues import MemoryPublisher
+from shared.runs import StageRecord
 from shared.runtime.lambda_sqs import lambda_handler
 from shared.runtime.service import Service, body_handler, load
 from shared.settings import Settings, get_settings
 from shared.stage import StageDeps
-from shared.topology import EXTRACTOR, NOTIFIER, SERVICES, TRANSFORMER, ServiceSpec
+from shared.topology import EXTRACTOR, NOTIFIER, SERVICES, TRANSFORMER, ServiceSpec, Stage
 
 
 class Letters:
@@ -97,6 +98,31 @@ def test_a_message_of_the_wrong_kind_fails_its_run_and_is_announced(deps: StageD
     assert (run["status"], run["stage"], run["error"]) == ("failed", "transform", reason)
     [(queue, announced)] = sent(deps)
     assert queue == "notifier" and announced.payload.kind == "stage.failed.v1"
+
+
+class StoreDownOnce(FakeLedger):
+    """The store fails the first time a stage's failure is recorded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = True
+
+    def record_stage(self, run_id: str, stage: Stage, record: StageRecord) -> None:
+        if record.status == "failed" and self.down:
+            self.down = False
+            raise RuntimeError("the table is unreachable")
+        super().record_stage(run_id, stage, record)
+
+
+def test_a_poison_message_reaches_the_dlq_once_when_its_failure_could_not_be_recorded(deps: StageDeps) -> None:
+    deps.ledger = StoreDownOnce()
+    service, letters = declared(TRANSFORMER, deps, accepts=(SourcesUnchangedV1,))
+    on_body = body_handler(service, Settings(), letters)
+    with pytest.raises(RuntimeError):
+        on_body(good_body("r8"), receive_count=1, message_id="m-3")  # left on its queue: redelivered
+    on_body(good_body("r8"), receive_count=2, message_id="m-3")
+    assert len(letters.sent) == 1
+    assert ledger(deps).runs["r8"]["status"] == "failed"
 
 
 def test_a_failure_before_the_last_delivery_is_only_retried(deps: StageDeps) -> None:
