@@ -24,6 +24,7 @@ from typing import Any
 
 from shared.clock import SYSTEM, Clock, now_iso, today
 from shared.errors import InputError
+from shared.idempotency import ClaimedElsewhere
 from shared.ledger import Ledger
 from shared.messages import Message, Payload, StageFailedV1, derived_id, make_message, parse_message
 from shared.metrics import record_run_outcome
@@ -135,8 +136,15 @@ def fail_run(spec: ServiceSpec, message: Message, deps: StageDeps, failed: Stage
 
 
 def give_up(spec: ServiceSpec, message: Message, deps: StageDeps, error: BaseException, attempts: int) -> None:
-    """The last delivery failed too: the message goes to the DLQ; say so in the ledger and announce it."""
+    """The last delivery failed too: the message goes to the DLQ; say so in the ledger and announce it.
+
+    Unless it failed because another worker holds the message's claim: that worker may still finish
+    the stage and end the run, so this copy fails nothing (if it never does, the claim lapses and the
+    dead-lettered copy can be replayed)."""
     stage = spec.stage
+    if isinstance(error, ClaimedElsewhere):
+        logger.warning("%s: the message is claimed by another worker; the run is left to it", stage)
+        return
     reason = (f"{stage} gave up after {attempts} attempts: {type(error).__name__}: {error}. The message is kept "
               f"in the dead-letter queue; fix the cause, then `covid-etl replay --dlq {stage}`")
     deps.ledger.record_stage(message.envelope.run_id, stage,

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from support.fakes import FakeLedger
 
+from shared.idempotency import ClaimedElsewhere
 from shared.messages import ExtractRequestedV1, Message, SourcesUnchangedV1, make_message
 from shared.queues import MemoryPublisher
 from shared.runs import StageRecord
@@ -142,6 +143,16 @@ def test_the_last_delivery_records_closes_and_announces_the_failure(deps: StageD
     assert "gave up after 3 attempts" in reason and "dead-letter" in reason
     run = ledger(deps).runs["r1"]
     assert run["stages"]["transform"]["status"] == "failed" and (run["status"], run["error"]) == ("failed", reason)
+
+
+def test_a_last_delivery_claimed_by_another_worker_fails_no_run(deps: StageDeps) -> None:
+    def held_elsewhere(message: Message, d: StageDeps) -> None:
+        raise ClaimedElsewhere("transform#m-4")
+
+    service, letters = declared(TRANSFORMER, deps, held_elsewhere)
+    with pytest.raises(ClaimedElsewhere):  # the queue dead-letters this copy
+        body_handler(service, None, letters)(good_body("r9"), receive_count=3)
+    assert sent(deps) == [] and ledger(deps).items == {}  # the holder may still end the run
 
 
 def test_the_notifier_giving_up_ends_no_run_and_sends_nothing(deps: StageDeps) -> None:
