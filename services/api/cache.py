@@ -81,8 +81,8 @@ class ResponseCache:
         version = self.version()
         snap = self._snapshot
         if snap is None or snap.version != version:
-            # The version is read before the rows; the loader commits it after writing them,
-            # so the rows are never older than the version they are labelled with.
+            # The version is read before the rows, the loader commits it after writing them, and the
+            # store reads the rows consistently: they are never older than the version they are labelled with.
             snap = Snapshot(version, with_derived(self.store.daily()), self.store.sources(),
                             self.store.dataset_version())
             with self._lock:

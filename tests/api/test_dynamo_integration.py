@@ -86,3 +86,15 @@ def test_readyz_is_503_when_the_table_is_missing(dynamo: Any) -> None:
     resource = dynamo[0]
     app = create_app(DynamoStore("no-such-table", resource))
     assert app.test_client().get("/readyz").status_code == 503
+
+
+def test_the_rows_are_read_consistently(dynamo: Any) -> None:
+    # an eventually consistent read could return rows older than the version just read, and the cache
+    # would serve them as that version until the next load
+    api_client, _, plain_client = dynamo
+    load(plain_client, series(5), "20261128T100000Z-aaaa")
+    reads: list[object] = []
+    api_client.meta.events.register("provide-client-params.dynamodb.Query",
+                                    lambda params, **_: reads.append(params.get("ConsistentRead")))
+    assert len(DynamoStore(TABLE, api_client).daily()) == 5
+    assert reads == [True]
