@@ -1,9 +1,9 @@
 """A run of the pipeline as types: `Run`, its `StageRecord`s, `RunStatus`, `RunEnd`, and the `DailyRow`.
 
-The `Runs` port stores them: `shared.ledger.RunLedger` in DynamoDB, `MemoryRuns` in memory (the
-fake the unit tests use, checked against the port by mypy). The stage runtime starts, records and
-closes runs through it; the CLI and the API read runs only through it, and the API's response
-schemas are generated from these models.
+The `Runs` port stores them: `shared.ledger.RunLedger` in DynamoDB (the tests' in-memory fake,
+`MemoryRuns`, is in `tests/support/fakes.py`, checked against the port by mypy). The stage runtime
+starts, records and closes runs through it; the CLI and the API read runs only through it, and the
+API's response schemas are generated from these models.
 """
 
 from __future__ import annotations
@@ -111,34 +111,3 @@ class Runs(Protocol):
 
     def recent(self, limit: int = 20) -> list[Run]:
         """The newest `limit` runs, newest first."""
-
-
-class MemoryRuns:
-    """The `Runs` port on a dict, for unit tests and fakes."""
-
-    def __init__(self) -> None:
-        self.items: dict[str, Run] = {}
-
-    def start(self, run_id: str, trigger: str, started_at: str) -> bool:
-        if run_id in self.items:
-            return False
-        self.items[run_id] = Run(run_id=run_id, trigger=trigger, started_at=started_at)
-        return True
-
-    def record_stage(self, run_id: str, stage: Stage, record: StageRecord) -> None:
-        run = self.items.get(run_id) or Run(run_id=run_id)
-        self.items[run_id] = run.model_copy(update={"stages": {**run.stages, stage: record}})
-
-    def close(self, run_id: str, end: RunEnd) -> None:
-        run = self.items.get(run_id) or Run(run_id=run_id)
-        self.items[run_id] = run.model_copy(update=dict(end))
-
-    def get(self, run_id: str) -> Run | None:
-        return self.items.get(run_id)
-
-    def recent(self, limit: int = 20) -> list[Run]:
-        return [self.items[k] for k in sorted(self.items, reverse=True)[:limit]]
-
-
-def _conforms(fake: MemoryRuns) -> Runs:
-    return fake  # mypy checks here that the fake keeps to the port

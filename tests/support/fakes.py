@@ -9,7 +9,39 @@ from typing import Any
 from shared.idempotency import Claim, ClaimedElsewhere
 from shared.ledger import ClaimStore, Ledger
 from shared.lock import Fence
-from shared.runs import MemoryRuns
+from shared.runs import Run, RunEnd, Runs, StageRecord
+from shared.topology import Stage
+
+
+class MemoryRuns:
+    """The `Runs` port on a dict."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, Run] = {}
+
+    def start(self, run_id: str, trigger: str, started_at: str) -> bool:
+        if run_id in self.items:
+            return False
+        self.items[run_id] = Run(run_id=run_id, trigger=trigger, started_at=started_at)
+        return True
+
+    def record_stage(self, run_id: str, stage: Stage, record: StageRecord) -> None:
+        run = self.items.get(run_id) or Run(run_id=run_id)
+        self.items[run_id] = run.model_copy(update={"stages": {**run.stages, stage: record}})
+
+    def close(self, run_id: str, end: RunEnd) -> None:
+        run = self.items.get(run_id) or Run(run_id=run_id)
+        self.items[run_id] = run.model_copy(update=dict(end))
+
+    def get(self, run_id: str) -> Run | None:
+        return self.items.get(run_id)
+
+    def recent(self, limit: int = 20) -> list[Run]:
+        return [self.items[k] for k in sorted(self.items, reverse=True)[:limit]]
+
+
+def _runs_conform(fake: MemoryRuns) -> Runs:
+    return fake  # mypy checks here that the fake keeps to the port
 
 
 class FakeClaims:
