@@ -3,7 +3,8 @@
 Prints `all`, or the changed services' stack names (`loader notifier`), or nothing. A change under
 `shared/`, to the CDK app, its layers or the pinned dependencies deploys every stack; under
 `services/<name>/` that service's stack; under `web/` the API's (the dashboard is in it). Used by
-`.github/workflows/deploy.yml`: `git diff --name-only BEFORE AFTER | python3 infra/changed_stacks.py`.
+`.github/workflows/deploy.yml`: `git diff --name-only BEFORE AFTER | python3 -m infra.changed_stacks`,
+with a bare Python: the services come from `shared.topology`, which needs only the standard library.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
-SERVICE_STACKS = ("extractor", "transformer", "loader", "notifier", "api")
+from shared.topology import SERVICES
+
+SERVICE_STACKS = (*(spec.name for spec in SERVICES), "api")  # a stack each (infra/app.py)
 EVERYTHING = ("shared/", "infra/", "package.json", "package-lock.json", "requirements.lock")
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from infra.changed_stacks import stacks_for
+from shared.topology import SERVICES, ServiceSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -44,7 +45,7 @@ def test_deploy_assumes_a_role_by_oidc_with_no_stored_keys() -> None:
     text = (ROOT / ".github" / "workflows" / "deploy.yml").read_text()
     assert "id-token: write" in text and "role-to-assume: ${{ vars.AWS_DEPLOY_ROLE_ARN }}" in text
     assert "secrets." not in text and "aws-access-key-id" not in text
-    assert "python3 infra/changed_stacks.py" in text and 'make deploy STACKS="$STACKS"' in text
+    assert "python3 -m infra.changed_stacks" in text and 'make deploy STACKS="$STACKS"' in text
     ci = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
     assert all(step in ci for step in ("make lint", "make test", "make synth"))
 
@@ -64,9 +65,15 @@ def test_a_push_deploys_the_stacks_of_what_changed(paths: list[str], expected: l
     assert stacks_for(paths) == expected
 
 
-def test_the_script_prints_what_the_workflow_reads() -> None:
-    run = [sys.executable, str(ROOT / "infra" / "changed_stacks.py")]
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_every_declared_service_is_deployed_when_its_code_changes(spec: ServiceSpec) -> None:
+    assert stacks_for([f"services/{spec.name}/handler.py"]) == [spec.name]
+
+
+def test_the_script_prints_what_the_workflow_reads_with_no_package_installed() -> None:
+    run = [sys.executable, "-S", "-m", "infra.changed_stacks"]  # -S: no site-packages, as a bare python3
     out = subprocess.run(run, input="services/loader/handler.py\nweb/index.html\n", capture_output=True,
-                         text=True, check=True).stdout
+                         text=True, check=True, cwd=ROOT).stdout
     assert out.strip() == "loader api"
-    assert subprocess.run(run, input="shared/aws.py\n", capture_output=True, text=True).stdout.strip() == "all"
+    assert subprocess.run(run, input="shared/aws.py\n", capture_output=True, text=True,
+                          cwd=ROOT).stdout.strip() == "all"
