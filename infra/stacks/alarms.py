@@ -28,10 +28,10 @@ def alarm(scope: Construct, construct_id: str, topic: sns.ITopic, *, name: str, 
     return made
 
 
-def dead_letters(scope: Construct, topic: sns.ITopic, prefix: str, stage: str, dlq: sqs.IQueue) -> cloudwatch.Alarm:
-    return alarm(scope, "DeadLettersAlarm", topic, name=f"{prefix}-{stage}-dead-letters",
+def dead_letters(scope: Construct, topic: sns.ITopic, prefix: str, service: str, dlq: sqs.IQueue) -> cloudwatch.Alarm:
+    return alarm(scope, "DeadLettersAlarm", topic, name=f"{prefix}-{service}-dead-letters",
                  description=f"Messages wait in {dlq.queue_name}: see docs/runbook.md, then "
-                             f"`covid-etl replay --dlq {stage}` after a fix",
+                             f"`covid-etl replay --dlq {service}` after a fix",
                  metric=dlq.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum"))
 
 

@@ -27,13 +27,13 @@ MAX_CONCURRENCY = {"loader": 2}
 LAMBDA_HANDLER = "shared.runtime.lambda_entry.handler"  # one for every service, named by COVID_ETL_SERVICE
 
 
-def own_settings(config: InfraConfig, stage: str) -> dict[str, str]:
-    """Settings that only one service reads."""
-    if stage == "extractor":
+def own_settings(config: InfraConfig, name: str) -> dict[str, str]:
+    """Settings that only the service `name` reads."""
+    if name == "extractor":
         return {"COVID_ETL_NYT_URL": config.nyt_url, "COVID_ETL_JHU_URL": config.jhu_url}
-    if stage == "transformer":
+    if name == "transformer":
         return {"COVID_ETL_JOIN": config.join}
-    if stage == "notifier" and config.dashboard_url:
+    if name == "notifier" and config.dashboard_url:
         return {"COVID_ETL_DASHBOARD_URL": config.dashboard_url}
     return {}
 
@@ -49,13 +49,13 @@ class PipelineFunction(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: InfraConfig, spec: ServiceSpec,
                  assets: Assets) -> None:
         super().__init__(scope, construct_id)
-        res, stage = config.resources, spec.name
+        res, name = config.resources, spec.name  # the service, its queue, its function
         # Dead letters outlive a deleted stack in prod: redrive them to the redeployed queue.
-        self.dlq = sqs.Queue(self, "DeadLetterQueue", queue_name=res.dlq(stage), retention_period=DLQ_RETENTION,
+        self.dlq = sqs.Queue(self, "DeadLetterQueue", queue_name=res.dlq(name), retention_period=DLQ_RETENTION,
                              encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
                              removal_policy=config.removal)
         self.queue = sqs.Queue(
-            self, "Queue", queue_name=res.queue(stage), enforce_ssl=True, encryption=sqs.QueueEncryption.SQS_MANAGED,
+            self, "Queue", queue_name=res.queue(name), enforce_ssl=True, encryption=sqs.QueueEncryption.SQS_MANAGED,
             visibility_timeout=cdk.Duration.seconds(res.visibility_timeout_s),
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=res.max_receive_count, queue=self.dlq),
         )
@@ -65,43 +65,43 @@ class PipelineFunction(Construct):
             "COVID_ETL_PREFIX": res.prefix, "COVID_ETL_TABLE": res.table, "COVID_ETL_BUCKET": bucket.bucket_name,
             "COVID_ETL_VISIBILITY_TIMEOUT_S": str(res.visibility_timeout_s),
             "COVID_ETL_MAX_RECEIVE_COUNT": str(res.max_receive_count),
-            "POWERTOOLS_SERVICE_NAME": f"{res.prefix}-{stage}", "COVID_ETL_SERVICE": stage,
+            "POWERTOOLS_SERVICE_NAME": f"{res.prefix}-{name}", "COVID_ETL_SERVICE": name,
             **{queue_url_var(name): q.queue_url for name, q in targets_.items()},
-            queue_url_var(stage): self.queue.queue_url,  # its DLQ's URL derives from it
-            **own_settings(config, stage),
+            queue_url_var(name): self.queue.queue_url,  # its DLQ's URL derives from it
+            **own_settings(config, name),
         }
         if spec.publishes:
             env["COVID_ETL_TOPIC_ARN"] = topic.topic_arn
-        logs_ = log_group(self, config, stage)
-        role = access.function_role(self, logs_, res.prefix, stage)
+        logs_ = log_group(self, config, name)
+        role = access.function_role(self, logs_, res.prefix, name)
         self.function: lambda_.Function | None = None
         if config.functions:  # `-c functions=false`: no function, for LocalStack without Docker (tests/localstack)
             self.function = lambda_.Function(
-                self, "Function", function_name=res.function(stage), runtime=RUNTIME, architecture=ARCHITECTURE,
+                self, "Function", function_name=res.function(name), runtime=RUNTIME, architecture=ARCHITECTURE,
                 role=role, log_group=logs_,
-                handler=LAMBDA_HANDLER, code=assets.code(stage),
-                layers=assets.layers(self, stage), memory_size=spec.memory_mb, environment=env,
+                handler=LAMBDA_HANDLER, code=assets.code(name),
+                layers=assets.layers(self, name), memory_size=spec.memory_mb, environment=env,
                 # A sixth of the visibility timeout, so a message is never visible again while still in work.
                 timeout=cdk.Duration.seconds(min(900, res.visibility_timeout_s // 6)),
             )
             self.function.add_event_source(sources.SqsEventSource(
                 self.queue, batch_size=spec.batch_size, report_batch_item_failures=True,
-                max_concurrency=MAX_CONCURRENCY.get(stage)))
+                max_concurrency=MAX_CONCURRENCY.get(name)))
         grantee: iam.IGrantable = self.function or role
-        access.grant(grantee, stage, table, bucket)
+        access.grant(grantee, name, table, bucket)
         for q in [*targets_.values(), self.dlq]:  # its own DLQ: a poison message goes there at once
             q.grant_send_messages(grantee)
         if spec.publishes:
             topic.grant_publish(grantee)
             role.add_to_policy(iam.PolicyStatement(
                 actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[refs.topic_key_arn(self, config)]))
-        self.alarms = [alarms.dead_letters(self, topic, res.prefix, stage, self.dlq)]
+        self.alarms = [alarms.dead_letters(self, topic, res.prefix, name, self.dlq)]
         if self.function:
-            self.alarms += alarms.function_alarms(self, topic, res.prefix, stage, self.function)
+            self.alarms += alarms.function_alarms(self, topic, res.prefix, name, self.function)
 
 
 class ServiceStack(cdk.Stack):
-    """`make deploy SERVICE=<stage>` updates this service alone."""
+    """`make deploy SERVICE=<name>` updates this service alone."""
 
     def __init__(self, scope: Construct, stack_id: str, *, config: InfraConfig, spec: ServiceSpec,
                  assets: Assets, **kwargs: Any) -> None:
