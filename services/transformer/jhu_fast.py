@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 BLOCK = 4 << 20  # the per-byte arrays of the field check stay ~15 MB; smaller blocks cost more calls
-COLUMNS = ("Date", "Country/Region", "Province/State", "Recovered")
+JHU_COLUMNS = ("Date", "Country/Region", "Province/State", "Recovered")  # what the join needs; both paths read these
 
 
 def us_rows(stream: IO[bytes], block: int = BLOCK) -> pd.DataFrame | None:
@@ -28,7 +28,7 @@ def us_rows(stream: IO[bytes], block: int = BLOCK) -> pd.DataFrame | None:
         header = next(csv.reader([stream.readline().decode("utf-8-sig")]))
     except (UnicodeDecodeError, csv.Error, StopIteration):
         return None
-    if any(c not in header for c in COLUMNS):
+    if any(c not in header for c in JHU_COLUMNS):
         return None
     parts, rows, tail = [], 0, b""
     while True:
@@ -58,7 +58,7 @@ def _block(lines: bytes, header: list[str]) -> tuple[pd.DataFrame, int] | None:
     except UnicodeDecodeError:
         return None
     try:  # the names as categories: ~200 distinct values, compared once each rather than once a row
-        frame = pd.read_csv(io.BytesIO(lines), header=None, names=header, usecols=list(COLUMNS), encoding="utf-8",
+        frame = pd.read_csv(io.BytesIO(lines), header=None, names=header, usecols=list(JHU_COLUMNS), encoding="utf-8",
                             dtype={"Date": str, "Recovered": str, "Country/Region": "category",
                                    "Province/State": "category"}, keep_default_na=False)
     except (UnicodeDecodeError, pd.errors.ParserError, ValueError):

@@ -16,11 +16,10 @@ from typing import IO
 
 import pandas as pd
 
-from services.transformer.jhu_fast import us_rows
+from services.transformer.jhu_fast import JHU_COLUMNS, us_rows
 from shared.errors import InputError
 
 NYT_COLUMNS = ("date", "cases", "deaths")
-JHU_COLUMNS = ("Date", "Country/Region", "Province/State", "Recovered")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COUNT = re.compile(r"^\d+(\.0*)?$")
 SHOW = 5

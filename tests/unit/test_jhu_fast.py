@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.transformer import parse
+from services.transformer import jhu_fast, parse
 from services.transformer.jhu_fast import us_rows
 from shared.errors import InputError
 
@@ -20,6 +20,10 @@ REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "jhu" / "time-s
 def strict_us(data: bytes):  # type: ignore[no-untyped-def]
     frame = parse.read_table("jhu", data, parse.JHU_COLUMNS)
     return frame[(frame["Country/Region"].str.strip() == "US") & (frame["Province/State"].str.strip() == "")]
+
+
+def test_both_paths_require_the_one_list_of_columns() -> None:
+    assert parse.JHU_COLUMNS is jhu_fast.JHU_COLUMNS
 
 
 @pytest.mark.parametrize("block", [7, 64, 1 << 20])
