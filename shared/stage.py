@@ -88,7 +88,6 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
             deps.publisher.send(recorded["queue"], parse_message(recorded["message"]))
         return None
     started_at, t0 = now_iso(deps.clock), deps.clock.monotonic()
-    ledger.record_stage(run_id, stage, StageRecord(status="running", started_at=started_at))
 
     def record(status: StageStatus, **found: Any) -> None:
         ledger.record_stage(run_id, stage, StageRecord(
@@ -96,6 +95,7 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
             duration_ms=round((deps.clock.monotonic() - t0) * 1000), **found))
 
     try:
+        ledger.record_stage(run_id, stage, StageRecord(status="running", started_at=started_at))
         with ledger.claims.kept(claim):
             outcome = work()
     except InputError as error:

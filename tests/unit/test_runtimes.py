@@ -15,7 +15,7 @@ from shared.runs import StageRecord
 from shared.runtime.lambda_sqs import lambda_handler
 from shared.runtime.service import Service, body_handler, load
 from shared.settings import Settings, get_settings
-from shared.stage import StageDeps
+from shared.stage import Outcome, StageDeps, run_stage
 from shared.topology import EXTRACTOR, NOTIFIER, SERVICES, TRANSFORMER, ServiceSpec, Stage
 
 
@@ -102,14 +102,14 @@ def test_a_message_of_the_wrong_kind_fails_its_run_and_is_announced(deps: StageD
 
 
 class StoreDownOnce(FakeLedger):
-    """The store fails the first time a stage's failure is recorded."""
+    """The store fails the first time a stage record of status `status` is written."""
 
-    def __init__(self) -> None:
+    def __init__(self, status: str = "failed") -> None:
         super().__init__()
-        self.down = True
+        self.down, self.status = True, status
 
     def record_stage(self, run_id: str, stage: Stage, record: StageRecord) -> None:
-        if record.status == "failed" and self.down:
+        if record.status == self.status and self.down:
             self.down = False
             raise RuntimeError("the table is unreachable")
         super().record_stage(run_id, stage, record)
@@ -118,12 +118,30 @@ class StoreDownOnce(FakeLedger):
 def test_a_poison_message_reaches_the_dlq_once_when_its_failure_could_not_be_recorded(deps: StageDeps) -> None:
     deps.ledger = StoreDownOnce()
     service, letters = declared(TRANSFORMER, deps, accepts=(SourcesUnchangedV1,))
-    on_body = body_handler(service, Settings(), letters)
+    on_body, body = body_handler(service, Settings(), letters), good_body("r8")
     with pytest.raises(RuntimeError):
-        on_body(good_body("r8"), receive_count=1, message_id="m-3")  # left on its queue: redelivered
-    on_body(good_body("r8"), receive_count=2, message_id="m-3")
+        on_body(body, receive_count=1, message_id="m-3")  # left on its queue: redelivered
+    on_body(body, receive_count=2, message_id="m-3")
     assert len(letters.sent) == 1
     assert ledger(deps).runs["r8"]["status"] == "failed"
+
+
+def test_a_stage_whose_start_could_not_be_recorded_releases_its_claim(deps: StageDeps) -> None:
+    deps.ledger = StoreDownOnce("running")
+    handled: list[str] = []
+
+    def handle(message: Message, d: StageDeps) -> None:
+        def work() -> Outcome:
+            handled.append(message.envelope.run_id)
+            return Outcome(None)
+        run_stage(EXTRACTOR, message, d, work)
+
+    service, letters = declared(EXTRACTOR, deps, handle)
+    on_body, body = body_handler(service, Settings(), letters), good_body("r10")
+    with pytest.raises(RuntimeError):
+        on_body(body, receive_count=1)
+    on_body(body, receive_count=2)  # claimed again at once, not "claimed elsewhere"
+    assert handled == ["r10"] and letters.sent == []
 
 
 def test_a_failure_before_the_last_delivery_is_only_retried(deps: StageDeps) -> None:
