@@ -8,7 +8,6 @@ artifacts/ for the report (`bench.report`).
 
 from __future__ import annotations
 
-import logging
 import os
 import platform
 import re
@@ -112,16 +111,11 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
         return 1
-    from moto.server import ThreadedMotoServer
-
+    from covid_etl.emulator import start_emulator
     from tests.support.stack import free_port
 
     os.environ.update(ENV)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request log lines
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, bound = server.get_host_and_port()
-    endpoint = f"http://{host}:{bound}"
+    server, endpoint = start_emulator()
     rows, what = records()
     load_table(endpoint, rows)
     results: list[tuple[str, str, str, float, float]] = []

@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from covid_etl.emulator import start_emulator
 from covid_etl.resources import provision
 from shared.ledger import RunLedger
 from shared.messages import ExtractRequestedV1, make_message, new_run_id
@@ -46,20 +47,6 @@ DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "t
 
 def state_file(root: Path | None = None) -> Path:
     return (root or Path.cwd()) / STATE_DIR / "stack.json"
-
-
-def start_emulator(port: int) -> tuple[Any, str]:
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    # werkzeug logs one line per emulator request, and a traceback for each action moto lacks
-    # (the client sees the HTTP 500 anyway)
-    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    host, bound = server.get_host_and_port()
-    return server, f"http://{host}:{bound}"
 
 
 class Stack:

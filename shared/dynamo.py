@@ -123,9 +123,13 @@ class Table:
                     **_expression(condition, values, names))
 
     def update(self, pk: str, sk: str, expression: str, *, condition: str | None = None,
-               values: Mapping[str, object] | None = None, names: Mapping[str, str] | None = None) -> None:
-        self._write(self.client.update_item, TableName=self.name, Key=self.key(pk, sk),
-                    UpdateExpression=expression, **_expression(condition, values, names))
+               values: Mapping[str, object] | None = None, names: Mapping[str, str] | None = None,
+               returning: bool = False) -> Item | None:
+        """Update the item; `returning`: the item as the update left it (else None)."""
+        extra = {"ReturnValues": "ALL_NEW"} if returning else {}
+        answer = self._write(self.client.update_item, TableName=self.name, Key=self.key(pk, sk),
+                             UpdateExpression=expression, **_expression(condition, values, names), **extra)
+        return deserialize(answer["Attributes"]) if returning else None
 
     def set_fields(self, pk: str, sk: str, fields: Mapping[str, object]) -> None:
         """Set each field; a None removes it."""
@@ -182,11 +186,10 @@ class Table:
         """All of `actions` or none (at most 100)."""
         self._write(self.client.transact_write_items, TransactItems=list(actions))
 
-    def _write(self, call: Any, **kwargs: Any) -> None:
+    def _write(self, call: Any, **kwargs: Any) -> Any:
         for attempt in range(1, CONFLICT_TRIES + 1):
             try:
-                call(**kwargs)
-                return
+                return call(**kwargs)
             except ClientError as error:
                 if _failed(error):
                     reasons = error.response.get("CancellationReasons") or []
@@ -195,3 +198,4 @@ class Table:
                 if not _conflict(error) or attempt == CONFLICT_TRIES:
                     raise
             self.clock.sleep(random.uniform(0, CONFLICT_WAIT_S * 2 ** attempt))
+        raise AssertionError("unreachable")

@@ -22,10 +22,10 @@ from shared.dynamo import ConditionFailed, Table
 from shared.renewal import renewing
 
 LOCK_PK = "lock"
-# Actions per transaction, the condition check included. AWS allows 100, but DynamoDB Local 1.x
-# (the npm build the LocalStack tier runs) allows 10; a full load then costs more round trips,
-# never more capacity (a transactional write costs the same per item in any size of transaction).
-TRANSACTION_ITEMS = 10
+# Actions per transaction, the condition check included: AWS's limit. DynamoDB Local 1.x (the npm
+# build the LocalStack tier runs) allows 10 (`COVID_ETL_TRANSACTION_ITEMS`); smaller transactions
+# cost more round trips, never more capacity (a transactional write costs the same per item).
+TRANSACTION_ITEMS = 100
 
 
 class LostLock(Exception):
@@ -51,19 +51,18 @@ class Lease:
         while True:
             now = int(self.clock.time())
             try:
-                self.table.update(LOCK_PK, self.name, "SET #o = :me, lease_until = :until ADD #t :one",
-                                  condition="attribute_not_exists(pk) OR lease_until < :now",
-                                  names={"#o": "owner", "#t": "token"},
-                                  values={":me": self.owner, ":until": now + self.lease_s, ":one": 1, ":now": now})
+                item = self.table.update(LOCK_PK, self.name, "SET #o = :me, lease_until = :until ADD #t :one",
+                                         condition="attribute_not_exists(pk) OR lease_until < :now",
+                                         names={"#o": "owner", "#t": "token"}, returning=True,
+                                         values={":me": self.owner, ":until": now + self.lease_s, ":one": 1,
+                                                 ":now": now})
                 break
             except ConditionFailed:
                 if self.clock.monotonic() > deadline:
                     raise TimeoutError(f"lock {self.name!r} still held by another run after {wait_s:g} s") from None
                 self.clock.sleep(0.5)
-        item = self.table.get(LOCK_PK, self.name) or {}
-        if item.get("owner") != self.owner:
-            raise LostLock(f"lock {self.name!r} was taken over at once")
-        self.fence = Fence(self.name, int(item["token"]))
+        assert item is not None
+        self.fence = Fence(self.name, int(item["token"]))  # the token this update set: ours
         return self.fence
 
     def _mine(self) -> dict[str, Any]:
@@ -106,11 +105,12 @@ def hold(table: Table, name: str, owner: str, lease_s: int, wait_s: float,
         lease.release()  # after the renewer has stopped: no renewal can follow (or race) the release
 
 
-def fenced(table: Table, actions: Sequence[Mapping[str, Any]], fence: Fence) -> None:
-    """Make the writes `actions` (`Table.put_action`, ...) in transactions that each hold only while
-    `fence` is the lock's current token; `LostLock` after a takeover. Another action's failed
-    condition is `ConditionFailed`, as for a single write."""
-    step = TRANSACTION_ITEMS - 1
+def fenced(table: Table, actions: Sequence[Mapping[str, Any]], fence: Fence,
+           per_transaction: int = TRANSACTION_ITEMS) -> None:
+    """Make the writes `actions` (`Table.put_action`, ...) in transactions of at most `per_transaction`
+    actions that each hold only while `fence` is the lock's current token; `LostLock` after a takeover.
+    Another action's failed condition is `ConditionFailed`, as for a single write."""
+    step = per_transaction - 1
     check = table.check_action(LOCK_PK, fence.name, "#t = :t", names={"#t": "token"}, values={":t": fence.token})
     for start in range(0, len(actions), step):
         try:
@@ -122,5 +122,6 @@ def fenced(table: Table, actions: Sequence[Mapping[str, Any]], fence: Fence) -> 
             raise ConditionFailed(str(error), [start + i - 1 for i in error.failed]) from None  # in `actions`
 
 
-def fenced_puts(table: Table, items: Sequence[Mapping[str, Any]], fence: Fence) -> None:
-    fenced(table, [table.put_action(item) for item in items], fence)
+def fenced_puts(table: Table, items: Sequence[Mapping[str, Any]], fence: Fence,
+                per_transaction: int = TRANSACTION_ITEMS) -> None:
+    fenced(table, [table.put_action(item) for item in items], fence, per_transaction)

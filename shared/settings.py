@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     notifier_queue_url: str = ""
 
     load_lock_wait_s: float = 30.0
+    # Actions per DynamoDB transaction: AWS allows 100; DynamoDB Local 1.x (the npm build) allows 10
+    transaction_items: int = 100
     visibility_timeout_s: int = topology.DEFAULT_VISIBILITY_TIMEOUT_S
     max_receive_count: int = topology.DEFAULT_MAX_RECEIVE_COUNT
     log_level: str = "INFO"

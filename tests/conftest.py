@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -10,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from covid_etl.emulator import start_emulator
 from shared import aws
 from shared.settings import get_settings
 
@@ -33,13 +33,8 @@ class Emulator:
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
     """moto's server on 127.0.0.1 (a free port), with the environment pointing every client at it."""
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    server, endpoint = start_emulator()
+    port = int(endpoint.rsplit(":", 1)[1])
     patch = pytest.MonkeyPatch()
     for key in [k for k in os.environ if k.startswith(("AWS_ENDPOINT_URL", "COVID_ETL_")) or k == "AWS_PROFILE"]:
         patch.delenv(key)

@@ -24,9 +24,12 @@ class Series(Protocol):
 
     def current(self, committed: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]: ...
 
-    def write(self, rows: list[dict[str, Any]], run_id: str, fence: Fence) -> None: ...
+    def atomic(self, rows: int, sources: int) -> bool:
+        """Whether `load` writes this many rows and source versions all at once (one transaction)."""
 
-    def commit_versions(self, sources: list[dict[str, Any]], dataset: dict[str, Any], fence: Fence) -> None: ...
+    def load(self, rows: list[dict[str, Any]], sources: list[dict[str, Any]], dataset: dict[str, Any],
+             fence: Fence) -> None:
+        """Write `rows` and commit the source versions and `dataset` (the dataset version's item)."""
 
 
 @dataclass(kw_only=True)
@@ -56,23 +59,27 @@ def handle(message: Message, deps: Deps) -> None:
 
 
 def planned_diff(current: dict[str, dict[str, Any]], records: list[dict[str, Any]], run_id: str,
-                 dataset_sha256: str, deps: Deps) -> Diff:
-    """The diff, decided once per run and kept in S3 before the first write.
+                 dataset_sha256: str, committed: dict[str, Any], sources: int, deps: Deps) -> Diff:
+    """The diff, decided once per run: kept in S3 before the first write when the load takes more
+    than one transaction.
 
-    A load that dies between two batches is redelivered; diffing again would count the rows it
-    wrote already as unchanged. The retry reuses the kept plan (the writes are idempotent puts)
-    unless another load has been committed since, which makes a fresh diff the right one.
+    A load that dies between two transactions is redelivered; diffing again would count the rows
+    it wrote already as unchanged. Such a load marked the dataset `writing` first (or found no
+    dataset committed), and its retry reuses the kept plan (the writes are idempotent puts) unless
+    another load has been committed since, which makes a fresh diff the right one. A load in one
+    transaction wrote all or nothing: its retry diffs afresh, or finds its own commit.
     """
     key = f"plans/{run_id}/{dataset_sha256}.json"
-    base = (deps.ledger.dataset_version() or {}).get("version")
-    if deps.blobs.exists(key):
+    base = committed.get("version")
+    if (committed.get("writing") == run_id or base is None) and deps.blobs.exists(key):
         plan = json.loads(deps.blobs.get(key))
-        if plan["base"] == base or base == run_id:  # base == run_id: this load got as far as its commit
+        if plan["base"] == base:
             return Diff(plan["inserted"], plan["updated"], plan["unchanged"], plan["kept"])
     changes = diff(current, records)
-    plan = {"base": base, "inserted": changes.inserted, "updated": changes.updated,
-            "unchanged": changes.unchanged, "kept": changes.kept}
-    deps.blobs.put(key, json.dumps(plan).encode(), "application/json")
+    if not deps.series.atomic(len(changes.writes), sources):
+        plan = {"base": base, "inserted": changes.inserted, "updated": changes.updated,
+                "unchanged": changes.unchanged, "kept": changes.kept}
+        deps.blobs.put(key, json.dumps(plan).encode(), "application/json")
     return changes
 
 
@@ -96,23 +103,30 @@ def load(transformed: DatasetTransformedV1, run_id: str, fence: Fence, deps: Dep
     committed = deps.ledger.dataset_version() or {}
     if committed.get("version", "") > run_id:  # run ids sort by start: a later run loaded first
         return superseded(transformed, committed)
+    if committed.get("version") == run_id and "counts" in committed:
+        return counted(transformed, committed)  # a redelivery: this load was committed already
     current = deps.series.current(committed)
-    changes = planned_diff(current, records, run_id, transformed.sha256, deps)
-    deps.series.write(changes.writes, run_id, fence)
-    warnings = list(transformed.warnings)
-    if changes.kept:
-        warnings.append(f"{len(changes.kept)} date(s) in the table are no longer in the sources and were "
-                        f"kept: {', '.join(changes.kept[:5])}")
-    dates = sorted(set(current) | {r["date"] for r in records})
-    rows_total = len(dates)
     sources = [s.model_dump(mode="json") for s in transformed.sources]
-    deps.series.commit_versions(sources, {"version": run_id, "rows_total": rows_total,
-                                          "first_date": dates[0] if dates else None,
-                                          "last_date": dates[-1] if dates else None}, fence)
+    changes = planned_diff(current, records, run_id, transformed.sha256, committed, len(sources), deps)
+    dates = sorted(set(current) | {r["date"] for r in records})
+    counts = {"inserted": len(changes.inserted), "updated": len(changes.updated), "unchanged": changes.unchanged,
+              "kept": changes.kept}
+    dataset = {"version": run_id, "rows_total": len(dates), "first_date": dates[0] if dates else None,
+               "last_date": dates[-1] if dates else None, "counts": counts}
+    deps.series.load(changes.writes, sources, dataset, fence)
+    return counted(transformed, dataset)
+
+
+def counted(transformed: DatasetTransformedV1, dataset: dict[str, Any]) -> Outcome:
+    """The outcome of the load that committed `dataset`, from the counts it committed with it."""
+    counts, rows_total = dataset["counts"], dataset["rows_total"]
+    warnings = list(transformed.warnings)
+    if counts["kept"]:
+        warnings.append(f"{len(counts['kept'])} date(s) in the table are no longer in the sources and were "
+                        f"kept: {', '.join(counts['kept'][:5])}")
     loaded = DatasetLoadedV1(
-        inserted=len(changes.inserted), updated=len(changes.updated), unchanged=changes.unchanged,
+        inserted=counts["inserted"], updated=counts["updated"], unchanged=counts["unchanged"],
         rows_total=rows_total, first_date=transformed.first_date, last_date=transformed.last_date,
         sources=transformed.sources, warnings=warnings)
-    counts = {"inserted": loaded.inserted, "updated": loaded.updated, "unchanged": loaded.unchanged,
-              "rows_total": rows_total}
-    return Outcome(loaded, counts)
+    return Outcome(loaded, {"inserted": loaded.inserted, "updated": loaded.updated, "unchanged": loaded.unchanged,
+                            "rows_total": rows_total})

@@ -12,7 +12,8 @@ from shared.topology import LOADER
 
 
 def build(s: Settings) -> Deps:
-    return Deps(**stage_deps(s, LOADER), blobs=S3BlobStore(s.bucket_name), series=SeriesRepository(s.table_name),
+    series = SeriesRepository(s.table_name, per_transaction=s.transaction_items)
+    return Deps(**stage_deps(s, LOADER), blobs=S3BlobStore(s.bucket_name), series=series,
                 lock_wait_s=s.load_lock_wait_s)
 
 

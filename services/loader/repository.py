@@ -1,7 +1,10 @@
 """The daily series in DynamoDB: read it whole (one Query), write only what changed, under the load lock.
 
 Every write is fenced (`shared.lock.fenced`): rows, the `writing` mark and the versions that commit
-them go in transactions that hold only while the load lock's token is still this load's.
+them go in transactions that hold only while the load lock's token is still this load's. A load
+whose rows and versions fit in one transaction (a day's change: a few rows) is that one transaction;
+a larger one (a full load: 420 rows) marks the dataset `writing`, writes its rows in as many
+transactions as they need, then commits the versions.
 
 A warm loader keeps the rows as it left them at its own last commit, under that commit's dataset
 version, and diffs the next load against them instead of reading the series back (420 items took
@@ -18,14 +21,14 @@ from typing import Any
 from shared.clock import now_iso
 from shared.dynamo import ConditionFailed, Table
 from shared.ledger import META_PK, SERIES_PK, SOURCE_PK
-from shared.lock import Fence, fenced, fenced_puts
+from shared.lock import TRANSACTION_ITEMS, Fence, fenced, fenced_puts
 
 
 class SeriesRepository:
     """Rows keyed `pk=series#US, sk=<date>`; `recovered` absent means null."""
 
-    def __init__(self, table_name: str, client: Any | None = None) -> None:
-        self.table = Table(table_name, client)
+    def __init__(self, table_name: str, client: Any | None = None, per_transaction: int = TRANSACTION_ITEMS) -> None:
+        self.table, self.per_transaction = Table(table_name, client), per_transaction
         self._committed: tuple[str, dict[str, dict[str, Any]]] | None = None  # (version, rows) of our commit
         self._loading: dict[str, dict[str, Any]] | None = None  # the rows as the load in progress leaves them
 
@@ -40,32 +43,60 @@ class SeriesRepository:
         self._loading = {d: dict(r) for d, r in rows.items()}
         return rows
 
+    def atomic(self, rows: int, sources: int) -> bool:
+        """Whether a load of `rows` changed rows and `sources` source versions is one transaction
+        (with the dataset version and the fence's check)."""
+        return rows + sources + 2 <= self.per_transaction
+
+    def load(self, rows: Sequence[dict[str, Any]], sources: list[dict[str, Any]], dataset: dict[str, Any],
+             fence: Fence) -> None:
+        """Write the changed rows and commit the versions, in one transaction when `atomic`."""
+        if not self.atomic(len(rows), len(sources)):
+            self.write(rows, dataset["version"], fence)
+            self.commit_versions(sources, dataset, fence)
+            return
+        fenced_puts(self.table, [*self._rows(rows, dataset["version"]), *self._versions(sources, dataset)], fence,
+                    self.per_transaction)
+        self._loaded(rows, dataset)
+
     def write(self, rows: Sequence[dict[str, Any]], run_id: str, fence: Fence) -> None:
         if not rows:
             return
         self._committed = None
         self._mark_writing(run_id, fence)
-        stamp = now_iso()
-        items = [{"pk": SERIES_PK, "sk": r["date"], "date": r["date"], "cases": r["cases"], "deaths": r["deaths"],
-                  "recovered": r.get("recovered"), "run_id": run_id, "updated_at": stamp} for r in rows]
-        fenced_puts(self.table, items, fence)
+        fenced_puts(self.table, self._rows(rows, run_id), fence, self.per_transaction)
         if self._loading is not None:
             self._loading.update({r["date"]: dict(r) for r in rows})
+
+    @staticmethod
+    def _rows(rows: Sequence[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
+        stamp = now_iso()
+        return [{"pk": SERIES_PK, "sk": r["date"], "date": r["date"], "cases": r["cases"], "deaths": r["deaths"],
+                 "recovered": r.get("recovered"), "run_id": run_id, "updated_at": stamp} for r in rows]
 
     def _mark_writing(self, run_id: str, fence: Fence) -> None:
         """Tell every loader's kept copy that the table moves away from the committed version."""
         try:
             fenced(self.table, [self.table.update_action(META_PK, "dataset", "SET writing = :r",
                                                          condition="attribute_exists(pk)", values={":r": run_id})],
-                   fence)
+                   fence, self.per_transaction)
         except ConditionFailed:
             pass  # nothing committed yet: no copy can be kept of it
 
     def commit_versions(self, sources: list[dict[str, Any]], dataset: dict[str, Any], fence: Fence) -> None:
         """Record the source versions and the dataset version this load made current, in one transaction."""
+        fenced_puts(self.table, self._versions(sources, dataset), fence, self.per_transaction)
+        self._loaded([], dataset)
+
+    @staticmethod
+    def _versions(sources: list[dict[str, Any]], dataset: dict[str, Any]) -> list[dict[str, Any]]:
         stamp = now_iso()
-        items = [*({"pk": SOURCE_PK, "sk": s["name"], **s, "loaded_at": stamp} for s in sources),
-                 {"pk": META_PK, "sk": "dataset", **dataset, "loaded_at": stamp}]
-        fenced_puts(self.table, items, fence)
-        if self._loading is not None and dataset.get("version"):
-            self._committed, self._loading = (dataset["version"], self._loading), None
+        return [*({"pk": SOURCE_PK, "sk": s["name"], **s, "loaded_at": stamp} for s in sources),
+                {"pk": META_PK, "sk": "dataset", **dataset, "loaded_at": stamp}]
+
+    def _loaded(self, rows: Sequence[dict[str, Any]], dataset: dict[str, Any]) -> None:
+        """Keep the rows as this commit left them, under its version."""
+        if self._loading is not None:
+            self._loading.update({r["date"]: dict(r) for r in rows})
+            if dataset.get("version"):
+                self._committed, self._loading = (dataset["version"], self._loading), None

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+from services.loader.handler import Series
 from shared.idempotency import Claim, ClaimedElsewhere
 from shared.ledger import ClaimStore, Ledger
 from shared.lock import Fence
@@ -107,10 +108,28 @@ def _conforms(fake: FakeLedger) -> Ledger:
 class FakeSeries:
     """The loader's Series port on a dict; commits versions into a FakeLedger like DynamoDB would."""
 
-    def __init__(self, ledger: FakeLedger) -> None:
+    def __init__(self, ledger: FakeLedger, per_transaction: int = 100) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
-        self.ledger = ledger
+        self.ledger, self.per_transaction = ledger, per_transaction
         self.written: list[int] = []
+        self.die_before_commit = 0  # loads that die between their rows and their commit (a SIGKILL)
+
+    def atomic(self, rows: int, sources: int) -> bool:
+        return rows + sources + 2 <= self.per_transaction
+
+    def load(self, rows: list[dict[str, Any]], sources: list[dict[str, Any]], dataset: dict[str, Any],
+             fence: Fence) -> None:
+        """As SeriesRepository.load: one step when atomic, else the `writing` mark, the rows, the commit."""
+        if not self.atomic(len(rows), len(sources)):
+            if self.ledger.dataset:
+                self.ledger.dataset = {**self.ledger.dataset, "writing": dataset["version"]}
+            self.write(rows, dataset["version"], fence)
+            if self.die_before_commit:
+                self.die_before_commit -= 1
+                raise RuntimeError("killed between two transactions")
+        else:
+            self.write(rows, dataset["version"], fence)
+        self.commit_versions(sources, dataset, fence)
 
     def current(self, committed: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
         return {d: dict(r) for d, r in self.rows.items()}
@@ -126,6 +145,10 @@ class FakeSeries:
     def commit_versions(self, sources: list[dict[str, Any]], dataset: dict[str, Any], fence: Fence) -> None:
         self.ledger.sources = {s["name"]: s for s in sources}
         self.ledger.dataset = dataset
+
+
+def _series_conforms(fake: FakeSeries) -> Series:
+    return fake  # mypy checks the fake against the loader's port
 
 
 class FakeAnnouncer:

@@ -21,6 +21,7 @@ from services.transformer import handler as transformer
 from shared.blobs import MemoryBlobStore, sha256_hex
 from shared.clock import FakeClock, now_iso
 from shared.errors import InputError
+from shared.lock import Fence
 from shared.messages import (
     DatasetLoadedV1,
     DatasetTransformedV1,
@@ -260,3 +261,46 @@ def test_a_warm_extractor_does_not_ask_again_for_raw_files_it_has_seen(pipeline:
     assert first == 2 and deps.stored == set(blobs.objects)  # each new raw file asked about once, then stored
     extractor.extract(ExtractRequestedV1(force=True), deps)
     assert len(blobs.asked) == first  # the same bytes again: already known to be stored
+
+
+def transformed(pipeline: Pipeline, run_id: str) -> DatasetTransformedV1:
+    """Run extract and transform; the message the loader would get."""
+    pipeline.publisher.sent.append(("extractor", make_message(ExtractRequestedV1(), run_id=run_id, producer="t")))
+    while True:
+        queue, message = pipeline.publisher.sent.pop(0)
+        if queue == "loader":
+            assert isinstance(message.payload, DatasetTransformedV1)
+            return message.payload
+        pipeline.handlers[queue](message)
+
+
+def test_a_load_redelivered_after_its_commit_reports_the_counts_it_committed(pipeline: Pipeline) -> None:
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    pipeline.run("r1")
+    pipeline.put(fixtures.new_pair(), 1_600_000_100)
+    payload, deps = transformed(pipeline, "r2"), loader.Deps(**pipeline.common(), blobs=pipeline.blobs,
+                                                             series=pipeline.series)
+    first = loader.load(payload, "r2", Fence("load", 1), deps)  # committed, then the worker died
+    again = loader.load(payload, "r2", Fence("load", 2), deps)  # before its claim said so: redelivered
+    want = load_counts(reference(fixtures.old_pair()), reference(fixtures.new_pair()))
+    assert {k: again.found[k] for k in want} == {k: first.found[k] for k in want} == want
+    assert again.payload == first.payload
+    assert len(pipeline.series.written) == 2  # r1's rows, r2's: the redelivery wrote nothing
+    assert not any(k.startswith("plans/") for k in pipeline.blobs.objects)  # one transaction needs no plan
+
+
+def test_a_load_killed_between_its_transactions_counts_like_its_first_try(pipeline: Pipeline) -> None:
+    pipeline.series.per_transaction = 4  # DynamoDB Local 1.x allows 10; these fixtures change fewer rows
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    pipeline.run("r1")
+    pipeline.put(fixtures.new_pair(), 1_600_000_100)
+    payload, deps = transformed(pipeline, "r2"), loader.Deps(**pipeline.common(), blobs=pipeline.blobs,
+                                                             series=pipeline.series)
+    pipeline.series.die_before_commit = 1
+    with pytest.raises(RuntimeError, match="killed"):
+        loader.load(payload, "r2", Fence("load", 1), deps)
+    assert pipeline.ledger.dataset and pipeline.ledger.dataset["writing"] == "r2"  # its rows are in
+    again = loader.load(payload, "r2", Fence("load", 2), deps)
+    want = load_counts(reference(fixtures.old_pair()), reference(fixtures.new_pair()))
+    assert {k: again.found[k] for k in want} == want  # a fresh diff would count its own rows unchanged
+    assert [k for k in pipeline.blobs.objects if k.startswith("plans/r2/")]
