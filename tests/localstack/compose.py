@@ -71,9 +71,11 @@ def seconds(duration: str | int | float | None, default: float) -> float:
 class HostCompose:
     """Start, probe and stop the services of a compose config as processes of this machine."""
 
-    def __init__(self, config: dict[str, Any], servers: dict[str, int], folder: Path) -> None:
-        """`servers`: the loopback port of each service that already runs here (the emulators)."""
-        self.config, self.folder = config, folder
+    def __init__(self, config: dict[str, Any], servers: dict[str, int], folder: Path,
+                 extra_env: dict[str, str] | None = None) -> None:
+        """`servers`: the loopback port of each service that already runs here (the emulators);
+        `extra_env`: what this host's emulators need beyond what the compose file says."""
+        self.config, self.folder, self.extra_env = config, folder, extra_env or {}
         self.services: dict[str, Any] = config["services"]
         self.ports: dict[str, dict[int, int]] = {}  # service -> container port -> loopback port
         for name, spec in self.services.items():
@@ -96,7 +98,7 @@ class HostCompose:
         base = {k: os.environ[k] for k in BASE_ENV if k in os.environ}
         declared = {k: self.translate(service, str(v))
                     for k, v in (self.services[service].get("environment") or {}).items()}
-        return {**base, **self.image, **declared}
+        return {**base, **self.image, **declared, **self.extra_env}
 
     def argv(self, service: str, words: list[str]) -> list[str]:
         words = [self.translate(service, w) for w in words]

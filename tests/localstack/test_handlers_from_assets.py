@@ -33,7 +33,7 @@ from support.stack import clean_env
 
 from shared.topology import QUEUES, Resources
 from tests.localstack.cloudformation import CONTEXT, PREFIX, Deployment, synthesize, template
-from tests.localstack.harness import Server, SplitStack
+from tests.localstack.harness import OLD_DYNAMODB_LOCAL, Server, SplitStack
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = Path(__file__).with_name("lambda_host.py")
@@ -129,7 +129,8 @@ def invoke(function: Function, event: dict[str, Any], runtime: Path, endpoint: s
            "AWS_LAMBDA_FUNCTION_NAME": function.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory),
            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "_HANDLER": function.handler,
            "LAMBDA_TASK_ROOT": str(function.paths[0]), "AWS_ENDPOINT_URL": endpoint}  # the emulator
-    env = {k: v for k, v in env.items() if not k.startswith("COVID_ETL_") or k in function.env}
+    env = {**{k: v for k, v in env.items() if not k.startswith("COVID_ETL_") or k in function.env},
+           **OLD_DYNAMODB_LOCAL}
     argv = [str(python312()), "-I", "-S", str(HOST), function.handler, *map(str, function.paths),
             "--runtime", str(runtime)]
     done = subprocess.run(argv, input=json.dumps(event), capture_output=True, text=True, env=env, timeout=180,

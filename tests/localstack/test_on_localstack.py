@@ -16,7 +16,7 @@ from support import fixtures
 from support.reference import reference
 from support.sources import SourceServer
 
-from tests.localstack.harness import Server, SplitStack
+from tests.localstack.harness import OLD_DYNAMODB_LOCAL, Server, SplitStack
 
 
 def test_pipeline_and_dlq_replay_on_localstack(localstack: Server, dynamodb_local: Server, tmp_path: Path) -> None:
@@ -25,7 +25,7 @@ def test_pipeline_and_dlq_replay_on_localstack(localstack: Server, dynamodb_loca
         sources.put_pair(old)
         with SplitStack.up(tmp_path / "stack", sources.url("nyt.csv"), sources.url("jhu.csv"),
                            COVID_ETL_PREFIX="ls-up", AWS_ENDPOINT_URL=localstack.endpoint,
-                           AWS_ENDPOINT_URL_DYNAMODB=dynamodb_local.endpoint) as stack:
+                           AWS_ENDPOINT_URL_DYNAMODB=dynamodb_local.endpoint, **OLD_DYNAMODB_LOCAL) as stack:
             assert f"using the emulator at {localstack.endpoint}" in (stack.folder / "up.log").read_text()
             assert stack.first_run()["status"] == "succeeded", stack.logs()
             assert stack.table() == reference(old)
