@@ -26,7 +26,15 @@ from shared.clock import SYSTEM, Clock, now_iso, today
 from shared.errors import InputError
 from shared.idempotency import ClaimedElsewhere
 from shared.ledger import Ledger
-from shared.messages import Message, Payload, StageFailedV1, derived_id, make_message, parse_message
+from shared.messages import (
+    DatasetLoadedV1,
+    Message,
+    Payload,
+    StageFailedV1,
+    derived_id,
+    make_message,
+    parse_message,
+)
 from shared.metrics import record_run_outcome
 from shared.queues import Publisher
 from shared.run_end import Terminal, is_terminal, run_end
@@ -113,15 +121,23 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
     queue = next_queue(spec, outcome.payload) if outcome.payload is not None else None
     if is_terminal(outcome.payload):
         close_run(message, deps, outcome.payload)
-    ledger.claims.complete(claim, {"queue": queue, "message": sent.to_json() if sent else None})
+    # Sent before the claim completes, so the next stage starts one write sooner: a crash between the
+    # two redoes the work and sends the same message id again, which the next stage drops.
     if sent and queue:
-        deps.publisher.send(queue, sent)
+        try:
+            deps.publisher.send(queue, sent)
+        except Exception:
+            ledger.claims.release(claim)  # the redelivery need not wait out the claim's lease
+            raise
+    ledger.claims.complete(claim, {"queue": queue, "message": sent.to_json() if sent else None})
     return outcome
 
 
 def close_run(message: Message, deps: StageDeps, event: Terminal) -> None:
     """Write the run's end (status, counts, finished_at) from the event that ends it."""
-    end = run_end(event, deps.ledger.dataset_version(), finished_at=now_iso(deps.clock), today=today(deps.clock),
+    # a load's end carries its own counts; any other end reports the table as it stands
+    table = None if isinstance(event, DatasetLoadedV1) else deps.ledger.dataset_version()
+    end = run_end(event, table, finished_at=now_iso(deps.clock), today=today(deps.clock),
                   stale_after_days=deps.stale_after_days)
     deps.ledger.close(message.envelope.run_id, end)
     record_run_outcome(message.envelope.run_id, end.status)

@@ -304,3 +304,27 @@ def test_a_load_killed_between_its_transactions_counts_like_its_first_try(pipeli
     want = load_counts(reference(fixtures.old_pair()), reference(fixtures.new_pair()))
     assert {k: again.found[k] for k in want} == want  # a fresh diff would count its own rows unchanged
     assert [k for k in pipeline.blobs.objects if k.startswith("plans/r2/")]
+
+
+def test_a_failed_send_releases_the_claim_so_the_redelivery_works_at_once(pipeline: Pipeline) -> None:
+    class Flaky(MemoryPublisher):
+        def __init__(self) -> None:
+            super().__init__()
+            self.failures = 1
+
+        def send(self, queue: str, message: Any) -> None:
+            if self.failures:
+                self.failures -= 1
+                raise ConnectionError("SQS is unreachable")
+            super().send(queue, message)
+
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    flaky, message = Flaky(), make_message(ExtractRequestedV1(), run_id="r1", producer="t")
+    deps = extractor.Deps(ledger=pipeline.ledger, publisher=flaky, clock=pipeline.clock, blobs=pipeline.blobs,
+                          urls=pipeline.urls)
+    with pytest.raises(ConnectionError):
+        extractor.handle(message, deps)
+    assert not any(k.startswith("extract#") for k in pipeline.ledger.fake_claims.items)  # released, not held
+    extractor.handle(message, deps)  # the redelivery claims at once and sends
+    [(queue, sent)] = flaky.sent
+    assert queue == "transformer" and isinstance(sent.payload, SourcesExtractedV1)
