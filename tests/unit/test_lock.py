@@ -47,13 +47,11 @@ class FakeDynamo:
         self._answer("transact")
         self.transactions.append(TransactItems)
 
-    def update_item(self, **kwargs: Any) -> None:
+    def update_item(self, **kwargs: Any) -> dict[str, Any]:
         if self.on_update:
             self.on_update(kwargs)
         self._answer("update")
-
-    def get_item(self, **kwargs: Any) -> dict[str, Any]:
-        return {"Item": {"owner": {"S": "me"}, "token": {"N": "3"}}}
+        return {"Attributes": {"owner": {"S": "me"}, "token": {"N": "3"}}}  # read by an acquiring update
 
 
 FENCE = Fence("load", 3)
