@@ -17,10 +17,11 @@ Run ids sort by start time, so `Query pk=run` newest first lists the history wit
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from shared.clock import SYSTEM, Clock, now_iso
-from shared.dynamo import ConditionFailed, Table
+from shared.dynamo import Table
 from shared.idempotency import Claim, Claims
 from shared.lock import Fence, hold
 from shared.runs import FINAL, Run, RunEnd, Runs, StageRecord
@@ -53,7 +54,8 @@ class Ledger(Runs, Protocol):
 
     def lock(self, name: str, owner: str, wait_s: float = 300) -> contextlib.AbstractContextManager[Fence]: ...
 
-    def source_versions(self) -> dict[str, dict[str, Any]]: ...
+    def source_versions(self, names: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+        """The loaded version of each source (of `names` only, when given)."""
 
     def dataset_version(self) -> dict[str, Any] | None: ...
 
@@ -71,20 +73,19 @@ class RunLedger:
         """Hold the named lock for a block (`shared.lock`): a renewed lease, and the fence for its writes."""
         return hold(self.table, name, owner, self.lease_s, wait_s, self.clock)
 
-    def start(self, run_id: str, trigger: str, started_at: str) -> bool:
-        """Create the run record; False if it already exists (a duplicate delivery)."""
-        try:
-            self.table.put({"pk": RUN_PK, "sk": run_id, "run_id": run_id, "status": "running", "trigger": trigger,
-                            "started_at": started_at}, condition="attribute_not_exists(pk)")
-        except ConditionFailed:
-            return False
-        return True
+    def open(self, run_id: str, trigger: str, stage: Stage, record: StageRecord) -> None:
+        self.table.update(RUN_PK, run_id, "SET #rec = :rec, run_id = :id, #tr = if_not_exists(#tr, :tr), "
+                          "started_at = if_not_exists(started_at, :at), #st = if_not_exists(#st, :running)",
+                          names={"#rec": f"stage_{stage}", "#tr": "trigger", "#st": "status"},
+                          values={":rec": _stage(record), ":id": run_id, ":tr": trigger,
+                                  ":at": record.started_at, ":running": "running"})
 
     def record_stage(self, run_id: str, stage: Stage, record: StageRecord) -> None:
-        self.table.set_fields(RUN_PK, run_id, {f"stage_{stage}": record.model_dump(mode="json", exclude_none=True)})
+        self.table.set_fields(RUN_PK, run_id, {f"stage_{stage}": _stage(record)})
 
-    def close(self, run_id: str, end: RunEnd) -> None:
-        self.table.set_fields(RUN_PK, run_id, end.model_dump(mode="json"))
+    def close(self, run_id: str, end: RunEnd, last: tuple[Stage, StageRecord] | None = None) -> None:
+        stage = {f"stage_{last[0]}": _stage(last[1])} if last else {}
+        self.table.set_fields(RUN_PK, run_id, {**end.model_dump(mode="json"), **stage})
 
     def get(self, run_id: str) -> Run | None:
         item = self.table.get(RUN_PK, run_id)
@@ -93,11 +94,16 @@ class RunLedger:
     def recent(self, limit: int = 20) -> list[Run]:
         return [run_view(item) for item in self.table.query(RUN_PK, newest_first=True, limit=limit)]
 
-    def source_versions(self) -> dict[str, dict[str, Any]]:
-        return {item["sk"]: item for item in self.table.query(SOURCE_PK)}
+    def source_versions(self, names: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+        items = self.table.get_many(SOURCE_PK, names) if names is not None else self.table.query(SOURCE_PK)
+        return {item["sk"]: item for item in items}
 
     def dataset_version(self) -> dict[str, Any] | None:
         return self.table.get(META_PK, "dataset")
+
+
+def _stage(record: StageRecord) -> dict[str, Any]:
+    return record.model_dump(mode="json", exclude_none=True)
 
 
 def run_view(item: dict[str, Any]) -> Run:

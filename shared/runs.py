@@ -98,14 +98,16 @@ class Run(_Outcome):
 class Runs(Protocol):
     """Where runs are kept."""
 
-    def start(self, run_id: str, trigger: str, started_at: str) -> bool:
-        """Create the run; False if it exists already (a duplicate delivery)."""
+    def open(self, run_id: str, trigger: str, stage: Stage, record: StageRecord) -> None:
+        """Set the record of the stage that opens the run, and create the run with `trigger` and the
+        record's start unless it exists (a replay changes only the record): one write."""
 
     def record_stage(self, run_id: str, stage: Stage, record: StageRecord) -> None:
         """Set the record of one stage of the run."""
 
-    def close(self, run_id: str, end: RunEnd) -> None:
-        """End the run: its final status, counts and finished_at (fields `end` leaves None are removed)."""
+    def close(self, run_id: str, end: RunEnd, last: tuple[Stage, StageRecord] | None = None) -> None:
+        """End the run: its final status, counts and finished_at (fields `end` leaves None are removed);
+        `last`: the record of the stage that ends it, set in the same write."""
 
     def get(self, run_id: str) -> Run | None: ...
 

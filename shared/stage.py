@@ -39,7 +39,7 @@ from shared.metrics import record_run_outcome
 from shared.queues import Publisher
 from shared.run_end import Terminal, is_terminal, run_end
 from shared.runs import StageRecord, StageStatus
-from shared.topology import ANNOUNCER, ServiceSpec
+from shared.topology import ANNOUNCER, ServiceSpec, Stage
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +85,10 @@ def next_message(spec: ServiceSpec, parent: Message, payload: Payload) -> Messag
                         message_id=derived_id(parent.envelope.message_id, spec.stage, kind))
 
 
-def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callable[[], Outcome]) -> Outcome | None:
-    """Do `work` once per message; returns None for a duplicate or a failure on bad input."""
+def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callable[[], Outcome],
+              opens: str | None = None) -> Outcome | None:
+    """Do `work` once per message; returns None for a duplicate or a failure on bad input. `opens`: the
+    trigger of the run this stage opens (the run's record is created with the stage's)."""
     ledger, stage, run_id = deps.ledger, spec.stage, message.envelope.run_id
     claim = ledger.claims.claim(stage, message.envelope.message_id)
     if not claim.fresh:
@@ -97,30 +99,35 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
         return None
     started_at, t0 = now_iso(deps.clock), deps.clock.monotonic()
 
-    def record(status: StageStatus, **found: Any) -> None:
-        ledger.record_stage(run_id, stage, StageRecord(
-            status=status, started_at=started_at, finished_at=now_iso(deps.clock),
-            duration_ms=round((deps.clock.monotonic() - t0) * 1000), **found))
+    def record(status: StageStatus, **found: Any) -> StageRecord:
+        return StageRecord(status=status, started_at=started_at, finished_at=now_iso(deps.clock),
+                           duration_ms=round((deps.clock.monotonic() - t0) * 1000), **found)
 
     try:
-        ledger.record_stage(run_id, stage, StageRecord(status="running", started_at=started_at))
+        running = StageRecord(status="running", started_at=started_at)
+        if opens:
+            ledger.open(run_id, opens, stage, running)
+        else:
+            ledger.record_stage(run_id, stage, running)
         with ledger.claims.kept(claim):
             outcome = work()
     except InputError as error:
         logger.warning("%s failed on bad input: %s", stage, error.reason)
         ledger.claims.release(claim)  # a replay after the cause is fixed may try again
-        record("failed", error=error.reason)
-        fail_run(spec, message, deps, StageFailedV1(stage=stage, reason=error.reason, raw_keys=error.raw_keys))
+        fail_run(spec, message, deps, StageFailedV1(stage=stage, reason=error.reason, raw_keys=error.raw_keys),
+                 record("failed", error=error.reason))
         return None
     except Exception as error:
         ledger.claims.release(claim)
-        record("retrying", error=f"{type(error).__name__}: {error}")
+        ledger.record_stage(run_id, stage, record("retrying", error=f"{type(error).__name__}: {error}"))
         raise
-    record("succeeded", **outcome.found)
+    done = record("succeeded", **outcome.found)
     sent = next_message(spec, message, outcome.payload) if outcome.payload is not None else None
     queue = next_queue(spec, outcome.payload) if outcome.payload is not None else None
     if is_terminal(outcome.payload):
-        close_run(message, deps, outcome.payload)
+        close_run(message, deps, outcome.payload, (stage, done))  # the stage's record and the run's end
+    else:
+        ledger.record_stage(run_id, stage, done)
     # Sent before the claim completes, so the next stage starts one write sooner: a crash between the
     # two redoes the work and sends the same message id again, which the next stage drops.
     if sent and queue:
@@ -133,21 +140,25 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
     return outcome
 
 
-def close_run(message: Message, deps: StageDeps, event: Terminal) -> None:
-    """Write the run's end (status, counts, finished_at) from the event that ends it."""
+def close_run(message: Message, deps: StageDeps, event: Terminal, last: tuple[Stage, StageRecord]) -> None:
+    """Write the run's end (status, counts, finished_at) from the event that ends it, with the record
+    of the stage that ends it (one write)."""
     # a load's end carries its own counts; any other end reports the table as it stands
     table = None if isinstance(event, DatasetLoadedV1) else deps.ledger.dataset_version()
     end = run_end(event, table, finished_at=now_iso(deps.clock), today=today(deps.clock),
                   stale_after_days=deps.stale_after_days)
-    deps.ledger.close(message.envelope.run_id, end)
+    deps.ledger.close(message.envelope.run_id, end, last)
     record_run_outcome(message.envelope.run_id, end.status)
 
 
-def fail_run(spec: ServiceSpec, message: Message, deps: StageDeps, failed: StageFailedV1) -> None:
-    """Close the run as failed and announce it; the announcer's own failures end no run."""
+def fail_run(spec: ServiceSpec, message: Message, deps: StageDeps, failed: StageFailedV1,
+             record: StageRecord) -> None:
+    """Record the stage as failed, close the run as failed and announce it; the announcer's own
+    failures end no run."""
     if not announces(spec):
+        deps.ledger.record_stage(message.envelope.run_id, spec.stage, record)
         return
-    close_run(message, deps, failed)
+    close_run(message, deps, failed, (spec.stage, record))
     deps.publisher.send(ANNOUNCER.name, next_message(spec, message, failed))
 
 
@@ -163,6 +174,5 @@ def give_up(spec: ServiceSpec, message: Message, deps: StageDeps, error: BaseExc
         return
     reason = (f"{stage} gave up after {attempts} attempts: {type(error).__name__}: {error}. The message is kept "
               f"in the dead-letter queue; fix the cause, then `covid-etl replay --dlq {stage}`")
-    deps.ledger.record_stage(message.envelope.run_id, stage,
-                             StageRecord(status="failed", finished_at=now_iso(deps.clock), error=reason))
-    fail_run(spec, message, deps, StageFailedV1(stage=stage, reason=reason))
+    fail_run(spec, message, deps, StageFailedV1(stage=stage, reason=reason),
+             StageRecord(status="failed", finished_at=now_iso(deps.clock), error=reason))

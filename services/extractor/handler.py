@@ -8,7 +8,6 @@ from typing import Any
 
 from services.extractor.fetch import fetch
 from shared.blobs import BlobStore, sha256_hex
-from shared.clock import now_iso
 from shared.messages import (
     ExtractRequestedV1,
     Message,
@@ -46,12 +45,11 @@ def raw_key(name: str, sha256: str) -> str:
 def handle(message: Message, deps: Deps) -> None:
     request = message.payload
     assert isinstance(request, ExtractRequestedV1)
-    deps.ledger.start(message.envelope.run_id, request.trigger, now_iso(deps.clock))
-    run_stage(EXTRACTOR, message, deps, lambda: extract(request, deps))
+    run_stage(EXTRACTOR, message, deps, lambda: extract(request, deps), opens=request.trigger)
 
 
 def extract(request: ExtractRequestedV1, deps: Deps) -> Outcome:
-    loaded = deps.ledger.source_versions()
+    loaded = deps.ledger.source_versions(list(deps.urls))
     # the sources are fetched side by side: on a real network a run waits for the slower one, not the sum
     with ThreadPoolExecutor(max_workers=len(deps.urls) or 1) as pool:
         sources = list(pool.map(lambda item: _extract_one(item[0], item[1], loaded.get(item[0]), request.force, deps),

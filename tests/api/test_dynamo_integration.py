@@ -75,7 +75,7 @@ def test_a_new_load_is_seen_and_runs_are_listed(client: FlaskClient, dynamo: Any
     second = client.get("/api/v1/daily", headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200 and len(second.get_json()["data"]) == 12
     ledger = RunLedger(TABLE, resource)
-    ledger.start("20261128T110000Z-bbbb", "cli", now_iso())
+    ledger.open("20261128T110000Z-bbbb", "cli", "extract", StageRecord(status="running", started_at=now_iso()))
     ledger.record_stage("20261128T110000Z-bbbb", "extract", StageRecord(status="succeeded", duration_ms=12))
     runs = client.get("/api/v1/runs").get_json()["data"]
     assert runs[0]["run_id"] == "20261128T110000Z-bbbb" and runs[0]["stages"]["extract"]["duration_ms"] == 12

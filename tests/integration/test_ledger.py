@@ -29,16 +29,36 @@ def ledger(provisioned: dict[str, str], clock: FakeClock) -> RunLedger:
     return RunLedger(provisioned["COVID_ETL_TABLE"], lease_s=2, clock=clock)
 
 
-def test_start_run_once(ledger: RunLedger) -> None:
-    assert ledger.start("20200301T060000Z-aaaa", "cli", now_iso()) is True
-    assert ledger.start("20200301T060000Z-aaaa", "cli", now_iso()) is False  # a duplicate delivery
-    run = ledger.get("20200301T060000Z-aaaa")
-    assert run is not None and (run.status, run.trigger, run.stages) == ("running", "cli", {})
+def running(at: str = "2020-03-01T06:00:00+00:00") -> StageRecord:
+    return StageRecord(status="running", started_at=at)
+
+
+def test_the_first_stage_opens_the_run_once(ledger: RunLedger) -> None:
+    ledger.open("20200301T060000Z-aaaa", "cli", "extract", running())
+    opened = ledger.get("20200301T060000Z-aaaa")
+    assert opened is not None and (opened.status, opened.trigger, opened.started_at) == \
+        ("running", "cli", "2020-03-01T06:00:00+00:00")
+    assert opened.stages == {"extract": running()}
+    ledger.record_stage("20200301T060000Z-aaaa", "extract", StageRecord(status="succeeded", duration_ms=5))
+    ledger.close("20200301T060000Z-aaaa", RunEnd(status="failed", finished_at=now_iso(), error="x", stage="load"))
+    ledger.open("20200301T060000Z-aaaa", "replay", "extract", running("2020-03-02T00:00:00+00:00"))  # a replay
+    again = ledger.get("20200301T060000Z-aaaa")
+    assert again is not None and (again.status, again.trigger, again.started_at) == \
+        ("failed", "cli", "2020-03-01T06:00:00+00:00")  # the run's own fields kept; only the record is new
+    assert again.stages["extract"] == running("2020-03-02T00:00:00+00:00")
+
+
+def test_the_last_stage_record_and_the_end_are_one_write(ledger: RunLedger) -> None:
+    ledger.open("r2", "cli", "extract", running())
+    done = StageRecord(status="succeeded", started_at="2020-03-01T06:00:00+00:00", duration_ms=7)
+    ledger.close("r2", RunEnd(status="no_change", finished_at=now_iso(), rows_total=4), ("extract", done))
+    run = ledger.get("r2")
+    assert run is not None and (run.status, run.rows_total, run.stages) == ("no_change", 4, {"extract": done})
 
 
 def test_stages_and_the_end_come_back_typed(ledger: RunLedger) -> None:
     nyt = SourceVersion(name="nyt", url="u", key="k", sha256="abc", bytes=5, changed=True)
-    ledger.start("r1", "schedule", now_iso())
+    ledger.open("r1", "schedule", "extract", running())
     ledger.record_stage("r1", "extract", StageRecord(status="succeeded", duration_ms=12, sources=[nyt]))
     ledger.record_stage("r1", "transform", StageRecord(status="failed", error="nyt: bad"))
     ledger.close("r1", RunEnd(status="failed", finished_at=now_iso(), error="nyt: bad", stage="transform",
@@ -61,7 +81,7 @@ def test_unknown_run_is_none(ledger: RunLedger) -> None:
 
 def test_runs_are_listed_newest_first(ledger: RunLedger) -> None:
     for run_id in ("20200301T060000Z-b", "20200303T060000Z-c", "20200302T060000Z-a"):
-        ledger.start(run_id, "cli", now_iso())
+        ledger.open(run_id, "cli", "extract", running())
     assert [r.run_id for r in ledger.recent(2)] == ["20200303T060000Z-c", "20200302T060000Z-a"]
 
 
@@ -213,3 +233,13 @@ def test_a_conflict_is_retried_but_a_lost_fence_still_stops_the_write(ledger: Ru
         fenced_puts(table, [{"pk": "series#US", "sk": "2020-03-03", "cases": 2}], current)
         assert conflicted.transactions == 2
     assert ledger.table.get("series#US", "2020-03-03") == {"pk": "series#US", "sk": "2020-03-03", "cases": 2}
+
+
+def test_source_versions_by_name_are_read_in_one_batch(ledger: RunLedger) -> None:
+    with ledger.lock("load", "r1") as fence:
+        SeriesRepository(ledger.table.name).commit_versions(
+            [{"name": n, "url": f"https://example.com/{n}.csv", "sha256": n * 3} for n in ("nyt", "jhu")],
+            {"version": "r1", "rows_total": 0}, fence)
+    assert ledger.source_versions(["jhu", "nyt", "jhu"]) == ledger.source_versions()
+    assert list(ledger.source_versions(["nyt", "gone"])) == ["nyt"]
+    assert ledger.source_versions([]) == {}

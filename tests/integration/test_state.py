@@ -14,7 +14,7 @@ from covid_etl import state
 from covid_etl.resources import Resources, provision
 from shared import aws
 from shared.ledger import RunLedger, now_iso
-from shared.runs import RunEnd
+from shared.runs import RunEnd, StageRecord
 
 
 def fresh_resources() -> dict[str, str]:
@@ -28,9 +28,9 @@ def test_save_then_restore_into_empty_resources(aws_env: object, tmp_path: Path)
     table.put_item(Item={"pk": "blob", "sk": "b", "data": b"\x00\xffbytes"})
     table.put_item(Item={"pk": "lock", "sk": "load", "owner": "a worker that is gone"})
     ledger = RunLedger(before["COVID_ETL_TABLE"])
-    ledger.start("20200301T000000Z-done", "cli", now_iso())
+    ledger.open("20200301T000000Z-done", "cli", "extract", StageRecord(status="running", started_at=now_iso()))
     ledger.close("20200301T000000Z-done", RunEnd(status="succeeded", finished_at=now_iso(), inserted=1))
-    ledger.start("20200302T000000Z-busy", "schedule", now_iso())
+    ledger.open("20200302T000000Z-busy", "schedule", "extract", StageRecord(status="running", started_at=now_iso()))
     s3 = aws.client("s3")
     bucket = before["COVID_ETL_BUCKET"]
     s3.put_object(Bucket=bucket, Key="raw/nyt/abc.csv", Body=b"date,cases\n", ContentType="text/csv")

@@ -13,7 +13,7 @@ from covid_etl import cli
 from covid_etl.resources import Resources, provision
 from shared import aws
 from shared.ledger import RunLedger, now_iso
-from shared.runs import RunEnd
+from shared.runs import RunEnd, StageRecord
 from tests.conftest import Emulator, clear_caches
 from tests.integration.test_deployed import publish_like_the_stacks
 
@@ -40,7 +40,7 @@ def test_status_of_a_deployed_system(emulator: Emulator, tmp_path: Path, monkeyp
     assert report["problems"] == ["no run has succeeded yet"]
 
     ledger = RunLedger(env["COVID_ETL_TABLE"])
-    ledger.start("20261129T060000Z-aaaa", "schedule", now_iso())
+    ledger.open("20261129T060000Z-aaaa", "schedule", "extract", StageRecord(status="running", started_at=now_iso()))
     ledger.close("20261129T060000Z-aaaa", RunEnd(status="no_change", finished_at=now_iso()))
     code, report = status(capsys)
     assert (code, report["healthy"], report["last_success"]["run_id"]) == (0, True, "20261129T060000Z-aaaa")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from services.loader.handler import Series
@@ -20,17 +20,18 @@ class MemoryRuns:
     def __init__(self) -> None:
         self.items: dict[str, Run] = {}
 
-    def start(self, run_id: str, trigger: str, started_at: str) -> bool:
-        if run_id in self.items:
-            return False
-        self.items[run_id] = Run(run_id=run_id, trigger=trigger, started_at=started_at)
-        return True
+    def open(self, run_id: str, trigger: str, stage: Stage, record: StageRecord) -> None:
+        if run_id not in self.items:
+            self.items[run_id] = Run(run_id=run_id, trigger=trigger, started_at=record.started_at)
+        self.record_stage(run_id, stage, record)
 
     def record_stage(self, run_id: str, stage: Stage, record: StageRecord) -> None:
         run = self.items.get(run_id) or Run(run_id=run_id)
         self.items[run_id] = run.model_copy(update={"stages": {**run.stages, stage: record}})
 
-    def close(self, run_id: str, end: RunEnd) -> None:
+    def close(self, run_id: str, end: RunEnd, last: tuple[Stage, StageRecord] | None = None) -> None:
+        if last:
+            self.record_stage(run_id, *last)
         run = self.items.get(run_id) or Run(run_id=run_id)
         self.items[run_id] = run.model_copy(update=dict(end))
 
@@ -89,8 +90,8 @@ class FakeLedger(MemoryRuns):
         """Each run as the API shows it (absent fields left out), for assertions."""
         return {run_id: run.as_json() for run_id, run in self.items.items()}
 
-    def source_versions(self) -> dict[str, dict[str, Any]]:
-        return dict(self.sources)
+    def source_versions(self, names: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.sources.items() if names is None or k in names}
 
     def dataset_version(self) -> dict[str, Any] | None:
         return self.dataset
