@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ from shared.runs import StageRecord, StageStatus
 from shared.topology import ANNOUNCER, ServiceSpec, Stage
 
 logger = logging.getLogger(__name__)
+_records = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stage-record")  # the 'running' records
 
 
 @dataclass(kw_only=True)
@@ -103,14 +105,24 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
         return StageRecord(status=status, started_at=started_at, finished_at=now_iso(deps.clock),
                            duration_ms=round((deps.clock.monotonic() - t0) * 1000), **found)
 
-    try:
+    def write_running() -> None:
         running = StageRecord(status="running", started_at=started_at)
         if opens:
             ledger.open(run_id, opens, stage, running)
         else:
             ledger.record_stage(run_id, stage, running)
-        with ledger.claims.kept(claim):
-            outcome = work()
+
+    try:
+        # The pipeline stages' work is idempotent: it runs while the 'running' record is written, and its
+        # outcome is dropped if that write fails. The announcer's publishes, so it waits for the record.
+        pending = _records.submit(write_running)
+        if not announces(spec):
+            pending.result()
+        try:
+            with ledger.claims.kept(claim):
+                outcome = work()
+        finally:
+            pending.result()  # its failure is transient, like the work's
     except InputError as error:
         logger.warning("%s failed on bad input: %s", stage, error.reason)
         ledger.claims.release(claim)  # a replay after the cause is fixed may try again
@@ -124,18 +136,19 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
     done = record("succeeded", **outcome.found)
     sent = next_message(spec, message, outcome.payload) if outcome.payload is not None else None
     queue = next_queue(spec, outcome.payload) if outcome.payload is not None else None
+    # The next message goes out as soon as the run's record allows: a run's end is written first
+    # (the announcer reads it), a stage's own record after the send, and the claim completes last. A
+    # crash in between redoes the work and sends the same message id again, which the next stage drops.
     if is_terminal(outcome.payload):
         close_run(message, deps, outcome.payload, (stage, done))  # the stage's record and the run's end
-    else:
-        ledger.record_stage(run_id, stage, done)
-    # Sent before the claim completes, so the next stage starts one write sooner: a crash between the
-    # two redoes the work and sends the same message id again, which the next stage drops.
     if sent and queue:
         try:
             deps.publisher.send(queue, sent)
         except Exception:
             ledger.claims.release(claim)  # the redelivery need not wait out the claim's lease
             raise
+    if not is_terminal(outcome.payload):
+        ledger.record_stage(run_id, stage, done)
     ledger.claims.complete(claim, {"queue": queue, "message": sent.to_json() if sent else None})
     return outcome
 

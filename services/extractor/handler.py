@@ -73,7 +73,9 @@ def _extract_one(name: SourceName, url: str, last: dict[str, Any] | None, force:
     data = got.data or b""
     digest = sha256_hex(data)
     key = raw_key(name, digest)
-    if not deps.has_raw(key):
+    # bytes other than the loaded version's are almost never stored yet: put them without asking first
+    # (putting stored bytes again rewrites the same object); the loaded version's are asked about once
+    if key not in deps.stored and (digest != (last or {}).get("sha256") or not deps.has_raw(key)):
         deps.blobs.put(key, data, "text/csv")
         deps.stored.add(key)
     changed = force or last is None or last.get("sha256") != digest

@@ -256,11 +256,18 @@ def test_a_warm_extractor_does_not_ask_again_for_raw_files_it_has_seen(pipeline:
     pipeline.put(fixtures.old_pair(), 1_600_000_000)
     deps = extractor.Deps(**pipeline.common(), blobs=blobs, urls=pipeline.urls)
     pipeline.ledger.sources = {}
-    extractor.extract(ExtractRequestedV1(), deps)
-    first = len(blobs.asked)
-    assert first == 2 and deps.stored == set(blobs.objects)  # each new raw file asked about once, then stored
+    first = extractor.extract(ExtractRequestedV1(), deps).payload
+    assert blobs.asked == [] and deps.stored == set(blobs.objects)  # new bytes are stored without asking
     extractor.extract(ExtractRequestedV1(force=True), deps)
-    assert len(blobs.asked) == first  # the same bytes again: already known to be stored
+    assert blobs.asked == []  # the same bytes again: already known to be stored
+    assert isinstance(first, SourcesExtractedV1)
+    pipeline.ledger.sources = {s.name: s.model_dump(mode="json") for s in first.sources}  # as if loaded
+    cold = extractor.Deps(**pipeline.common(), blobs=blobs, urls=pipeline.urls)
+    extractor.extract(ExtractRequestedV1(force=True), cold)
+    assert sorted(blobs.asked) == sorted(s.key for s in first.sources)  # a cold worker asks about each once
+    put = len(blobs.objects)
+    extractor.extract(ExtractRequestedV1(force=True), cold)
+    assert len(blobs.asked) == 2 and len(blobs.objects) == put
 
 
 def transformed(pipeline: Pipeline, run_id: str) -> DatasetTransformedV1:
