@@ -117,15 +117,15 @@ class Table:
         found = self.client.get_item(TableName=self.name, Key=self.key(pk, sk), ConsistentRead=True, **extra)
         return deserialize(found["Item"]) if "Item" in found else None
 
-    def get_many(self, pk: str, sks: Sequence[str]) -> list[Item]:
-        """The items of partition `pk` with these sort keys (at most 100), read consistently in one
-        BatchGetItem; missing ones are left out."""
-        keys = [self.key(pk, sk) for sk in dict.fromkeys(sks)]
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Item]:
+        """The items with these keys (`(pk, sk)`, at most 100), read consistently in one BatchGetItem;
+        missing ones are left out."""
+        wanted = [self.key(pk, sk) for pk, sk in dict.fromkeys(keys)]
         found: list[Item] = []
-        while keys:
-            answer = self.client.batch_get_item(RequestItems={self.name: {"Keys": keys, "ConsistentRead": True}})
+        while wanted:
+            answer = self.client.batch_get_item(RequestItems={self.name: {"Keys": wanted, "ConsistentRead": True}})
             found += [deserialize(item) for item in answer["Responses"].get(self.name, [])]
-            keys = answer.get("UnprocessedKeys", {}).get(self.name, {}).get("Keys", [])
+            wanted = answer.get("UnprocessedKeys", {}).get(self.name, {}).get("Keys", [])
         return found
 
     def put(self, item: Mapping[str, object], *, condition: str | None = None,

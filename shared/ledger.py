@@ -54,8 +54,11 @@ class Ledger(Runs, Protocol):
 
     def lock(self, name: str, owner: str, wait_s: float = 300) -> contextlib.AbstractContextManager[Fence]: ...
 
-    def source_versions(self, names: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
-        """The loaded version of each source (of `names` only, when given)."""
+    def source_versions(self) -> dict[str, dict[str, Any]]:
+        """The loaded version of each source."""
+
+    def versions(self, sources: Sequence[str]) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
+        """The loaded version of each of `sources`, and the dataset version, read together."""
 
     def dataset_version(self) -> dict[str, Any] | None: ...
 
@@ -94,9 +97,13 @@ class RunLedger:
     def recent(self, limit: int = 20) -> list[Run]:
         return [run_view(item) for item in self.table.query(RUN_PK, newest_first=True, limit=limit)]
 
-    def source_versions(self, names: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
-        items = self.table.get_many(SOURCE_PK, names) if names is not None else self.table.query(SOURCE_PK)
-        return {item["sk"]: item for item in items}
+    def source_versions(self) -> dict[str, dict[str, Any]]:
+        return {item["sk"]: item for item in self.table.query(SOURCE_PK)}
+
+    def versions(self, sources: Sequence[str]) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
+        items = self.table.get_many([*((SOURCE_PK, name) for name in sources), (META_PK, "dataset")])
+        dataset = next((item for item in items if item["pk"] == META_PK), None)
+        return {item["sk"]: item for item in items if item["pk"] == SOURCE_PK}, dataset
 
     def dataset_version(self) -> dict[str, Any] | None:
         return self.table.get(META_PK, "dataset")

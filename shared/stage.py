@@ -62,6 +62,9 @@ class Outcome:
 
     payload: Payload | None
     found: dict[str, Any] = field(default_factory=dict)
+    # the dataset version as the work read it: a run that ends here without loading reports it
+    # (else it is read when the run is closed)
+    table: dict[str, Any] | None = None
 
 
 def announces(spec: ServiceSpec) -> bool:
@@ -140,7 +143,7 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
     # (the announcer reads it), a stage's own record after the send, and the claim completes last. A
     # crash in between redoes the work and sends the same message id again, which the next stage drops.
     if is_terminal(outcome.payload):
-        close_run(message, deps, outcome.payload, (stage, done))  # the stage's record and the run's end
+        close_run(message, deps, outcome.payload, (stage, done), outcome.table)  # record and end, one write
     if sent and queue:
         try:
             deps.publisher.send(queue, sent)
@@ -153,11 +156,13 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
     return outcome
 
 
-def close_run(message: Message, deps: StageDeps, event: Terminal, last: tuple[Stage, StageRecord]) -> None:
+def close_run(message: Message, deps: StageDeps, event: Terminal, last: tuple[Stage, StageRecord],
+              table: dict[str, Any] | None = None) -> None:
     """Write the run's end (status, counts, finished_at) from the event that ends it, with the record
-    of the stage that ends it (one write)."""
-    # a load's end carries its own counts; any other end reports the table as it stands
-    table = None if isinstance(event, DatasetLoadedV1) else deps.ledger.dataset_version()
+    of the stage that ends it (one write). A load's end carries its own counts; any other reports the
+    table as it stands: `table`, the dataset version as the stage read it, or else read now."""
+    if table is None and not isinstance(event, DatasetLoadedV1):
+        table = deps.ledger.dataset_version()
     end = run_end(event, table, finished_at=now_iso(deps.clock), today=today(deps.clock),
                   stale_after_days=deps.stale_after_days)
     deps.ledger.close(message.envelope.run_id, end, last)

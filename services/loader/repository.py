@@ -31,6 +31,7 @@ class SeriesRepository:
         self.table, self.per_transaction = Table(table_name, client), per_transaction
         self._committed: tuple[str, dict[str, dict[str, Any]]] | None = None  # (version, rows) of our commit
         self._loading: dict[str, dict[str, Any]] | None = None  # the rows as the load in progress leaves them
+        self._none_committed = False  # the load in progress found no dataset version: none to mark
 
     def current(self, committed: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
         """The rows by date. `committed` is the dataset item as just read: when it is this process's own
@@ -41,6 +42,7 @@ class SeriesRepository:
         else:
             rows = {row["sk"]: row for row in self.table.query(SERIES_PK)}
         self._loading = {d: dict(r) for d, r in rows.items()}
+        self._none_committed = committed is not None and not committed
         return rows
 
     def atomic(self, rows: int, sources: int) -> bool:
@@ -76,6 +78,8 @@ class SeriesRepository:
 
     def _mark_writing(self, run_id: str, fence: Fence) -> None:
         """Tell every loader's kept copy that the table moves away from the committed version."""
+        if self._none_committed:
+            return  # (under the lock, so none is committed since)
         try:
             fenced(self.table, [self.table.update_action(META_PK, "dataset", "SET writing = :r",
                                                          condition="attribute_exists(pk)", values={":r": run_id})],

@@ -235,11 +235,11 @@ def test_a_conflict_is_retried_but_a_lost_fence_still_stops_the_write(ledger: Ru
     assert ledger.table.get("series#US", "2020-03-03") == {"pk": "series#US", "sk": "2020-03-03", "cases": 2}
 
 
-def test_source_versions_by_name_are_read_in_one_batch(ledger: RunLedger) -> None:
+def test_source_versions_by_name_and_the_dataset_version_are_read_together(ledger: RunLedger) -> None:
+    assert ledger.versions(["nyt", "jhu"]) == ({}, None)
     with ledger.lock("load", "r1") as fence:
         SeriesRepository(ledger.table.name).commit_versions(
             [{"name": n, "url": f"https://example.com/{n}.csv", "sha256": n * 3} for n in ("nyt", "jhu")],
             {"version": "r1", "rows_total": 0}, fence)
-    assert ledger.source_versions(["jhu", "nyt", "jhu"]) == ledger.source_versions()
-    assert list(ledger.source_versions(["nyt", "gone"])) == ["nyt"]
-    assert ledger.source_versions([]) == {}
+    assert ledger.versions(["jhu", "nyt", "jhu"]) == (ledger.source_versions(), ledger.dataset_version())
+    assert list(ledger.versions(["nyt", "gone"])[0]) == ["nyt"]

@@ -90,8 +90,11 @@ class FakeLedger(MemoryRuns):
         """Each run as the API shows it (absent fields left out), for assertions."""
         return {run_id: run.as_json() for run_id, run in self.items.items()}
 
-    def source_versions(self, names: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
-        return {k: v for k, v in self.sources.items() if names is None or k in names}
+    def source_versions(self) -> dict[str, dict[str, Any]]:
+        return dict(self.sources)
+
+    def versions(self, sources: Sequence[str]) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
+        return {k: v for k, v in self.sources.items() if k in sources}, self.dataset
 
     def dataset_version(self) -> dict[str, Any] | None:
         return self.dataset

@@ -335,3 +335,20 @@ def test_a_failed_send_releases_the_claim_so_the_redelivery_works_at_once(pipeli
     extractor.handle(message, deps)  # the redelivery claims at once and sends
     [(queue, sent)] = flaky.sent
     assert queue == "transformer" and isinstance(sent.payload, SourcesExtractedV1)
+
+
+def test_a_no_change_run_reports_the_table_as_read_with_the_sources(pipeline: Pipeline,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    pipeline.run("r1")
+    reads: list[str] = []
+
+    def dataset_version() -> dict[str, Any] | None:
+        reads.append("read")
+        return pipeline.ledger.dataset
+
+    monkeypatch.setattr(pipeline.ledger, "dataset_version", dataset_version)
+    assert pipeline.run("r2") == ["extract.requested.v1", "sources.unchanged.v1"]
+    run = pipeline.ledger.runs["r2"]
+    assert (run["status"], run["rows_total"]) == ("no_change", len(reference(fixtures.old_pair())))
+    assert reads == []  # the extractor read it with the source versions: no second read to close the run
