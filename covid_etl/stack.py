@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from covid_etl.emulator import start_emulator
+from covid_etl.emulator import settle, start_emulator
 from covid_etl.resources import provision
 from shared.ledger import RunLedger
 from shared.messages import ExtractRequestedV1, make_message, new_run_id
@@ -78,13 +78,14 @@ class Stack:
         os.environ.update(self.env)
         if self.server is not None:
             self._restore()
+            settle()  # the emulator's collector, out of the way of its requests
         self.reported = {run.run_id for run in RunLedger(res.table).recent(10) if run.ended}
         for name in QUEUES:
             self._spawn(name)
         self._spawn("api")
-        run_id = trigger(self.env, "startup")  # the workers start on it while the API starts
-        self._wait_for_api()
         self._wait_for_workers()
+        run_id = trigger(self.env, "startup")  # while the API starts
+        self._wait_for_api()
         api = f"http://{self.host}:{self.port}"
         self._write_state_file()
         print(f"""
