@@ -98,7 +98,8 @@ def check_counts(source: str, column: str, values: pd.Series, allow_empty: bool 
         raise InputError(f"{source}: {len(bad)} value(s) of {column!r} are not integers >= 0 ({_shown(rows)})")
     try:
         return pd.to_numeric(values.mask(empty), errors="raise").round().astype("Int64")
-    except (OverflowError, ValueError) as error:  # digits only, but too large for a 64-bit count
+    except (OverflowError, ValueError, TypeError) as error:  # digits only, but too large for a 64-bit count
+        # (2**63 to 2**64 - 1 parse as uint64, which Int64 refuses with a TypeError)
         raise InputError(f"{source}: a value of {column!r} is out of range ({error})") from error
 
 
