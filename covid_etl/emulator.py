@@ -33,12 +33,12 @@ class _CopyOncePerTransaction:
     def __getattr__(self, name: str) -> Any:
         return getattr(copy, name)
 
-    @staticmethod
-    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
-        from moto.dynamodb.models.table import Table
+    def __init__(self, table_type: type) -> None:
+        self.table_type = table_type
 
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
         backups: dict[int, Any] | None = getattr(_local, "backups", None)
-        if backups is None or not isinstance(value, Table):
+        if backups is None or not isinstance(value, self.table_type):
             return copy.deepcopy(value, memo)
         if id(value) not in backups:
             backups[id(value)] = copy.deepcopy(value, memo)
@@ -64,7 +64,7 @@ def patch_moto() -> None:
 
     transact_write_items.copies_once = True  # type: ignore[attr-defined]
     backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    models.copy = _CopyOncePerTransaction()  # type: ignore[assignment]
+    models.copy = _CopyOncePerTransaction(models.Table)  # type: ignore[assignment]
 
 
 def settle() -> None:

@@ -71,18 +71,21 @@ def deserialize(item: Mapping[str, object]) -> Item:
     return {k: plain(_deserializer.deserialize(v)) for k, v in item.items()}
 
 
-def _failed(error: ClientError) -> bool:
+def _is(error: ClientError, reason: str) -> bool:
+    """Whether a single write failed for `reason` (its error code is `reason` + "Exception"), or a
+    transaction was cancelled for it."""
     code = error.response["Error"]["Code"]
     reasons = error.response.get("CancellationReasons") or []
-    return code == "ConditionalCheckFailedException" or (
-        code == "TransactionCanceledException" and any(r.get("Code") == "ConditionalCheckFailed" for r in reasons))
+    return code == f"{reason}Exception" or (
+        code == "TransactionCanceledException" and any(r.get("Code") == reason for r in reasons))
+
+
+def _failed(error: ClientError) -> bool:
+    return _is(error, "ConditionalCheckFailed")
 
 
 def _conflict(error: ClientError) -> bool:
-    code = error.response["Error"]["Code"]
-    reasons = error.response.get("CancellationReasons") or []
-    return code == "TransactionConflictException" or (
-        code == "TransactionCanceledException" and any(r.get("Code") == "TransactionConflict" for r in reasons))
+    return _is(error, "TransactionConflict")
 
 
 def _expression(condition: str | None, values: Mapping[str, object] | None,

@@ -142,7 +142,7 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
     # The next message goes out as soon as the run's record allows: a run's end is written first
     # (the announcer reads it), a stage's own record after the send, and the claim completes last. A
     # crash in between redoes the work and sends the same message id again, which the next stage drops.
-    if is_terminal(outcome.payload):
+    if is_terminal(outcome.payload):  # (a TypeGuard: kept inline so that it narrows)
         close_run(message, deps, outcome.payload, (stage, done), outcome.table)  # record and end, one write
     if sent and queue:
         try:
