@@ -39,7 +39,7 @@ from shared.messages import (
 from shared.metrics import record_run_outcome
 from shared.queues import Publisher
 from shared.run_end import Terminal, is_terminal, run_end
-from shared.runs import StageRecord, StageStatus
+from shared.runs import Run, StageRecord, StageStatus
 from shared.topology import ANNOUNCER, ServiceSpec, Stage
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,22 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
               opens: str | None = None) -> Outcome | None:
     """Do `work` once per message; returns None for a duplicate or a failure on bad input. `opens`: the
     trigger of the run this stage opens (the run's record is created with the stage's)."""
+    return _run_stage(spec, message, deps, lambda _run: work(), opens)
+
+
+def announce_stage(spec: ServiceSpec, message: Message, deps: StageDeps, announce: Callable[[Run], Outcome]) -> None:
+    """`run_stage` for the announcer: its work starts once its 'running' record is written, from the run
+    as that write returned it (the record and the read are one request)."""
+
+    def work(run: Run | None) -> Outcome:
+        assert run is not None  # the announcer waits for its record, which returns the run
+        return announce(run)
+
+    _run_stage(spec, message, deps, work)
+
+
+def _run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callable[[Run | None], Outcome],
+               opens: str | None = None) -> Outcome | None:
     ledger, stage, run_id = deps.ledger, spec.stage, message.envelope.run_id
     claim = ledger.claims.claim(stage, message.envelope.message_id)
     if not claim.fresh:
@@ -108,22 +124,24 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
         return StageRecord(status=status, started_at=started_at, finished_at=now_iso(deps.clock),
                            duration_ms=round((deps.clock.monotonic() - t0) * 1000), **found)
 
-    def write_running() -> None:
+    def write_running() -> Run | None:
         running = StageRecord(status="running", started_at=started_at)
+        if not announces(spec):
+            return ledger.record_and_get(run_id, stage, running)
         if opens:
             ledger.open(run_id, opens, stage, running)
         else:
             ledger.record_stage(run_id, stage, running)
+        return None
 
     try:
         # The pipeline stages' work is idempotent: it runs while the 'running' record is written, and its
         # outcome is dropped if that write fails. The announcer's publishes, so it waits for the record.
         pending = _records.submit(write_running)
-        if not announces(spec):
-            pending.result()
+        run = None if announces(spec) else pending.result()
         try:
             with ledger.claims.kept(claim):
-                outcome = work()
+                outcome = work(run)  # the run: for the announcer, which waited for its record
         finally:
             pending.result()  # its failure is transient, like the work's
     except InputError as error:

@@ -15,7 +15,8 @@ from services.notifier import letter
 from shared import aws
 from shared.messages import Message
 from shared.run_end import is_terminal
-from shared.stage import Outcome, StageDeps, run_stage
+from shared.runs import Run
+from shared.stage import Outcome, StageDeps, announce_stage
 from shared.topology import NOTIFIER
 
 
@@ -48,11 +49,10 @@ def handle(message: Message, deps: Deps) -> None:
     assert is_terminal(message.payload)
     run_id = message.envelope.run_id
 
-    def announce() -> Outcome:
-        run = deps.ledger.get(run_id)
-        if run is None or not run.ended:  # cannot happen while the runtime closes runs first; retried
+    def announce(run: Run) -> Outcome:
+        if not run.ended:  # cannot happen while the runtime closes runs first; retried
             raise RuntimeError(f"run {run_id} has not ended in the ledger")
         deps.announcer.announce(letter.subject(run), letter.body(run, deps.dashboard_url))
         return Outcome(None)
 
-    run_stage(NOTIFIER, message, deps, announce)
+    announce_stage(NOTIFIER, message, deps, announce)

@@ -187,7 +187,8 @@ def _bad_input() -> Outcome:
 
 @pytest.mark.parametrize("work", [_unchanged, _bad_input])
 def test_the_stage_closes_the_run_before_the_notifier_only_announces_it(pipeline: Pipeline,
-                                                                       work: Callable[[], Outcome]) -> None:
+                                                                       work: Callable[[], Outcome],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     pipeline.ledger.dataset = {"rows_total": 7, "first_date": "2020-03-01", "last_date": "2020-03-07"}
     message = make_message(ExtractRequestedV1(), run_id="r", producer="t")
     run_stage(EXTRACTOR, message, pipeline.extractor(), work)
@@ -196,7 +197,10 @@ def test_the_stage_closes_the_run_before_the_notifier_only_announces_it(pipeline
     assert (closed["rows_total"], closed["unchanged"], closed["last_date"]) == (7, 7, "2020-03-07")
     [(queue, end)] = pipeline.publisher.sent
     pipeline.publisher.sent.clear()
+    reads: list[str] = []
+    monkeypatch.setattr(pipeline.ledger, "get", reads.append)
     pipeline.handlers[queue](end)
+    assert reads == []  # the run comes back from the notifier's own 'running' write: no second request
     [(_, body)] = pipeline.announcer.announced
     assert (body["status"], body["rows_total"], body["last_date"]) == (closed["status"], 7, "2020-03-07")
     assert pipeline.ledger.runs["r"] == {**closed, "stages": pipeline.ledger.runs["r"]["stages"]}
