@@ -4,8 +4,8 @@ The work returns an `Outcome`: the run's next event (or None) and what the stage
 first claims the incoming message (`shared.idempotency`); a duplicate of a handled message
 re-sends the recorded next message and does nothing else. The next event goes to the queue the
 service declares for it (`shared.topology`); an event that ends the run (`shared.run_end`) goes to
-the announcer, and the stage closes the run in the ledger first: a notifier outage delays the
-announcement, never the run's recorded end. The notifier only announces.
+the announcer while the stage closes the run in the ledger (the announcer waits for that end): a
+notifier outage delays the announcement, never the run's recorded end. The notifier only announces.
 
 On `InputError` the stage is recorded as failed and, for a service that announces, the run is
 closed as failed and a `StageFailedV1` goes to the announcer; the incoming message is consumed.
@@ -39,7 +39,7 @@ from shared.messages import (
 from shared.metrics import record_run_outcome
 from shared.queues import Publisher
 from shared.run_end import Terminal, is_terminal, run_end
-from shared.runs import Run, StageRecord, StageStatus
+from shared.runs import Run, Runs, StageRecord, StageStatus
 from shared.topology import ANNOUNCER, ServiceSpec, Stage
 
 logger = logging.getLogger(__name__)
@@ -157,21 +157,38 @@ def _run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Calla
     done = record("succeeded", **outcome.found)
     sent = next_message(spec, message, outcome.payload) if outcome.payload is not None else None
     queue = next_queue(spec, outcome.payload) if outcome.payload is not None else None
-    # The next message goes out as soon as the run's record allows: a run's end is written first
-    # (the announcer reads it), a stage's own record after the send, and the claim completes last. A
-    # crash in between redoes the work and sends the same message id again, which the next stage drops.
+    # The next message goes out at once: a run's end is written while it is sent (the announcer waits
+    # for it, see `ended`), a stage's own record after the send, and the claim completes last. A crash
+    # in between redoes the work and sends the same message id again, which the next stage drops.
+    closing = None
     if is_terminal(outcome.payload):  # (a TypeGuard: kept inline so that it narrows)
-        close_run(message, deps, outcome.payload, (stage, done), outcome.table)  # record and end, one write
-    if sent and queue:
-        try:
+        closing = _records.submit(close_run, message, deps, outcome.payload, (stage, done), outcome.table)
+    try:
+        if sent and queue:
             deps.publisher.send(queue, sent)
-        except Exception:
-            ledger.claims.release(claim)  # the redelivery need not wait out the claim's lease
-            raise
-    if not is_terminal(outcome.payload):
+        if closing:
+            closing.result()  # the run's end and this stage's record: one write
+    except Exception:
+        ledger.claims.release(claim)  # the redelivery need not wait out the claim's lease
+        raise
+    if not closing:
         ledger.record_stage(run_id, stage, done)
     ledger.claims.complete(claim, {"queue": queue, "message": sent.to_json() if sent else None})
     return outcome
+
+
+def ended(run: Run, runs: Runs, clock: Clock, wait_s: float = 5.0) -> Run:
+    """`run` once its end is in the ledger: the stage that ends a run writes the end while it sends the
+    event to the announcer, so the announcer may get there first and then waits for it, briefly.
+    RuntimeError (the message is retried) if the end does not come within `wait_s`."""
+    deadline, pause = clock.monotonic() + wait_s, 0.005
+    while not run.ended:
+        if clock.monotonic() > deadline:
+            raise RuntimeError(f"run {run.run_id} has not ended in the ledger after {wait_s:g} s")
+        clock.sleep(pause)
+        pause = min(pause * 2, 0.2)
+        run = runs.get(run.run_id) or run
+    return run
 
 
 def close_run(message: Message, deps: StageDeps, event: Terminal, last: tuple[Stage, StageRecord],

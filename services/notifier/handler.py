@@ -1,5 +1,6 @@
 """Notifier: one SNS message per run, said from the run's record. It only announces: the stage
-runtime closed the run before the event that ended it reached this queue.
+runtime closes the run while it sends the event that ends it here (the notifier waits for that end
+if it comes first).
 
 Published with MessageStructure=json: email subscribers get the readable text (`letter.text`),
 queue, Lambda and HTTP subscribers the JSON body, which carries the same text beside the fields.
@@ -16,7 +17,7 @@ from shared import aws
 from shared.messages import Message
 from shared.run_end import is_terminal
 from shared.runs import Run
-from shared.stage import Outcome, StageDeps, announce_stage
+from shared.stage import Outcome, StageDeps, announce_stage, ended
 from shared.topology import NOTIFIER
 
 
@@ -47,11 +48,9 @@ class Deps(StageDeps):
 
 def handle(message: Message, deps: Deps) -> None:
     assert is_terminal(message.payload)
-    run_id = message.envelope.run_id
 
     def announce(run: Run) -> Outcome:
-        if not run.ended:  # cannot happen while the runtime closes runs first; retried
-            raise RuntimeError(f"run {run_id} has not ended in the ledger")
+        run = ended(run, deps.ledger, deps.clock)
         deps.announcer.announce(letter.subject(run), letter.body(run, deps.dashboard_url))
         return Outcome(None)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from support import fixtures
-from support.fakes import FakeAnnouncer, FakeLedger, FakeSeries
+from support.fakes import FakeAnnouncer, FakeLedger, FakeSeries, MemoryRuns
 from support.reference import load_counts, reference
 
 from services.extractor import handler as extractor
@@ -32,8 +32,8 @@ from shared.messages import (
     make_message,
 )
 from shared.queues import MemoryPublisher
-from shared.runs import RunEnd
-from shared.stage import Outcome, run_stage
+from shared.runs import RunEnd, StageRecord
+from shared.stage import Outcome, ended, run_stage
 from shared.topology import EXTRACTOR
 
 # a field holding the wrong type (a str where the schema says date) shows up as a serializer warning
@@ -205,6 +205,26 @@ def test_the_stage_closes_the_run_before_the_notifier_only_announces_it(pipeline
     assert (body["status"], body["rows_total"], body["last_date"]) == (closed["status"], 7, "2020-03-07")
     assert pipeline.ledger.runs["r"] == {**closed, "stages": pipeline.ledger.runs["r"]["stages"]}
     assert pipeline.publisher.sent == []  # the notifier sends nothing
+
+
+def test_the_announcer_waits_briefly_for_the_end_written_beside_its_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    runs, clock = MemoryRuns(), FakeClock()
+    runs.open("r", "cli", "extract", StageRecord(status="running", started_at="2026-11-29T08:00:00Z"))
+    as_read = runs.record_and_get("r", "notify", StageRecord(status="running", started_at="2026-11-29T08:00:01Z"))
+    reads, get = [], runs.get
+
+    def get_then_close(run_id: str) -> Any:
+        reads.append(run_id)
+        if len(reads) == 3:  # the end lands while the announcer waits
+            runs.close(run_id, RunEnd(status="no_change", finished_at="2026-11-29T08:00:01Z"))
+        return get(run_id)
+
+    monkeypatch.setattr(runs, "get", get_then_close)
+    assert not as_read.ended and ended(as_read, runs, clock).status == "no_change"
+    assert len(reads) == 3 and sum(clock.slept) < 0.1  # it re-read at once, then backed off
+    runs.open("s", "cli", "extract", StageRecord(status="running", started_at="2026-11-29T08:00:00Z"))
+    with pytest.raises(RuntimeError, match="has not ended in the ledger after 5 s"):
+        ended(get("s") or as_read, runs, clock)  # never closed: retried by the queue
 
 
 def test_an_older_run_never_overwrites_a_later_runs_load(pipeline: Pipeline) -> None:
