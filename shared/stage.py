@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.clock import SYSTEM, Clock, now_iso, today
 from shared.errors import InputError
@@ -43,7 +43,9 @@ from shared.runs import Run, Runs, StageRecord, StageStatus
 from shared.topology import ANNOUNCER, ServiceSpec, Stage
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 _records = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stage-record")  # the 'running' records
+_reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stage-read")  # see `read_ahead`
 
 
 @dataclass(kw_only=True)
@@ -65,6 +67,13 @@ class Outcome:
     # the dataset version as the work read it: a run that ends here without loading reports it
     # (else it is read when the run is closed)
     table: dict[str, Any] | None = None
+
+
+def read_ahead(read: Callable[..., T], *args: Any) -> Future[T]:
+    """Start a read that the stage's work needs before the stage claims its message, so that the read
+    and the claim (and the 'running' record) overlap; the work takes `.result()`, where a failure of the
+    read is the work's own. Only reads: a duplicate message's read is wasted, nothing else."""
+    return _reads.submit(read, *args)
 
 
 def announces(spec: ServiceSpec) -> bool:

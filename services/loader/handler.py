@@ -15,7 +15,7 @@ from services.loader.diff import Diff, diff
 from shared.blobs import BlobStore, sha256_hex
 from shared.lock import Fence, LostLock
 from shared.messages import DatasetLoadedV1, DatasetTransformedV1, Message, new_id
-from shared.stage import Outcome, StageDeps, run_stage
+from shared.stage import Outcome, StageDeps, read_ahead, run_stage
 from shared.topology import LOADER
 
 
@@ -43,12 +43,13 @@ def handle(message: Message, deps: Deps) -> None:
     transformed = message.payload
     assert isinstance(transformed, DatasetTransformedV1)
     run_id = message.envelope.run_id
+    body = read_ahead(deps.blobs.get, transformed.key)  # while the message is claimed and the lock taken
 
     def locked_load() -> Outcome:
         # two loads never interleave, not even two deliveries of one run's message
         try:
             with deps.ledger.lock("load", owner=f"{run_id}/{new_id()}", wait_s=deps.lock_wait_s) as fence:
-                return load(transformed, run_id, fence, deps)
+                return load(transformed, body.result(), run_id, fence, deps)
         except LostLock:
             committed = deps.ledger.dataset_version() or {}
             if committed.get("version", "") > run_id:
@@ -95,8 +96,8 @@ def superseded(transformed: DatasetTransformedV1, committed: dict[str, Any], pau
     return Outcome(loaded, {"inserted": 0, "updated": 0, "superseded_by": newer})
 
 
-def load(transformed: DatasetTransformedV1, run_id: str, fence: Fence, deps: Deps) -> Outcome:
-    body = deps.blobs.get(transformed.key)
+def load(transformed: DatasetTransformedV1, body: bytes, run_id: str, fence: Fence, deps: Deps) -> Outcome:
+    """Diff `body` (the transformed dataset, read from `transformed.key`) against the table and write it."""
     if sha256_hex(body) != transformed.sha256:
         raise RuntimeError(f"{transformed.key}: sha256 does not match the message")  # retried
     records = json.loads(body)["records"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -311,8 +312,9 @@ def test_a_load_redelivered_after_its_commit_reports_the_counts_it_committed(pip
     pipeline.put(fixtures.new_pair(), 1_600_000_100)
     payload, deps = transformed(pipeline, "r2"), loader.Deps(**pipeline.common(), blobs=pipeline.blobs,
                                                              series=pipeline.series)
-    first = loader.load(payload, "r2", Fence("load", 1), deps)  # committed, then the worker died
-    again = loader.load(payload, "r2", Fence("load", 2), deps)  # before its claim said so: redelivered
+    body = pipeline.blobs.get(payload.key)
+    first = loader.load(payload, body, "r2", Fence("load", 1), deps)  # committed, then the worker died
+    again = loader.load(payload, body, "r2", Fence("load", 2), deps)  # before its claim said so: redelivered
     want = load_counts(reference(fixtures.old_pair()), reference(fixtures.new_pair()))
     assert {k: again.found[k] for k in want} == {k: first.found[k] for k in want} == want
     assert again.payload == first.payload
@@ -329,9 +331,9 @@ def test_a_load_killed_between_its_transactions_counts_like_its_first_try(pipeli
                                                              series=pipeline.series)
     pipeline.series.die_before_commit = 1
     with pytest.raises(RuntimeError, match="killed"):
-        loader.load(payload, "r2", Fence("load", 1), deps)
+        loader.load(payload, pipeline.blobs.get(payload.key), "r2", Fence("load", 1), deps)
     assert pipeline.ledger.dataset and pipeline.ledger.dataset["writing"] == "r2"  # its rows are in
-    again = loader.load(payload, "r2", Fence("load", 2), deps)
+    again = loader.load(payload, pipeline.blobs.get(payload.key), "r2", Fence("load", 2), deps)
     want = load_counts(reference(fixtures.old_pair()), reference(fixtures.new_pair()))
     assert {k: again.found[k] for k in want} == want  # a fresh diff would count its own rows unchanged
     assert [k for k in pipeline.blobs.objects if k.startswith("plans/r2/")]
@@ -376,3 +378,36 @@ def test_a_no_change_run_reports_the_table_as_read_with_the_sources(pipeline: Pi
     run = pipeline.ledger.runs["r2"]
     assert (run["status"], run["rows_total"]) == ("no_change", len(reference(fixtures.old_pair())))
     assert reads == []  # the extractor read it with the source versions: no second read to close the run
+
+
+@pytest.mark.parametrize("stage", ["transformer", "loader"])
+def test_a_stage_reads_its_input_while_it_claims_its_message(pipeline: Pipeline, stage: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The claim waits for the read to have begun: only a read started before the claim lets it through."""
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    pipeline.publisher.sent.append(("extractor", make_message(ExtractRequestedV1(), run_id="r", producer="t")))
+    while pipeline.publisher.sent[0][0] != stage:
+        queue, message = pipeline.publisher.sent.pop(0)
+        pipeline.handlers[queue](message)
+    reading, overlapped = threading.Event(), []
+    claim, get, chunks = pipeline.ledger.fake_claims.claim, pipeline.blobs.get, pipeline.blobs.chunks
+
+    def claim_when_reading(*args: Any) -> Any:
+        overlapped.append(reading.wait(2))
+        return claim(*args)
+
+    def get_(key: str) -> bytes:
+        reading.set()
+        return get(key)
+
+    def chunks_(key: str) -> Any:
+        reading.set()
+        return chunks(key)
+
+    monkeypatch.setattr(pipeline.ledger.fake_claims, "claim", claim_when_reading)
+    monkeypatch.setattr(pipeline.blobs, "get", get_)
+    monkeypatch.setattr(pipeline.blobs, "chunks", chunks_)
+    queue, message = pipeline.publisher.sent.pop(0)
+    pipeline.handlers[queue](message)
+    assert overlapped == [True]
+    assert pipeline.publisher.sent  # and the stage went on to send its next message
