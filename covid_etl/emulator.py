@@ -1,13 +1,17 @@
 """The embedded AWS emulator: moto's server, with one fix to its DynamoDB transactions.
 
-moto 5.2's `transact_write_items` backs up the whole table before a transaction, so that it can
-roll back, but it does so once per action rather than once per table: a transaction of 100 puts
-deep-copies the table 100 times, identically, before writing anything. On a table holding the
-series (420 rows and the runs) a 25-put transaction took 155 ms against 3.6 ms for the same puts
-in a BatchWriteItem, and a full load took 1.7 s of the pipeline's 1.9 s; on AWS a transaction costs
-about what a batch does. The fix copies each table once per transaction: the copies moto makes are
-taken before any action is applied, so each is the same as the first, and the rollback restores
-exactly what it restored before (tests/unit/test_emulator.py checks both).
+moto 5.2.5's `transact_write_items` deep-copies the whole table before a transaction so that it can
+roll back, and does so once per action: a 100-put transaction copied the table 100 times (on the
+series' table a 25-put one took 155 ms against 3.6 ms as a BatchWriteItem; a full load spent 1.7 s
+of the pipeline's 1.9 s there). A first fix copied each table once per transaction, which still
+cost ~7 ms per transaction on 500 items (`bench/transactions.py`) and grew with the table (rows,
+runs and claims share it). `covid_etl/moto_transactions.py` now rolls back by an undo log: before
+each action, the one item it touches (or its absence) is remembered, and a cancelled transaction
+puts back exactly those keys. No table is copied, so a transaction's cost no longer grows with the
+table. It is also closer to DynamoDB: the server is threaded, and putting a whole-table copy back
+discarded what other requests had written to other items while the transaction ran; the undo log
+leaves them alone. tests/integration/test_emulator.py checks the copies, the rollbacks, moto's
+errors and that case.
 
 `start_emulator` is what `covid-etl up`, the test suite and the benchmarks run. `up` also keeps the
 cyclic garbage collector's full passes out of the emulator's way (`settle`).
@@ -15,64 +19,26 @@ cyclic garbage collector's full passes out of the emulator's way (`settle`).
 
 from __future__ import annotations
 
-import copy
-import functools
 import gc
 import logging
-import threading
-from collections.abc import Callable
 from typing import Any
-
-_local = threading.local()
-
-
-class _CopyOncePerTransaction:
-    """Stands in for the `copy` module inside moto's DynamoDB backend: within one transaction, a
-    table is deep-copied once; everything else goes to `copy` unchanged."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(copy, name)
-
-    def __init__(self, table_type: type) -> None:
-        self.table_type = table_type
-
-    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
-        backups: dict[int, Any] | None = getattr(_local, "backups", None)
-        if backups is None or not isinstance(value, self.table_type):
-            return copy.deepcopy(value, memo)
-        if id(value) not in backups:
-            backups[id(value)] = copy.deepcopy(value, memo)
-        return backups[id(value)]
 
 
 def patch_moto() -> None:
-    """Apply the fix to moto's DynamoDB backend (idempotent)."""
-    from moto.dynamodb import models
+    """Make moto's DynamoDB transactions roll back by an undo log (idempotent)."""
+    from moto.dynamodb.models import DynamoDBBackend
 
-    backend = models.DynamoDBBackend
-    if getattr(backend.transact_write_items, "copies_once", False):
-        return
-    original: Callable[..., None] = backend.transact_write_items
+    from covid_etl import moto_transactions
 
-    @functools.wraps(original)
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        _local.backups = {}
-        try:
-            return original(self, transact_items)
-        finally:
-            del _local.backups
-
-    transact_write_items.copies_once = True  # type: ignore[attr-defined]
-    backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    models.copy = _CopyOncePerTransaction(models.Table)  # type: ignore[assignment]
+    DynamoDBBackend.transact_write_items = moto_transactions.transact_write_items  # type: ignore[method-assign]
 
 
 def settle() -> None:
     """Called once the emulator holds the provisioned (and restored) state. A full pass of the cyclic
     collector walks every object of the process (moto's models, botocore's, the table's items) and
-    stalled the emulator's requests for 90-160 ms, several times a run, as transactions' backups
-    filled the young generations. What exists now is frozen out of collection, and full passes run
-    10 times less often (`gc.set_threshold`'s third value, 10 by default)."""
+    stalled the emulator's requests for 90-160 ms, several times a run, as transactions' table
+    backups (before the undo log) filled the young generations. What exists now is frozen out of
+    collection, and full passes run 10 times less often (`gc.set_threshold`'s third value, 10 by default)."""
     gc.freeze()
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, 100)
