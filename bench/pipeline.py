@@ -149,11 +149,15 @@ def emulator_costs(endpoint: str, table: str, samples: int = 20) -> dict[str, fl
     s3.create_bucket(Bucket="bench-probe")
     queue = sqs.create_queue(QueueName="bench-probe")["QueueUrl"]
     key = {"pk": {"S": "bench"}, "sk": {"S": "probe"}}
+    newest = ddb.query(TableName=table, KeyConditionExpression="pk = :run", ExpressionAttributeValues={
+        ":run": {"S": "run"}}, ScanIndexForward=False, Limit=1)["Items"][0]
+    run = {"pk": newest["pk"], "sk": newest["sk"]}
     calls = {
         "DynamoDB PutItem": lambda: ddb.put_item(TableName=table, Item={**key, "n": {"N": "1"}}),
         "DynamoDB UpdateItem": lambda: ddb.update_item(TableName=table, Key=key, UpdateExpression="SET n = n + :one",
                                                        ExpressionAttributeValues={":one": {"N": "1"}}),
         "DynamoDB GetItem": lambda: ddb.get_item(TableName=table, Key=key, ConsistentRead=True),
+        "DynamoDB GetItem (a run's record)": lambda: ddb.get_item(TableName=table, Key=run, ConsistentRead=True),
         "DynamoDB BatchWriteItem (25 puts)": lambda: ddb.batch_write_item(RequestItems={table: [
             {"PutRequest": {"Item": {"pk": {"S": "bench"}, "sk": {"S": f"probe{i}"}}}} for i in range(25)]}),
         "DynamoDB TransactWriteItems (25 puts; the table as after a load)": lambda: ddb.transact_write_items(

@@ -1,4 +1,4 @@
-"""The embedded AWS emulator: moto's server, with one fix to its DynamoDB transactions.
+"""The embedded AWS emulator: moto's server, with two fixes to its DynamoDB costs.
 
 moto 5.2.5's `transact_write_items` deep-copies the whole table before a transaction so that it can
 roll back, and does so once per action: a 100-put transaction copied the table 100 times (on the
@@ -11,7 +11,9 @@ puts back exactly those keys. No table is copied, so a transaction's cost no lon
 table. It is also closer to DynamoDB: the server is threaded, and putting a whole-table copy back
 discarded what other requests had written to other items while the transaction ran; the undo log
 leaves them alone. tests/integration/test_emulator.py checks the copies, the rollbacks, moto's
-errors and that case.
+errors and that case. `covid_etl/moto_serialize.py` writes DynamoDB attribute values that are in wire
+form as they are instead of rebuilding them member by member (the same bytes, at a third of the cost
+for a run's record).
 
 `start_emulator` is what `covid-etl up`, the test suite and the benchmarks run. `up` also keeps the
 cyclic garbage collector's full passes out of the emulator's way (`settle`).
@@ -25,12 +27,14 @@ from typing import Any
 
 
 def patch_moto() -> None:
-    """Make moto's DynamoDB transactions roll back by an undo log (idempotent)."""
+    """Make moto's DynamoDB transactions roll back by an undo log, and its DynamoDB responses write
+    attribute values as they are (`covid_etl.moto_serialize`); idempotent."""
     from moto.dynamodb.models import DynamoDBBackend
 
-    from covid_etl import moto_transactions
+    from covid_etl import moto_serialize, moto_transactions
 
     DynamoDBBackend.transact_write_items = moto_transactions.transact_write_items  # type: ignore[method-assign]
+    moto_serialize.install()
 
 
 def settle() -> None:

@@ -192,3 +192,55 @@ def test_a_cancelled_transaction_leaves_no_stream_records(emulator: Emulator) ->
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
     assert [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in records] == [("INSERT", "kept")]
+
+
+RICH = {"s": {"S": "x"}, "n": {"N": "-1.5e3"}, "t": {"BOOL": True}, "null": {"NULL": True}, "ss": {"SS": ["a", "b"]},
+        "ns": {"NS": ["1", "2"]}, "b": {"B": b"\x00\xff"}, "bs": {"BS": [b"\x01"]}, "empty": {"M": {}},
+        "m": {"M": {"deep": {"M": {"l": {"L": [{"S": "y"}, {"N": "2"}, {"M": {"bin": {"B": b"z"}}}]}}}}},
+        "runs": {"L": [{"M": {"status": {"S": "succeeded"}, "ms": {"N": "27"}}}, {"L": []}]}}
+
+
+def test_responses_are_the_bytes_moto_writes(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each response body, with attribute values written as they are, equals moto's own serializer's."""
+    from moto.core.serialize import BaseJSONSerializer
+
+    patched = BaseJSONSerializer._serialize_type_structure
+    assert getattr(patched, "attribute_values_as_they_are", False)
+    dynamo = Dynamo(emulator.endpoint, "hash+range", items=4)
+    plain, binary = {**dynamo.key("old0"), **{k: v for k, v in RICH.items() if k not in ("b", "bs", "m")}}, {
+        **dynamo.key("old1"), **RICH}
+    for item in (plain, binary):
+        dynamo.client.put_item(TableName=dynamo.name, Item=item)
+    name, bodies = dynamo.name, []
+    dynamo.client.meta.events.register("before-parse.dynamodb.*",
+                                       lambda response_dict, **_: bodies.append(response_dict["body"]))
+    calls = [
+        lambda: dynamo.client.get_item(TableName=name, Key=dynamo.key("old0")),
+        lambda: dynamo.client.get_item(TableName=name, Key=dynamo.key("old1")),
+        lambda: dynamo.client.query(TableName=name, KeyConditionExpression="pk = :p",
+                                    ExpressionAttributeValues={":p": dynamo.key("old1")["pk"]}),
+        lambda: dynamo.client.scan(TableName=name),
+        lambda: dynamo.client.batch_get_item(RequestItems={name: {"Keys": [dynamo.key("old0"), dynamo.key("old1")]}}),
+        lambda: dynamo.client.update_item(TableName=name, Key=dynamo.key("old1"), UpdateExpression="SET s = :s",
+                                          ExpressionAttributeValues={":s": {"S": "x"}}, ReturnValues="ALL_NEW"),
+        lambda: dynamo.client.transact_get_items(TransactItems=[{"Get": {"TableName": name,
+                                                                          "Key": dynamo.key("old0")}}]),
+    ]
+    cancelled = {"TransactItems": [{"ConditionCheck": {
+        "TableName": name, "Key": dynamo.key(k), "ConditionExpression": "attribute_not_exists(pk)",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}} for k in ("old0", "old1")]}
+    for call in calls:
+        call()
+        monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure", patched.original)  # type: ignore[attr-defined]
+        call()
+        monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure", patched)
+        fast, moto = bodies[-2:]
+        assert fast == moto
+    for original in (False, True):
+        if original:
+            monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure", patched.original)  # type: ignore[attr-defined]
+        with pytest.raises(ClientError) as error:
+            dynamo.client.transact_write_items(**cancelled)
+        assert error.value.response["Error"]["Code"] == "TransactionCanceledException"
+    fast, moto = bodies[-2:]
+    assert fast == moto and b'"Item"' in fast
