@@ -4,8 +4,9 @@ Starts moto's server on 127.0.0.1 (unless AWS_ENDPOINT_URL points at a running e
 LocalStack), provisions every resource, starts the four workers as separate processes and the read
 API under gunicorn, triggers a first run, and writes `.covid-etl/stack.json` so that `covid-etl run`
 in another shell finds the stack. Supervises the processes (a dead worker is restarted) and fires
-the daily schedule itself, since the embedded emulator never fires EventBridge schedules. The
-embedded emulator's table and bucket survive a clean stop (`covid_etl.state`).
+the daily schedule itself, since the embedded emulator never fires EventBridge schedules. It prints
+each run that ends when the run's announcement reaches its own queue on the topic (`covid_etl.watch`).
+The embedded emulator's table and bucket survive a clean stop (`covid_etl.state`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from covid_etl.emulator import settle, start_emulator
 from covid_etl.resources import provision
+from covid_etl.watch import AnnouncementQueue, RunEndWatch
 from shared.ledger import RunLedger
 from shared.messages import ExtractRequestedV1, make_message, new_run_id
 from shared.settings import Settings
@@ -57,6 +59,7 @@ class Stack:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.log_offsets: dict[str, int] = {}  # where each service's log was when it was last started
         self.server: Any = None
+        self.watch: RunEndWatch | None = None  # when to read the ledger for ended runs (start)
         self.env: dict[str, str] = {}
         self.stopping = False
 
@@ -76,6 +79,7 @@ class Stack:
         self.env = {**os.environ, **provision(res), "AWS_ENDPOINT_URL": endpoint,
                     "COVID_ETL_DASHBOARD_URL": settings.dashboard_url or f"http://{self.host}:{self.port}/"}
         os.environ.update(self.env)
+        self.watch = RunEndWatch(AnnouncementQueue.subscribe(res, self.env["COVID_ETL_TOPIC_ARN"]))
         if self.server is not None:
             self._restore()
             settle()  # the emulator's collector, out of the way of its requests
@@ -148,13 +152,14 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
 
     def supervise(self) -> None:
         next_run = time.monotonic() + self.schedule_s
-        ledger, reported = RunLedger(self.env["COVID_ETL_TABLE"]), self.reported
+        ledger, reported, watch = RunLedger(self.env["COVID_ETL_TABLE"]), self.reported, self.watch
+        assert watch is not None, "start() first"
         while not self.stopping:
-            time.sleep(1)
-            ended = len(reported)
-            reported = self._report_runs(ledger, reported)
-            if len(reported) > ended:
-                self._save()  # so that a crash of this process loses no ended run
+            if watch.wait(1):  # a run's announcement arrived, or a while passed without one
+                ended = len(reported)
+                reported = self._report_runs(ledger, reported)
+                if len(reported) > ended:
+                    self._save()  # so that a crash of this process loses no ended run
             for name, proc in list(self.procs.items()):
                 if proc.poll() is not None and not self.stopping:
                     print(f"{name} exited with {proc.returncode}; restarting it", flush=True)
@@ -172,7 +177,9 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
         """Print one line per run that ended since the last look."""
         try:
             runs = ledger.recent(10)
-        except Exception:  # the emulator is busy or gone: try again next second
+        except Exception:  # the emulator is busy or gone: look again next second
+            if self.watch is not None:
+                self.watch.look_soon()
             return reported
         for run in reversed(runs):
             if run.ended and run.run_id not in reported:

@@ -97,6 +97,11 @@ class Resources:
     def schedule_rule(self) -> str:
         return f"{self.prefix}-daily"
 
+    @property
+    def up_events(self) -> str:
+        """`covid-etl up`'s own queue on the topic (covid_etl.watch): not a pipeline queue, never deployed."""
+        return f"{self.prefix}-up-events"
+
     def queue(self, name: str) -> str:
         return f"{self.prefix}-{name}"
 
