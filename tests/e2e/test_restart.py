@@ -30,6 +30,11 @@ def history(stack: Stack) -> dict[str, dict[str, Any]]:
     return {run["run_id"]: run for run in stack.runs()}
 
 
+def announced(stack: Stack, run_id: str) -> None:
+    stack._wait(lambda: (history(stack)[run_id].get("stage_notify") or {}).get("status") == "succeeded", 30,
+                f"run {run_id} was not announced")
+
+
 def test_table_and_history_survive_a_clean_stop_and_a_crash_loses_only_unfinished_work(tmp_path: Path) -> None:
     folder = tmp_path / "stack"
     with SourceServer(tmp_path / "sources") as sources:
@@ -40,6 +45,7 @@ def test_table_and_history_survive_a_clean_stop_and_a_crash_loses_only_unfinishe
         with Stack.up(folder, nyt, jhu) as stack:
             first = stack.first_run()
             assert first["status"] == "succeeded" and int(first["inserted"]) == len(want), stack.logs()
+            announced(stack, first["run_id"])  # the notifier records its stage after the run's end
             before = history(stack)
         assert "saved" in (folder / "up.log").read_text()  # on the clean stop
         assert (folder / ".covid-etl" / "state" / "table.jsonl").is_file()
