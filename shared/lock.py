@@ -7,14 +7,17 @@ thread renews the lease every third of it, so a slow block never loses the lock 
 A holder that is paused (a stopped process, a long GC, a frozen VM) past its lease cannot know
 that it lost the lock. So each acquisition increments the lock item's `token`, the holder gets it
 as a `Fence`, and every write it makes under the lock is a transaction whose condition is that the
-token is still its own (`fenced`): after a takeover those writes fail with `LostLock`.
+token is still its own (`fenced`): after a takeover those writes fail with `LostLock`. The last of
+them may also give the lock up (`release=True`): the holder's commit and its release are then one
+transaction, and the block's end has nothing left to write.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared.clock import SYSTEM, Clock
@@ -34,10 +37,11 @@ class LostLock(Exception):
 
 @dataclass(frozen=True)
 class Fence:
-    """The token of one acquisition of lock `name`."""
+    """The token of one acquisition of lock `name`; `released` once a fenced write gave the lock up."""
 
     name: str
     token: int
+    released: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
 
 class Lease:
@@ -72,6 +76,8 @@ class Lease:
 
     def renew(self) -> bool:
         """Extend the lease; False if another holder has taken the lock."""
+        if self.fence is not None and self.fence.released.is_set():
+            return True  # given up by the holder's last write: nothing to extend, nothing lost
         mine = self._mine()
         try:
             self.table.update(LOCK_PK, self.name, "SET lease_until = :until", condition=mine["condition"],
@@ -102,26 +108,34 @@ def hold(table: Table, name: str, owner: str, lease_s: int, wait_s: float,
         with renewing(lease.renew, lease_s / 3, f"lock {name!r}"):
             yield fence
     finally:
-        lease.release()  # after the renewer has stopped: no renewal can follow (or race) the release
+        if not fence.released.is_set():  # (else the block's last write released it)
+            lease.release()  # after the renewer has stopped: no renewal can follow (or race) the release
 
 
 def fenced(table: Table, actions: Sequence[Mapping[str, Any]], fence: Fence,
-           per_transaction: int = TRANSACTION_ITEMS) -> None:
+           per_transaction: int = TRANSACTION_ITEMS, release: bool = False) -> None:
     """Make the writes `actions` (`Table.put_action`, ...) in transactions of at most `per_transaction`
     actions that each hold only while `fence` is the lock's current token; `LostLock` after a takeover.
-    Another action's failed condition is `ConditionFailed`, as for a single write."""
+    Another action's failed condition is `ConditionFailed`, as for a single write. `release`: the last
+    transaction also gives the lock up (its check becomes the release, under the same condition)."""
     step = per_transaction - 1
     check = table.check_action(LOCK_PK, fence.name, "#t = :t", names={"#t": "token"}, values={":t": fence.token})
-    for start in range(0, len(actions), step):
+    give_up = table.update_action(LOCK_PK, fence.name, "SET lease_until = :zero REMOVE #o", condition="#t = :t",
+                                  names={"#t": "token", "#o": "owner"}, values={":t": fence.token, ":zero": 0})
+    starts = range(0, len(actions), step)
+    for start in starts:
+        last = release and start == starts[-1]
         try:
-            table.transact([check, *actions[start:start + step]])
+            table.transact([give_up if last else check, *actions[start:start + step]])
         except ConditionFailed as error:
             if 0 in error.failed or not error.failed:
                 raise LostLock(f"lock {fence.name!r} was taken over (token {fence.token} is no longer current); "
                                "nothing more was written") from None
             raise ConditionFailed(str(error), [start + i - 1 for i in error.failed]) from None  # in `actions`
+    if release and starts:
+        fence.released.set()
 
 
 def fenced_puts(table: Table, items: Sequence[Mapping[str, Any]], fence: Fence,
-                per_transaction: int = TRANSACTION_ITEMS) -> None:
-    fenced(table, [table.put_action(item) for item in items], fence, per_transaction)
+                per_transaction: int = TRANSACTION_ITEMS, release: bool = False) -> None:
+    fenced(table, [table.put_action(item) for item in items], fence, per_transaction, release)

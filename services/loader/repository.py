@@ -52,14 +52,15 @@ class SeriesRepository:
 
     def load(self, rows: Sequence[dict[str, Any]], sources: list[dict[str, Any]], dataset: dict[str, Any],
              fence: Fence) -> None:
-        """Write the changed rows and commit the versions, in one transaction when `atomic`."""
+        """Write the changed rows and commit the versions, in one transaction when `atomic`; else the
+        versions go with the last rows when they fit beside them. The commit gives the lock up."""
+        last = 0
         if not self.atomic(len(rows), len(sources)):
-            self.write(rows, dataset["version"], fence)
-            self.commit_versions(sources, dataset, fence)
-            return
-        fenced_puts(self.table, [*self._rows(rows, dataset["version"]), *self._versions(sources, dataset)], fence,
-                    self.per_transaction)
-        self._loaded(rows, dataset)
+            step, versions = self.per_transaction - 1, len(sources) + 1
+            tail = len(rows) % step or step  # the rows of the last transaction of rows
+            last = len(rows) - tail if tail + versions <= step else len(rows)
+            self.write(rows[:last], dataset["version"], fence)
+        self.commit_versions(sources, dataset, fence, rows[last:])
 
     def write(self, rows: Sequence[dict[str, Any]], run_id: str, fence: Fence) -> None:
         if not rows:
@@ -87,10 +88,13 @@ class SeriesRepository:
         except ConditionFailed:
             pass  # nothing committed yet: no copy can be kept of it
 
-    def commit_versions(self, sources: list[dict[str, Any]], dataset: dict[str, Any], fence: Fence) -> None:
-        """Record the source versions and the dataset version this load made current, in one transaction."""
-        fenced_puts(self.table, self._versions(sources, dataset), fence, self.per_transaction)
-        self._loaded([], dataset)
+    def commit_versions(self, sources: list[dict[str, Any]], dataset: dict[str, Any], fence: Fence,
+                        rows: Sequence[dict[str, Any]] = ()) -> None:
+        """Record the source versions and the dataset version this load made current, with `rows`, in one
+        transaction that also gives the load lock up."""
+        fenced_puts(self.table, [*self._rows(rows, dataset["version"]), *self._versions(sources, dataset)], fence,
+                    self.per_transaction, release=True)
+        self._loaded(rows, dataset)
 
     @staticmethod
     def _versions(sources: list[dict[str, Any]], dataset: dict[str, Any]) -> list[dict[str, Any]]:

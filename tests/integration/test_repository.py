@@ -11,7 +11,7 @@ import pytest
 from services.loader.diff import diff
 from services.loader.repository import SeriesRepository
 from shared.ledger import RunLedger
-from shared.lock import Fence
+from shared.lock import Fence, Lease
 
 
 def rows(n: int, start: date = date(2020, 3, 1), bump: int = 0) -> list[dict[str, Any]]:
@@ -96,3 +96,31 @@ def test_the_kept_copy_is_dropped_once_any_loader_begins_writing(repo: SeriesRep
     load(repo, rows(31), "run-3")  # a commit clears the mark and keeps the new copy
     assert "writing" not in committed(repo)
     assert values(repo.current(committed(repo))) == values(other.current())
+
+
+@pytest.mark.parametrize(("n", "transactions"), [(5, 1), (97, 1), (98, 2), (198, 3), (230, 3)])
+def test_a_load_commits_with_its_last_rows_and_gives_the_lock_up_in_that_transaction(
+        repo: SeriesRepository, n: int, transactions: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """100 actions per transaction: the fence (or the release) and 99 writes; 1 source and the dataset."""
+    made: list[list[Any]] = []
+    transact, released = repo.table.transact, []
+
+    def recorded(actions: Any) -> None:
+        made.append(list(actions))
+        transact(actions)
+
+    monkeypatch.setattr(repo.table, "transact", recorded)
+    monkeypatch.setattr(Lease, "release", lambda self: released.append(self))
+    ledger, data = RunLedger(repo.table.name), rows(n)
+    with ledger.lock("load", "run-1") as fence:
+        repo.current(committed(repo))
+        repo.load(data, [{"name": "nyt", "last_date": data[-1]["date"]}], {"version": "run-1", "rows_total": n}, fence)
+    assert values(repo.current()) == [(r["date"], r["cases"], r["deaths"], r["recovered"]) for r in data]
+    assert committed(repo)["version"] == "run-1" and released == []  # no request after the commit
+    assert len(made) == transactions and all(len(t) <= 100 for t in made)
+    last = made[-1]
+    assert "Update" in last[0] and "REMOVE" in last[0]["Update"]["UpdateExpression"]  # the release
+    assert last[-1]["Put"]["Item"]["sk"] == {"S": "dataset"}  # ... with the commit
+    assert all("ConditionCheck" in t[0] for t in made[:-1])
+    with ledger.lock("load", "next", wait_s=0):
+        pass  # free at once
