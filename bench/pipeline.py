@@ -11,6 +11,7 @@ run's ledger record.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -70,7 +71,6 @@ class Stack:
             self.proc = subprocess.Popen([sys.executable, "-m", "covid_etl.cli", "up", "--port", str(self.port)],
                                          cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
                                          start_new_session=True)
-        self.saves = 0
         state = work / ".covid-etl" / "stack.json"
         deadline = time.monotonic() + 180
         while not state.exists():
@@ -96,17 +96,19 @@ class Stack:
             time.sleep(0.2)
         raise TimeoutError("the startup run did not end")
 
-    def quiet(self, timeout: float = 20) -> None:
-        """Wait until `up` has saved the state after the run that just ended (it scans the table and
-        the bucket, in the process that serves the emulator): the next run is measured on a quiet stack."""
+    def quiet(self, run: dict[str, Any], timeout: float = 20) -> None:
+        """Wait until `up` has saved its state after `run` (it scans the table and the bucket, in the
+        process that serves the emulator, once the announcement reaches it): the next run is measured
+        on a quiet stack. A save replaces the state folder whole, `bucket.json` last."""
+        ended = stamp(run["stage_notify"]["finished_at"]) if "stage_notify" in run else stamp(run["finished_at"])
+        saved = self.work / ".covid-etl" / "state" / "bucket.json"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            lines = self.log.read_text(errors="replace").splitlines()
-            saves = sum(1 for ln in lines if ln.startswith(("saved ", "could not save")))
-            if saves > self.saves:
-                self.saves = saves
-                return
+            with contextlib.suppress(FileNotFoundError):
+                if saved.stat().st_mtime > ended:
+                    return
             time.sleep(0.05)
+        raise TimeoutError("up did not save its state after the run")
 
     def empty(self) -> None:
         """Delete the series, the source versions and the dataset version: an empty table again."""
@@ -211,7 +213,7 @@ def repetition(profile: Profile, folder: Path) -> list[dict[str, Any]]:
 
     try:
         first = stack.wait_first()
-        stack.quiet()
+        stack.quiet(first)
         peer = Baseline(stack.endpoint, f"{server.base}/nyt.csv", f"{server.base}/jhu.csv")
         peer.run()  # warm: its imports, clients and pandas paths, as a warm Lambda's
         peer.empty()
@@ -219,17 +221,17 @@ def repetition(profile: Profile, folder: Path) -> list[dict[str, Any]]:
         a_peer = peer.run()
         stack.empty()
         a = stack.run()
-        stack.quiet()
+        stack.quiet(a)
         row("(a) full load into an empty table", figures(a), a_peer, f"{a.get('inserted')} ins / {a_peer['written']}")
         put_sources(folder, NEW_DAY)
         b_peer = peer.run()
         b = stack.run()
-        stack.quiet()
+        stack.quiet(b)
         row("(b) one new day (NYT changed, JHU not)", figures(b), b_peer,
             f"{b.get('inserted')} ins {b.get('updated')} upd / {b_peer['written']}")
         c_peer = peer.run()
         c = stack.run()
-        stack.quiet()
+        stack.quiet(c)
         row("(c) no change", figures(c), c_peer, f"{c.get('status')} / {c_peer['written']}")
         if profile is LOOPBACK:
             row("emulator per request", emulator_costs(stack.endpoint, stack.table_name), None, "")
