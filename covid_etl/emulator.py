@@ -27,14 +27,40 @@ from typing import Any
 
 
 def patch_moto() -> None:
-    """Make moto's DynamoDB transactions roll back by an undo log, and its DynamoDB responses write
-    attribute values as they are (`covid_etl.moto_serialize`); idempotent."""
+    """Make moto's DynamoDB transactions roll back by an undo log, its DynamoDB responses write
+    attribute values as they are (`covid_etl.moto_serialize`), and its server find a request's service
+    once per host (`remember_backends`); idempotent."""
     from moto.dynamodb.models import DynamoDBBackend
 
     from covid_etl import moto_serialize, moto_transactions
 
     DynamoDBBackend.transact_write_items = moto_transactions.transact_write_items  # type: ignore[method-assign]
     moto_serialize.install()
+    remember_backends()
+
+
+def remember_backends() -> None:
+    """moto's server finds the service of every request anew, under one lock for all its threads: it
+    lists moto's package folder (a listdir and ~150 isdir calls) and tries ~200 URL patterns on the
+    host. py-spy put 12% of the emulator's busy time during the benchmark's runs there. The answer
+    depends only on the host and on moto's installed files, so it is kept per host."""
+    from moto import backends
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    lookup: Any = DomainDispatcherApplication.get_backend_for_host
+    if getattr(lookup, "remembered", False):
+        return
+    known: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host not in known:
+            known[host] = lookup(self, host)
+        return known[host]
+
+    get_backend_for_host.remembered = True  # type: ignore[attr-defined]
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+    modules = tuple(backends.list_of_moto_modules())  # what else calls it gets the same, listed once
+    backends.list_of_moto_modules = lambda: modules
 
 
 def settle() -> None:

@@ -244,3 +244,33 @@ def test_responses_are_the_bytes_moto_writes(emulator: Emulator, monkeypatch: py
         assert error.value.response["Error"]["Code"] == "TransactionCanceledException"
     fast, moto = bodies[-2:]
     assert fast == moto and b'"Item"' in fast
+
+
+def test_the_server_finds_each_hosts_service_once(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's server listed its package folder and tried its URL patterns on every request."""
+    import os
+
+    import moto
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    listed: list[str] = []
+    listdir, lookup = os.listdir, DomainDispatcherApplication.get_backend_for_host
+    package = os.path.dirname(moto.__file__)
+
+    def counted(path: Any = ".") -> list[str]:
+        if str(path) == package:
+            listed.append(path)
+        return listdir(path)
+
+    monkeypatch.setattr(os, "listdir", counted)
+    kwargs = {"endpoint_url": emulator.endpoint, "region_name": "us-east-1",
+              "aws_access_key_id": DUMMY_AWS["AWS_ACCESS_KEY_ID"],
+              "aws_secret_access_key": DUMMY_AWS["AWS_SECRET_ACCESS_KEY"]}
+    dynamodb, sqs, s3 = (boto3.client(name, **kwargs) for name in ("dynamodb", "sqs", "s3"))
+    for round_ in range(4):  # each answers as its own service
+        assert "TableNames" in dynamodb.list_tables()
+        assert "ResponseMetadata" in sqs.list_queues()
+        assert "Buckets" in s3.list_buckets()
+        if round_ == 0:
+            listed.clear()  # moto lists its folder when it first builds a service's app
+    assert listed == [] and getattr(lookup, "remembered", False)
