@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal, overload
+from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -145,21 +145,16 @@ class Table:
                              UpdateExpression=expression, **_expression(condition, values, names), **extra)
         return deserialize(answer["Attributes"]) if returning else None
 
-    @overload
-    def set_fields(self, pk: str, sk: str, fields: Mapping[str, object]) -> None: ...
-
-    @overload
-    def set_fields(self, pk: str, sk: str, fields: Mapping[str, object], returning: Literal[True]) -> Item: ...
-
-    def set_fields(self, pk: str, sk: str, fields: Mapping[str, object], returning: bool = False) -> Item | None:
-        """Set each field (at least one); a None removes it. `returning`: the item as the update left it."""
+    def set_fields(self, pk: str, sk: str, fields: Mapping[str, object]) -> None:
+        """Set each field; a None removes it."""
         names = {f"#f{i}": k for i, k in enumerate(fields)}
         values = {f":v{i}": v for i, v in enumerate(fields.values()) if v is not None}
         sets = [f"#f{i} = :v{i}" for i, v in enumerate(fields.values()) if v is not None]
         removes = [f"#f{i}" for i, v in enumerate(fields.values()) if v is None]
         expression = " ".join(part for part in ("SET " + ", ".join(sets) if sets else "",
                                                 "REMOVE " + ", ".join(removes) if removes else "") if part)
-        return self.update(pk, sk, expression, values=values, names=names, returning=returning)
+        if expression:
+            self.update(pk, sk, expression, values=values, names=names)
 
     def delete(self, pk: str, sk: str, *, condition: str | None = None,
                values: Mapping[str, object] | None = None, names: Mapping[str, str] | None = None) -> None:

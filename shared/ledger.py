@@ -86,9 +86,6 @@ class RunLedger:
     def record_stage(self, run_id: str, stage: Stage, record: StageRecord) -> None:
         self.table.set_fields(RUN_PK, run_id, {f"stage_{stage}": _stage(record)})
 
-    def record_and_get(self, run_id: str, stage: Stage, record: StageRecord) -> Run:
-        return run_view(self.table.set_fields(RUN_PK, run_id, {f"stage_{stage}": _stage(record)}, returning=True))
-
     def close(self, run_id: str, end: RunEnd, last: tuple[Stage, StageRecord] | None = None) -> None:
         stage = {f"stage_{last[0]}": _stage(last[1])} if last else {}
         self.table.set_fields(RUN_PK, run_id, {**end.model_dump(mode="json"), **stage})

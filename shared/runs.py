@@ -105,9 +105,6 @@ class Runs(Protocol):
     def record_stage(self, run_id: str, stage: Stage, record: StageRecord) -> None:
         """Set the record of one stage of the run."""
 
-    def record_and_get(self, run_id: str, stage: Stage, record: StageRecord) -> Run:
-        """Set the record of one stage of the run, and return the run as that write left it (one request)."""
-
     def close(self, run_id: str, end: RunEnd, last: tuple[Stage, StageRecord] | None = None) -> None:
         """End the run: its final status, counts and finished_at (fields `end` leaves None are removed);
         `last`: the record of the stage that ends it, set in the same write."""

@@ -103,22 +103,6 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
               opens: str | None = None) -> Outcome | None:
     """Do `work` once per message; returns None for a duplicate or a failure on bad input. `opens`: the
     trigger of the run this stage opens (the run's record is created with the stage's)."""
-    return _run_stage(spec, message, deps, lambda _run: work(), opens)
-
-
-def announce_stage(spec: ServiceSpec, message: Message, deps: StageDeps, announce: Callable[[Run], Outcome]) -> None:
-    """`run_stage` for the announcer: its work starts once its 'running' record is written, from the run
-    as that write returned it (the record and the read are one request)."""
-
-    def work(run: Run | None) -> Outcome:
-        assert run is not None  # the announcer waits for its record, which returns the run
-        return announce(run)
-
-    _run_stage(spec, message, deps, work)
-
-
-def _run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callable[[Run | None], Outcome],
-               opens: str | None = None) -> Outcome | None:
     ledger, stage, run_id = deps.ledger, spec.stage, message.envelope.run_id
     claim = ledger.claims.claim(stage, message.envelope.message_id)
     if not claim.fresh:
@@ -133,26 +117,24 @@ def _run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Calla
         return StageRecord(status=status, started_at=started_at, finished_at=now_iso(deps.clock),
                            duration_ms=round((deps.clock.monotonic() - t0) * 1000), **found)
 
-    def write_running() -> Run | None:
+    def write_running() -> None:
         running = StageRecord(status="running", started_at=started_at)
-        if not announces(spec):
-            return ledger.record_and_get(run_id, stage, running)
         if opens:
             ledger.open(run_id, opens, stage, running)
         else:
             ledger.record_stage(run_id, stage, running)
-        return None
 
     try:
         # The pipeline stages' work is idempotent: it runs while the 'running' record is written, and its
-        # outcome is dropped if that write fails. The announcer's publishes, so it waits for the record.
-        pending = _records.submit(write_running)
-        run = None if announces(spec) else pending.result()
+        # outcome is dropped if that write fails. The announcer's work is a publish of a few ms, which
+        # a failed write after it would repeat: it writes its record once, when it has announced.
+        pending = _records.submit(write_running) if announces(spec) else None
         try:
             with ledger.claims.kept(claim):
-                outcome = work(run)  # the run: for the announcer, which waited for its record
+                outcome = work()
         finally:
-            pending.result()  # its failure is transient, like the work's
+            if pending:
+                pending.result()  # its failure is transient, like the work's
     except InputError as error:
         logger.warning("%s failed on bad input: %s", stage, error.reason)
         ledger.claims.release(claim)  # a replay after the cause is fixed may try again
@@ -186,18 +168,19 @@ def _run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Calla
     return outcome
 
 
-def ended(run: Run, runs: Runs, clock: Clock, wait_s: float = 5.0) -> Run:
-    """`run` once its end is in the ledger: the stage that ends a run writes the end while it sends the
-    event to the announcer, so the announcer may get there first and then waits for it, briefly.
-    RuntimeError (the message is retried) if the end does not come within `wait_s`."""
+def ended(run_id: str, read: Run | None, runs: Runs, clock: Clock, wait_s: float = 5.0) -> Run:
+    """The run once its end is in the ledger, from `read` (the run as first read) or read again: the
+    stage that ends a run writes the end while it sends the event to the announcer, so the announcer
+    may get there first and then waits for it, briefly. RuntimeError (the message is retried) if the
+    end does not come within `wait_s`."""
     deadline, pause = clock.monotonic() + wait_s, 0.005
-    while not run.ended:
+    while read is None or not read.ended:
         if clock.monotonic() > deadline:
-            raise RuntimeError(f"run {run.run_id} has not ended in the ledger after {wait_s:g} s")
+            raise RuntimeError(f"run {run_id} has not ended in the ledger after {wait_s:g} s")
         clock.sleep(pause)
         pause = min(pause * 2, 0.2)
-        run = runs.get(run.run_id) or run
-    return run
+        read = runs.get(run_id)
+    return read
 
 
 def close_run(message: Message, deps: StageDeps, event: Terminal, last: tuple[Stage, StageRecord],

@@ -16,8 +16,7 @@ from services.notifier import letter
 from shared import aws
 from shared.messages import Message
 from shared.run_end import is_terminal
-from shared.runs import Run
-from shared.stage import Outcome, StageDeps, announce_stage, ended
+from shared.stage import Outcome, StageDeps, ended, read_ahead, run_stage
 from shared.topology import NOTIFIER
 
 
@@ -48,10 +47,12 @@ class Deps(StageDeps):
 
 def handle(message: Message, deps: Deps) -> None:
     assert is_terminal(message.payload)
+    run_id = message.envelope.run_id
+    reading = read_ahead(deps.ledger.get, run_id)  # while the message is claimed
 
-    def announce(run: Run) -> Outcome:
-        run = ended(run, deps.ledger, deps.clock)
+    def announce() -> Outcome:
+        run = ended(run_id, reading.result(), deps.ledger, deps.clock)
         deps.announcer.announce(letter.subject(run), letter.body(run, deps.dashboard_url))
         return Outcome(None)
 
-    announce_stage(NOTIFIER, message, deps, announce)
+    run_stage(NOTIFIER, message, deps, announce)

@@ -29,10 +29,6 @@ class MemoryRuns:
         run = self.items.get(run_id) or Run(run_id=run_id)
         self.items[run_id] = run.model_copy(update={"stages": {**run.stages, stage: record}})
 
-    def record_and_get(self, run_id: str, stage: Stage, record: StageRecord) -> Run:
-        self.record_stage(run_id, stage, record)
-        return self.items[run_id]
-
     def close(self, run_id: str, end: RunEnd, last: tuple[Stage, StageRecord] | None = None) -> None:
         if last:
             self.record_stage(run_id, *last)

@@ -188,8 +188,7 @@ def _bad_input() -> Outcome:
 
 @pytest.mark.parametrize("work", [_unchanged, _bad_input])
 def test_the_stage_closes_the_run_before_the_notifier_only_announces_it(pipeline: Pipeline,
-                                                                       work: Callable[[], Outcome],
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                       work: Callable[[], Outcome]) -> None:
     pipeline.ledger.dataset = {"rows_total": 7, "first_date": "2020-03-01", "last_date": "2020-03-07"}
     message = make_message(ExtractRequestedV1(), run_id="r", producer="t")
     run_stage(EXTRACTOR, message, pipeline.extractor(), work)
@@ -198,21 +197,18 @@ def test_the_stage_closes_the_run_before_the_notifier_only_announces_it(pipeline
     assert (closed["rows_total"], closed["unchanged"], closed["last_date"]) == (7, 7, "2020-03-07")
     [(queue, end)] = pipeline.publisher.sent
     pipeline.publisher.sent.clear()
-    reads: list[str] = []
-    monkeypatch.setattr(pipeline.ledger, "get", reads.append)
     pipeline.handlers[queue](end)
-    assert reads == []  # the run comes back from the notifier's own 'running' write: no second request
     [(_, body)] = pipeline.announcer.announced
     assert (body["status"], body["rows_total"], body["last_date"]) == (closed["status"], 7, "2020-03-07")
     assert pipeline.ledger.runs["r"] == {**closed, "stages": pipeline.ledger.runs["r"]["stages"]}
     assert pipeline.publisher.sent == []  # the notifier sends nothing
+    assert pipeline.ledger.items["r"].stages["notify"].status == "succeeded"  # its one record, written last
 
 
 def test_the_announcer_waits_briefly_for_the_end_written_beside_its_message(monkeypatch: pytest.MonkeyPatch) -> None:
     runs, clock = MemoryRuns(), FakeClock()
     runs.open("r", "cli", "extract", StageRecord(status="running", started_at="2026-11-29T08:00:00Z"))
-    as_read = runs.record_and_get("r", "notify", StageRecord(status="running", started_at="2026-11-29T08:00:01Z"))
-    reads, get = [], runs.get
+    as_read, reads, get = runs.get("r"), [], runs.get
 
     def get_then_close(run_id: str) -> Any:
         reads.append(run_id)
@@ -221,11 +217,11 @@ def test_the_announcer_waits_briefly_for_the_end_written_beside_its_message(monk
         return get(run_id)
 
     monkeypatch.setattr(runs, "get", get_then_close)
-    assert not as_read.ended and ended(as_read, runs, clock).status == "no_change"
+    assert as_read and not as_read.ended and ended("r", as_read, runs, clock).status == "no_change"
     assert len(reads) == 3 and sum(clock.slept) < 0.1  # it re-read at once, then backed off
     runs.open("s", "cli", "extract", StageRecord(status="running", started_at="2026-11-29T08:00:00Z"))
     with pytest.raises(RuntimeError, match="has not ended in the ledger after 5 s"):
-        ended(get("s") or as_read, runs, clock)  # never closed: retried by the queue
+        ended("s", get("s"), runs, clock)  # never closed: retried by the queue
 
 
 def test_an_older_run_never_overwrites_a_later_runs_load(pipeline: Pipeline) -> None:
@@ -380,7 +376,7 @@ def test_a_no_change_run_reports_the_table_as_read_with_the_sources(pipeline: Pi
     assert reads == []  # the extractor read it with the source versions: no second read to close the run
 
 
-@pytest.mark.parametrize("stage", ["transformer", "loader"])
+@pytest.mark.parametrize("stage", ["transformer", "loader", "notifier"])
 def test_a_stage_reads_its_input_while_it_claims_its_message(pipeline: Pipeline, stage: str,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """The claim waits for the read to have begun: only a read started before the claim lets it through."""
@@ -390,7 +386,8 @@ def test_a_stage_reads_its_input_while_it_claims_its_message(pipeline: Pipeline,
         queue, message = pipeline.publisher.sent.pop(0)
         pipeline.handlers[queue](message)
     reading, overlapped = threading.Event(), []
-    claim, get, chunks = pipeline.ledger.fake_claims.claim, pipeline.blobs.get, pipeline.blobs.chunks
+    claim, get, chunks, run = pipeline.ledger.fake_claims.claim, pipeline.blobs.get, pipeline.blobs.chunks, \
+        pipeline.ledger.get
 
     def claim_when_reading(*args: Any) -> Any:
         overlapped.append(reading.wait(2))
@@ -404,10 +401,15 @@ def test_a_stage_reads_its_input_while_it_claims_its_message(pipeline: Pipeline,
         reading.set()
         return chunks(key)
 
+    def run_(run_id: str) -> Any:
+        reading.set()
+        return run(run_id)
+
     monkeypatch.setattr(pipeline.ledger.fake_claims, "claim", claim_when_reading)
     monkeypatch.setattr(pipeline.blobs, "get", get_)
     monkeypatch.setattr(pipeline.blobs, "chunks", chunks_)
+    monkeypatch.setattr(pipeline.ledger, "get", run_)
     queue, message = pipeline.publisher.sent.pop(0)
     pipeline.handlers[queue](message)
     assert overlapped == [True]
-    assert pipeline.publisher.sent  # and the stage went on to send its next message
+    assert pipeline.publisher.sent or pipeline.announcer.announced  # and the stage went on

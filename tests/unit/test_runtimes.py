@@ -126,7 +126,7 @@ def test_a_poison_message_reaches_the_dlq_once_when_its_failure_could_not_be_rec
     assert ledger(deps).runs["r8"]["status"] == "failed"
 
 
-@pytest.mark.parametrize(("spec", "runs"), [(EXTRACTOR, 2), (NOTIFIER, 1)])
+@pytest.mark.parametrize(("spec", "runs"), [(EXTRACTOR, 2), (TRANSFORMER, 2)])
 def test_a_stage_whose_start_could_not_be_recorded_releases_its_claim(deps: StageDeps, spec: ServiceSpec,
                                                                       runs: int) -> None:
     deps.ledger = StoreDownOnce("running")
@@ -143,8 +143,8 @@ def test_a_stage_whose_start_could_not_be_recorded_releases_its_claim(deps: Stag
     with pytest.raises(RuntimeError):
         on_body(body, receive_count=1)
     on_body(body, receive_count=2)  # claimed again at once, not "claimed elsewhere"
-    # a pipeline stage's (idempotent) work ran beside the failed write, its outcome dropped; the
-    # announcer's (a publish) waits for the record, so it ran once
+    # a pipeline stage's (idempotent) work ran beside the failed write, its outcome dropped (the
+    # announcer writes no 'running' record: its one record follows its publish)
     assert handled == ["r10"] * runs and letters.sent == []
 
 
