@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from shared import aws
@@ -25,8 +24,9 @@ def archive_key(run_id: str, queue: str, message_id: str) -> str:
 class SqsPublisher:
     """Sends to SQS and keeps a copy of every message in the archive, for replays.
 
-    The copy is written while the message is sent (one round trip instead of two on a stage's
-    hop); `send` returns once both are done and raises if either failed, so the stage's message is
+    The copy is written once the message is sent, while the next stage takes it up (the copy is not
+    on a hop's path, and does not compete with the send: the embedded emulator serves one request at
+    a time); `send` returns once both are done and raises if either failed, so the stage's message is
     redelivered and its recorded outcome sent and archived again."""
 
     def __init__(self, queue_urls: dict[str, str], client: Any | None = None,
@@ -36,10 +36,6 @@ class SqsPublisher:
         self.archive = archive
 
     def send(self, queue: str, message: Message) -> None:
-        archived = None
-        if self.archive is not None:
-            key = archive_key(message.envelope.run_id, queue, message.envelope.message_id)
-            archived = _pool.submit(self.archive.put, key, message.to_json().encode(), "application/json")
         self.sqs.send_message(
             QueueUrl=self.queue_urls[queue],
             MessageBody=message.to_json(),
@@ -48,11 +44,9 @@ class SqsPublisher:
                 "run_id": {"DataType": "String", "StringValue": message.envelope.run_id},
             },
         )
-        if archived is not None:
-            archived.result()
-
-
-_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="archive")
+        if self.archive is not None:
+            key = archive_key(message.envelope.run_id, queue, message.envelope.message_id)
+            self.archive.put(key, message.to_json().encode(), "application/json")
 
 
 class MemoryPublisher:
