@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from shared.clock import SYSTEM, Clock, now_iso
-from shared.dynamo import Table
+from shared.dynamo import ConditionFailed, Table
 from shared.idempotency import Claim, Claims
 from shared.lock import Fence, hold
 from shared.runs import FINAL, Run, RunEnd, Runs, StageRecord
@@ -77,6 +77,15 @@ class RunLedger:
         return hold(self.table, name, owner, self.lease_s, wait_s, self.clock)
 
     def open(self, run_id: str, trigger: str, stage: Stage, record: StageRecord) -> None:
+        # a new run is one conditional put (moto serves an update with three if_not_exists at three
+        # times a put's cost); a run that exists (a replay) keeps its trigger, start and status
+        try:
+            self.table.put({"pk": RUN_PK, "sk": run_id, f"stage_{stage}": _stage(record), "run_id": run_id,
+                            "trigger": trigger, "started_at": record.started_at, "status": "running"},
+                           condition="attribute_not_exists(pk)")
+            return
+        except ConditionFailed:
+            pass
         self.table.update(RUN_PK, run_id, "SET #rec = :rec, run_id = :id, #tr = if_not_exists(#tr, :tr), "
                           "started_at = if_not_exists(started_at, :at), #st = if_not_exists(#st, :running)",
                           names={"#rec": f"stage_{stage}", "#tr": "trigger", "#st": "status"},

@@ -34,14 +34,19 @@ def running(at: str = "2020-03-01T06:00:00+00:00") -> StageRecord:
 
 
 def test_the_first_stage_opens_the_run_once(ledger: RunLedger) -> None:
+    calls: list[str] = []
+    ledger.table.client.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
     ledger.open("20200301T060000Z-aaaa", "cli", "extract", running())
+    assert calls == ["PutItem"]  # a new run: one conditional put
     opened = ledger.get("20200301T060000Z-aaaa")
     assert opened is not None and (opened.status, opened.trigger, opened.started_at) == \
         ("running", "cli", "2020-03-01T06:00:00+00:00")
     assert opened.stages == {"extract": running()}
     ledger.record_stage("20200301T060000Z-aaaa", "extract", StageRecord(status="succeeded", duration_ms=5))
     ledger.close("20200301T060000Z-aaaa", RunEnd(status="failed", finished_at=now_iso(), error="x", stage="load"))
+    before = len(calls)
     ledger.open("20200301T060000Z-aaaa", "replay", "extract", running("2020-03-02T00:00:00+00:00"))  # a replay
+    assert calls[before:] == ["PutItem", "UpdateItem"]  # the put found the run: the update sets what it lacks
     again = ledger.get("20200301T060000Z-aaaa")
     assert again is not None and (again.status, again.trigger, again.started_at) == \
         ("failed", "cli", "2020-03-01T06:00:00+00:00")  # the run's own fields kept; only the record is new
