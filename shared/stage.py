@@ -168,18 +168,26 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
     return outcome
 
 
-def ended(run_id: str, read: Run | None, runs: Runs, clock: Clock, wait_s: float = 5.0) -> Run:
-    """The run once its end is in the ledger, from `read` (the run as first read) or read again: the
-    stage that ends a run writes the end while it sends the event to the announcer, so the announcer
-    may get there first and then waits for it, briefly. RuntimeError (the message is retried) if the
+def ended(run_id: str, by: str, read: Run | None, runs: Runs, clock: Clock, wait_s: float = 5.0) -> Run:
+    """The run once the end that stage `by` wrote is in the ledger, from `read` (the run as first read)
+    or read again: the stage that ends a run writes the end while it sends the event to the announcer,
+    so the announcer may get there first and then waits for it, briefly. The end is the one `by` wrote
+    when `by`'s own record is no longer `running` (the end and that record are one write): a run that
+    ended before (a replay) shows its old end until then. RuntimeError (the message is retried) if the
     end does not come within `wait_s`."""
+
+    def over(run: Run | None) -> bool:
+        record = run.stages.get(by) if run else None  # type: ignore[call-overload]
+        return run is not None and run.ended and (record is None or record.status not in ("running", "retrying"))
+
     deadline, pause = clock.monotonic() + wait_s, 0.005
-    while read is None or not read.ended:
+    while not over(read):
         if clock.monotonic() > deadline:
             raise RuntimeError(f"run {run_id} has not ended in the ledger after {wait_s:g} s")
         clock.sleep(pause)
         pause = min(pause * 2, 0.2)
         read = runs.get(run_id)
+    assert read is not None
     return read
 
 

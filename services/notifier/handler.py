@@ -51,7 +51,7 @@ def handle(message: Message, deps: Deps) -> None:
     reading = read_ahead(deps.ledger.get, run_id)  # while the message is claimed
 
     def announce() -> Outcome:
-        run = ended(run_id, reading.result(), deps.ledger, deps.clock)
+        run = ended(run_id, message.envelope.producer, reading.result(), deps.ledger, deps.clock)
         deps.announcer.announce(letter.subject(run), letter.body(run, deps.dashboard_url))
         return Outcome(None)
 
