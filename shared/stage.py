@@ -4,8 +4,8 @@ The work returns an `Outcome`: the run's next event (or None) and what the stage
 first claims the incoming message (`shared.idempotency`); a duplicate of a handled message
 re-sends the recorded next message and does nothing else. The next event goes to the queue the
 service declares for it (`shared.topology`); an event that ends the run (`shared.run_end`) goes to
-the announcer while the stage closes the run in the ledger (the announcer waits for that end): a
-notifier outage delays the announcement, never the run's recorded end. The notifier only announces.
+the announcer, and the stage closes the run in the ledger first: a notifier outage delays the
+announcement, never the run's recorded end. The notifier only announces.
 
 On `InputError` the stage is recorded as failed and, for a service that announces, the run is
 closed as failed and a `StageFailedV1` goes to the announcer; the incoming message is consumed.
@@ -39,7 +39,7 @@ from shared.messages import (
 from shared.metrics import record_run_outcome
 from shared.queues import Publisher
 from shared.run_end import Terminal, is_terminal, run_end
-from shared.runs import Run, Runs, StageRecord, StageStatus
+from shared.runs import StageRecord, StageStatus
 from shared.topology import ANNOUNCER, ServiceSpec, Stage
 
 logger = logging.getLogger(__name__)
@@ -148,47 +148,23 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
     done = record("succeeded", **outcome.found)
     sent = next_message(spec, message, outcome.payload) if outcome.payload is not None else None
     queue = next_queue(spec, outcome.payload) if outcome.payload is not None else None
-    # The next message goes out at once: a run's end is written while it is sent (the announcer waits
-    # for it, see `ended`), a stage's own record after the send, and the claim completes last. A crash
-    # in between redoes the work and sends the same message id again, which the next stage drops.
-    closing = None
+    # The next message goes out as soon as the run's record allows: a run's end is written first (the
+    # announcer reads it; beside the send, on the embedded emulator, it only slowed the send), a
+    # stage's own record after the send, and the claim completes last. A crash in between redoes the
+    # work and sends the same message id again, which the next stage drops.
+    terminal = is_terminal(outcome.payload)
     if is_terminal(outcome.payload):  # (a TypeGuard: kept inline so that it narrows)
-        closing = _records.submit(close_run, message, deps, outcome.payload, (stage, done), outcome.table)
-    try:
-        if sent and queue:
+        close_run(message, deps, outcome.payload, (stage, done), outcome.table)  # record and end, one write
+    if sent and queue:
+        try:
             deps.publisher.send(queue, sent)
-        if closing:
-            closing.result()  # the run's end and this stage's record: one write
-    except Exception:
-        ledger.claims.release(claim)  # the redelivery need not wait out the claim's lease
-        raise
-    if not closing:
+        except Exception:
+            ledger.claims.release(claim)  # the redelivery need not wait out the claim's lease
+            raise
+    if not terminal:
         ledger.record_stage(run_id, stage, done)
     ledger.claims.complete(claim, {"queue": queue, "message": sent.to_json() if sent else None})
     return outcome
-
-
-def ended(run_id: str, by: str, read: Run | None, runs: Runs, clock: Clock, wait_s: float = 5.0) -> Run:
-    """The run once the end that stage `by` wrote is in the ledger, from `read` (the run as first read)
-    or read again: the stage that ends a run writes the end while it sends the event to the announcer,
-    so the announcer may get there first and then waits for it, briefly. The end is the one `by` wrote
-    when `by`'s own record is no longer `running` (the end and that record are one write): a run that
-    ended before (a replay) shows its old end until then. RuntimeError (the message is retried) if the
-    end does not come within `wait_s`."""
-
-    def over(run: Run | None) -> bool:
-        record = run.stages.get(by) if run else None  # type: ignore[call-overload]
-        return run is not None and run.ended and (record is None or record.status not in ("running", "retrying"))
-
-    deadline, pause = clock.monotonic() + wait_s, 0.005
-    while not over(read):
-        if clock.monotonic() > deadline:
-            raise RuntimeError(f"run {run_id} has not ended in the ledger after {wait_s:g} s")
-        clock.sleep(pause)
-        pause = min(pause * 2, 0.2)
-        read = runs.get(run_id)
-    assert read is not None
-    return read
 
 
 def close_run(message: Message, deps: StageDeps, event: Terminal, last: tuple[Stage, StageRecord],

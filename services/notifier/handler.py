@@ -1,6 +1,5 @@
 """Notifier: one SNS message per run, said from the run's record. It only announces: the stage
-runtime closes the run while it sends the event that ends it here (the notifier waits for that end
-if it comes first).
+runtime closed the run before the event that ended it reached this queue.
 
 Published with MessageStructure=json: email subscribers get the readable text (`letter.text`),
 queue, Lambda and HTTP subscribers the JSON body, which carries the same text beside the fields.
@@ -16,7 +15,7 @@ from services.notifier import letter
 from shared import aws
 from shared.messages import Message
 from shared.run_end import is_terminal
-from shared.stage import Outcome, StageDeps, ended, read_ahead, run_stage
+from shared.stage import Outcome, StageDeps, read_ahead, run_stage
 from shared.topology import NOTIFIER
 
 
@@ -51,7 +50,9 @@ def handle(message: Message, deps: Deps) -> None:
     reading = read_ahead(deps.ledger.get, run_id)  # while the message is claimed
 
     def announce() -> Outcome:
-        run = ended(run_id, message.envelope.producer, reading.result(), deps.ledger, deps.clock)
+        run = reading.result()
+        if run is None or not run.ended:  # cannot happen while the runtime closes runs first; retried
+            raise RuntimeError(f"run {run_id} has not ended in the ledger")
         deps.announcer.announce(letter.subject(run), letter.body(run, deps.dashboard_url))
         return Outcome(None)
 

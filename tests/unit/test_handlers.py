@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from support import fixtures
-from support.fakes import FakeAnnouncer, FakeLedger, FakeSeries, MemoryRuns
+from support.fakes import FakeAnnouncer, FakeLedger, FakeSeries
 from support.reference import load_counts, reference
 
 from services.extractor import handler as extractor
@@ -33,8 +33,8 @@ from shared.messages import (
     make_message,
 )
 from shared.queues import MemoryPublisher
-from shared.runs import RunEnd, StageRecord
-from shared.stage import Outcome, ended, run_stage
+from shared.runs import RunEnd
+from shared.stage import Outcome, run_stage
 from shared.topology import EXTRACTOR
 
 # a field holding the wrong type (a str where the schema says date) shows up as a serializer warning
@@ -203,48 +203,6 @@ def test_the_stage_closes_the_run_before_the_notifier_only_announces_it(pipeline
     assert pipeline.ledger.runs["r"] == {**closed, "stages": pipeline.ledger.runs["r"]["stages"]}
     assert pipeline.publisher.sent == []  # the notifier sends nothing
     assert pipeline.ledger.items["r"].stages["notify"].status == "succeeded"  # its one record, written last
-
-
-def test_the_announcer_waits_briefly_for_the_end_written_beside_its_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    runs, clock = MemoryRuns(), FakeClock()
-    runs.open("r", "cli", "extract", StageRecord(status="running", started_at="2026-11-29T08:00:00Z"))
-    as_read, reads, get = runs.get("r"), [], runs.get
-
-    def get_then_close(run_id: str) -> Any:
-        reads.append(run_id)
-        if len(reads) == 3:  # the end lands while the announcer waits
-            runs.close(run_id, RunEnd(status="no_change", finished_at="2026-11-29T08:00:01Z"),
-                       ("extract", StageRecord(status="succeeded", duration_ms=5)))
-        return get(run_id)
-
-    monkeypatch.setattr(runs, "get", get_then_close)
-    assert as_read and not as_read.ended and ended("r", "extract", as_read, runs, clock).status == "no_change"
-    assert len(reads) == 3 and sum(clock.slept) < 0.1  # it re-read at once, then backed off
-    runs.open("s", "cli", "extract", StageRecord(status="running", started_at="2026-11-29T08:00:00Z"))
-    with pytest.raises(RuntimeError, match="has not ended in the ledger after 5 s"):
-        ended("s", "extract", get("s"), runs, clock)  # never closed: retried by the queue
-
-
-def test_a_replayed_runs_old_end_is_not_announced(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A run that failed in load, replayed: its old end stands until the loader's new one lands."""
-    runs, clock = MemoryRuns(), FakeClock()
-    runs.open("r", "cli", "extract", StageRecord(status="running", started_at="2026-11-29T08:00:00Z"))
-    runs.close("r", RunEnd(status="failed", finished_at="2026-11-29T08:00:01Z", error="bad", stage="load"),
-               ("load", StageRecord(status="failed", error="bad")))
-    runs.record_stage("r", "load", StageRecord(status="running", started_at="2026-11-29T09:00:00Z"))  # the replay
-    reads, get = [], runs.get
-
-    def get_then_close(run_id: str) -> Any:
-        reads.append(run_id)
-        if len(reads) == 2:
-            runs.close(run_id, RunEnd(status="succeeded", finished_at="2026-11-29T09:00:01Z", inserted=3),
-                       ("load", StageRecord(status="succeeded", duration_ms=9)))
-        return get(run_id)
-
-    monkeypatch.setattr(runs, "get", get_then_close)
-    stale = get("r")
-    assert stale and stale.status == "failed"  # ended, but not by this load
-    assert ended("r", "load", stale, runs, clock).status == "succeeded" and len(reads) == 2
 
 
 def test_an_older_run_never_overwrites_a_later_runs_load(pipeline: Pipeline) -> None:
