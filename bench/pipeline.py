@@ -127,10 +127,12 @@ class Stack:
         return {**self.settled(run_id), "cli_exited": exited}
 
     def settled(self, run_id: str) -> dict[str, Any]:
-        """The run's record once every stage's record is closed (the notifier closes its own last)."""
+        """The run's record once the announcement is recorded and every stage's record is closed (the
+        notifier writes its one record after its publish, after the run's end: `run --wait` may
+        return before it, and the run's time is measured to the announcement)."""
         for _ in range(100):
             item = self.table.get_item(Key={"pk": "run", "sk": run_id}, ConsistentRead=True)["Item"]
-            if all("finished_at" in v for k, v in item.items() if k.startswith("stage_")):
+            if "stage_notify" in item and all("finished_at" in v for k, v in item.items() if k.startswith("stage_")):
                 return dict(item)
             time.sleep(0.05)
         raise TimeoutError(f"run {run_id}: a stage record stayed open")
