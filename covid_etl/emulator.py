@@ -1,4 +1,4 @@
-"""The embedded AWS emulator: moto's server, with two fixes to its DynamoDB costs.
+"""The embedded AWS emulator: moto's server, with three fixes to its costs per request.
 
 moto 5.2.5's `transact_write_items` deep-copies the whole table before a transaction so that it can
 roll back, and does so once per action: a 100-put transaction copied the table 100 times (on the
@@ -12,8 +12,8 @@ table. It is also closer to DynamoDB: the server is threaded, and putting a whol
 discarded what other requests had written to other items while the transaction ran; the undo log
 leaves them alone. tests/integration/test_emulator.py checks the copies, the rollbacks, moto's
 errors and that case. `covid_etl/moto_serialize.py` writes DynamoDB attribute values that are in wire
-form as they are instead of rebuilding them member by member (the same bytes, at a third of the cost
-for a run's record).
+form as they are instead of rebuilding them member by member (the same bytes, at less than half the
+cost for a run's record), and `remember_backends` keeps the service of each host it has seen.
 
 `start_emulator` is what `covid-etl up`, the test suite and the benchmarks run. `up` also keeps the
 cyclic garbage collector's full passes out of the emulator's way (`settle`).

@@ -5,7 +5,8 @@ attribute value of each item as a structure of ten members (S, N, B, ..., M, L),
 attribute picker for every member's possible names, recursively into maps and lists. The values
 are already in their wire form (`{"S": "..."}`, `{"N": "42"}`, maps of such), so the walk rebuilds
 them unchanged: a GetItem of a run's record (four stage maps) took 4.9 ms against 2.2 ms for a small
-item, and the serializer was 43% of the emulator's busy time during the benchmark's runs (py-spy).
+item, and the serializer was 43% of the emulator's busy time over the benchmark's runs (py-spy; `up`
+then also Queried the runs every second).
 
 Here an attribute value that is already in wire form is written as it is. A value holding binary
 (B, BS), which the shape-driven path base64-encodes, and anything else unexpected still takes moto's

@@ -29,6 +29,7 @@ LOCK_PK = "lock"
 # build the LocalStack tier runs) allows 10 (`COVID_ETL_TRANSACTION_ITEMS`); smaller transactions
 # cost more round trips, never more capacity (a transactional write costs the same per item).
 TRANSACTION_ITEMS = 100
+RELEASE = "SET lease_until = :zero REMOVE #o"  # (with :zero = 0 and #o = owner) the lease lapsed, no holder
 
 
 class LostLock(Exception):
@@ -91,7 +92,7 @@ class Lease:
         """Give the lock up; False if it had been taken over already. The item stays, so its token only grows."""
         mine = self._mine()
         try:
-            self.table.update(LOCK_PK, self.name, "SET lease_until = :zero REMOVE #o", condition=mine["condition"],
+            self.table.update(LOCK_PK, self.name, RELEASE, condition=mine["condition"],
                               names=mine["names"], values={**mine["values"], ":zero": 0})
         except ConditionFailed:
             return False
@@ -120,13 +121,15 @@ def fenced(table: Table, actions: Sequence[Mapping[str, Any]], fence: Fence,
     transaction also gives the lock up (its check becomes the release, under the same condition)."""
     step = per_transaction - 1
     check = table.check_action(LOCK_PK, fence.name, "#t = :t", names={"#t": "token"}, values={":t": fence.token})
-    give_up = table.update_action(LOCK_PK, fence.name, "SET lease_until = :zero REMOVE #o", condition="#t = :t",
-                                  names={"#t": "token", "#o": "owner"}, values={":t": fence.token, ":zero": 0})
     starts = range(0, len(actions), step)
     for start in starts:
-        last = release and start == starts[-1]
+        fence_action = check
+        if release and start == starts[-1]:  # the same condition, and the release
+            fence_action = table.update_action(LOCK_PK, fence.name, RELEASE, condition="#t = :t",
+                                               names={"#t": "token", "#o": "owner"},
+                                               values={":t": fence.token, ":zero": 0})
         try:
-            table.transact([give_up if last else check, *actions[start:start + step]])
+            table.transact([fence_action, *actions[start:start + step]])
         except ConditionFailed as error:
             if 0 in error.failed or not error.failed:
                 raise LostLock(f"lock {fence.name!r} was taken over (token {fence.token} is no longer current); "

@@ -152,7 +152,6 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
     # announcer reads it; beside the send, on the embedded emulator, it only slowed the send), a
     # stage's own record after the send, and the claim completes last. A crash in between redoes the
     # work and sends the same message id again, which the next stage drops.
-    terminal = is_terminal(outcome.payload)
     if is_terminal(outcome.payload):  # (a TypeGuard: kept inline so that it narrows)
         close_run(message, deps, outcome.payload, (stage, done), outcome.table)  # record and end, one write
     if sent and queue:
@@ -161,7 +160,7 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
         except Exception:
             ledger.claims.release(claim)  # the redelivery need not wait out the claim's lease
             raise
-    if not terminal:
+    if not is_terminal(outcome.payload):
         ledger.record_stage(run_id, stage, done)
     ledger.claims.complete(claim, {"queue": queue, "message": sent.to_json() if sent else None})
     return outcome
