@@ -75,14 +75,15 @@ def settle() -> None:
 
 
 def start_emulator(port: int = 0) -> tuple[Any, str]:
-    """moto's server on 127.0.0.1:`port` (0: a free one), in a thread; returns it and its endpoint."""
-    from moto.server import ThreadedMotoServer
+    """moto's server on 127.0.0.1:`port` (0: a free one), in a thread, keeping its connections alive
+    (`covid_etl.keepalive`); returns it and its endpoint."""
+    from covid_etl.keepalive import KeepAliveMotoServer
 
     patch_moto()
     # werkzeug logs one line per emulator request, and a traceback for each action moto lacks
     # (the client sees the HTTP 500 anyway)
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = KeepAliveMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()
     return server, f"http://{host}:{bound}"
