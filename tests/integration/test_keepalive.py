@@ -62,7 +62,7 @@ def test_requests_share_one_connection_and_an_unread_body_is_discarded(server: t
     first = ask(connection, "POST", "/ignore", b"x" * 300_000)  # more than the socket's buffers
     sock = connection.sock
     assert first.status == 200 and first.getheader("Connection") is None and not first.will_close
-    second = connection.request("POST", "/read", body=b"abc")
+    connection.request("POST", "/read", body=b"abc")
     second = connection.getresponse()
     assert second.read() == b"3"  # the next request starts after the first one's body, not inside it
     assert connection.sock is sock
@@ -100,7 +100,12 @@ def test_the_emulators_clients_reuse_their_connections(emulator: Emulator, monke
 
     connects: list[Any] = []
     original = socket.socket.connect
-    monkeypatch.setattr(socket.socket, "connect", lambda self, *a: (connects.append(a), original(self, *a))[1])
+
+    def connect(self: socket.socket, address: Any) -> None:
+        connects.append(address)
+        original(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
     s3 = boto3.client("s3", endpoint_url=emulator.endpoint, region_name="us-east-1",
                       aws_access_key_id=DUMMY_AWS["AWS_ACCESS_KEY_ID"],
                       aws_secret_access_key=DUMMY_AWS["AWS_SECRET_ACCESS_KEY"])
