@@ -27,6 +27,7 @@ IDEM_PK = "idem"
 KEEP_S = 14 * 24 * 3600  # as long as a message can live in a DLQ, so a replay is still recognised
 logger = logging.getLogger(__name__)
 HELD = "#s = :p AND holder = :me"  # the claim is still in progress under this holder
+COMPLETE = "SET #s = :c, outcome = :o REMOVE lease_until"
 
 
 class ClaimedElsewhere(Exception):
@@ -83,11 +84,15 @@ class Claims:
         """Record the outcome. If a redelivery took the claim over meanwhile (this holder was paused past
         its lease), the taker records the same outcome: the next message's id derives from this one."""
         try:
-            self.table.update(IDEM_PK, claim.key, "SET #s = :c, outcome = :o REMOVE lease_until", condition=HELD,
-                              names={"#s": "status"},
-                              values={":c": "completed", ":o": outcome, ":p": "in_progress", ":me": claim.owner})
+            self.table.update(IDEM_PK, claim.key, COMPLETE, condition=HELD, names={"#s": "status"},
+                              values=_completed(claim, outcome))
         except ConditionFailed:
-            logger.warning("claim %s was taken over before it completed; its taker records the outcome", claim.key)
+            taken_over(claim)
+
+    def complete_action(self, claim: Claim, outcome: dict[str, Any]) -> dict[str, Any]:
+        """`complete` as one action of a transaction (its condition fails if the claim was taken over)."""
+        return self.table.update_action(IDEM_PK, claim.key, COMPLETE, condition=HELD, names={"#s": "status"},
+                                        values=_completed(claim, outcome))
 
     def release(self, claim: Claim) -> None:
         """Give the claim up after a failure, so a redelivery or a replay may work again.
@@ -98,3 +103,11 @@ class Claims:
                               values={":gone": 0, ":p": "in_progress", ":me": claim.owner})
         except ConditionFailed:
             pass
+
+
+def _completed(claim: Claim, outcome: dict[str, Any]) -> dict[str, Any]:
+    return {":c": "completed", ":o": outcome, ":p": "in_progress", ":me": claim.owner}
+
+
+def taken_over(claim: Claim) -> None:
+    logger.warning("claim %s was taken over before it completed; its taker records the outcome", claim.key)

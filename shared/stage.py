@@ -150,8 +150,8 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
     queue = next_queue(spec, outcome.payload) if outcome.payload is not None else None
     # The next message goes out as soon as the run's record allows: a run's end is written first (the
     # announcer reads it; beside the send, on the embedded emulator, it only slowed the send), a
-    # stage's own record after the send, and the claim completes last. A crash in between redoes the
-    # work and sends the same message id again, which the next stage drops.
+    # stage's own record after the send, in one write with the claim's completion. A crash in between
+    # redoes the work and sends the same message id again, which the next stage drops.
     if is_terminal(outcome.payload):  # (a TypeGuard: kept inline so that it narrows)
         close_run(message, deps, outcome.payload, (stage, done), outcome.table)  # record and end, one write
     if sent and queue:
@@ -160,9 +160,8 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
         except Exception:
             ledger.claims.release(claim)  # the redelivery need not wait out the claim's lease
             raise
-    if not is_terminal(outcome.payload):
-        ledger.record_stage(run_id, stage, done)
-    ledger.claims.complete(claim, {"queue": queue, "message": sent.to_json() if sent else None})
+    ledger.finish(run_id, stage, None if is_terminal(outcome.payload) else done, claim,
+                  {"queue": queue, "message": sent.to_json() if sent else None})
     return outcome
 
 

@@ -208,6 +208,38 @@ def test_a_holder_paused_past_its_lease_cannot_touch_its_takers_claim(ledger: Ru
     assert ledger.claims.claim("load", "m5").outcome == {"queue": "notifier", "message": "taker"}
 
 
+def test_a_stage_finishes_with_its_record_and_its_claims_outcome_in_one_write(ledger: RunLedger) -> None:
+    run_id = "20200301T060000Z-fini"
+    ledger.open(run_id, "cli", "extract", running())
+    claim = ledger.claims.claim("transform", "m6")
+    calls: list[str] = []
+    ledger.table.client.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
+    done = StageRecord(status="succeeded", started_at="2020-03-01T06:00:01+00:00",
+                       finished_at="2020-03-01T06:00:02+00:00")
+    ledger.finish(run_id, "transform", done, claim, {"queue": "loader", "message": "next"})
+    assert calls == ["TransactWriteItems"]
+    run = ledger.get(run_id)
+    assert run is not None and run.stages["transform"].status == "succeeded"
+    assert ledger.claims.claim("transform", "m6").outcome == {"queue": "loader", "message": "next"}
+
+
+def test_a_stage_whose_claim_was_taken_over_still_records_itself(ledger: RunLedger, clock: FakeClock) -> None:
+    run_id = "20200301T060000Z-take"
+    ledger.open(run_id, "cli", "extract", running())
+    paused = ledger.claims.claim("transform", "m7")
+    clock.advance(3)  # lease_s=2: the lease lapsed while its holder was paused
+    taker = ledger.claims.claim("transform", "m7")
+    done = StageRecord(status="succeeded", started_at="2020-03-01T06:00:01+00:00",
+                       finished_at="2020-03-01T06:00:09+00:00")
+    ledger.finish(run_id, "transform", done, paused, {"queue": "loader", "message": "paused"})
+    run = ledger.get(run_id)
+    assert run is not None and run.stages["transform"].finished_at == "2020-03-01T06:00:09+00:00"
+    with pytest.raises(ClaimedElsewhere):  # the taker's claim is untouched: still in progress, its own
+        ledger.claims.claim("transform", "m7")
+    ledger.finish(run_id, "transform", None, taker, {"queue": "loader", "message": "taker"})
+    assert ledger.claims.claim("transform", "m7").outcome == {"queue": "loader", "message": "taker"}
+
+
 class OneConflict:
     """The emulator's client, but the first transaction meets a transaction in flight (as a renewal can
     make it on AWS, which the emulator does not reproduce)."""

@@ -63,6 +63,9 @@ class FakeClaims:
     def complete(self, claim: Claim, outcome: dict[str, Any]) -> None:
         self.items[claim.key] = {"status": "completed", "outcome": outcome}
 
+    def complete_action(self, claim: Claim, outcome: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError("FakeLedger.finish completes the claim itself")
+
     def release(self, claim: Claim) -> None:
         self.items.pop(claim.key, None)
 
@@ -98,6 +101,12 @@ class FakeLedger(MemoryRuns):
 
     def dataset_version(self) -> dict[str, Any] | None:
         return self.dataset
+
+    def finish(self, run_id: str, stage: Stage, record: StageRecord | None, claim: Claim,
+               outcome: dict[str, Any]) -> None:
+        if record is not None:
+            self.record_stage(run_id, stage, record)
+        self.fake_claims.complete(claim, outcome)
 
     @contextlib.contextmanager
     def lock(self, name: str, owner: str, wait_s: float = 300) -> Iterator[Fence]:
