@@ -85,12 +85,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     use_stack()
     settings = Settings()
     env = {queue_url_var(EXTRACTOR.name): settings.queue_url(EXTRACTOR.name), "COVID_ETL_BUCKET": settings.bucket_name}
+    runs = RunLedger(settings.table_name) if args.wait else None  # its client built before the run, not during it
     run_id = trigger(env, "cli", force=args.force)
-    if not args.wait:
+    if runs is None:
         print(json.dumps({"run_id": run_id, "status": "running"}) if args.json else f"run {run_id} requested")
         return 0
     print(f"run {run_id}", file=sys.stderr)
-    run = wait_for(RunLedger(settings.table_name), run_id, args.timeout, progress=True)
+    run = wait_for(runs, run_id, args.timeout, progress=True)
     if run is None:
         print(json.dumps({"run_id": run_id, "status": "timeout"}) if args.json
               else f"run {run_id} did not finish within {args.timeout:g} s", flush=True)
