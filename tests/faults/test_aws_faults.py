@@ -6,7 +6,7 @@ import time
 
 from support_faults import report
 from support_faults.lab import Lab
-from support_faults.proxy import Rule
+from support_faults.proxy import LOAD, Rule
 
 # Both outages are real time of real processes (moto stopped, a proxy dropping): they last longer
 # than the suite's 5 s visibility timeout and claim lease (faults/conftest.py), so messages in
@@ -55,7 +55,7 @@ def test_throttling_during_the_load(lab: Lab) -> None:
     SDK's retries must cover it all."""
     stack, proxy = lab.stack, lab.proxy
     lab.publish()
-    throttle = proxy.add(Rule("TransactWriteItems", "throttle", times=3))
+    throttle = proxy.add(Rule("TransactWriteItems", "throttle", body=LOAD, times=3))
     query = proxy.add(Rule("BatchGetItem", "throttle", code="ThrottlingException", times=2))
     run_id = stack.trigger()
     lab.check_loaded(run_id, "DynamoDB throttling (3 transactions, 2 batch reads)", "succeeded, exact counts")
@@ -67,7 +67,7 @@ def test_dead_letter_then_replay_until_the_run_succeeds(lab: Lab) -> None:
     the DLQ and the run is failed and announced; after the fix `replay --dlq load` completes it."""
     stack, proxy = lab.stack, lab.proxy
     before, _ = lab.publish()
-    broken = proxy.add(Rule("TransactWriteItems", "error", code="ValidationException"))
+    broken = proxy.add(Rule("TransactWriteItems", "error", body=LOAD, code="ValidationException"))
     run_id = stack.trigger()
     run = stack.wait_run(run_id)
     assert run["status"] == "failed", run

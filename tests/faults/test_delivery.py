@@ -10,7 +10,7 @@ import pytest
 from support.reference import load_counts, table_after
 from support_faults import report
 from support_faults.lab import Lab
-from support_faults.proxy import Rule
+from support_faults.proxy import LOAD, Rule
 
 
 def test_duplicate_delivery_of_every_stage_changes_nothing(lab: Lab) -> None:
@@ -53,7 +53,7 @@ def test_duplicate_delivery_of_every_stage_changes_nothing(lab: Lab) -> None:
 STALL_AT = {  # a point in the middle of each stage's work
     "extractor": lambda: Rule("S3:PUT", "stall", path="/raw/"),
     "transformer": lambda: Rule("S3:PUT", "stall", path="/datasets/"),
-    "loader": lambda: Rule("TransactWriteItems", "stall", skip=1),  # after its first fenced transaction
+    "loader": lambda: Rule("TransactWriteItems", "stall", body=LOAD, skip=1),  # after its first fenced transaction
     "notifier": lambda: Rule("Publish", "stall"),
 }
 
@@ -80,7 +80,7 @@ def test_two_runs_at_once_never_interleave_their_loads(lab: Lab) -> None:
     stack, proxy = lab.stack, lab.proxy
     extra = stack.spawn_worker("loader")
     try:
-        proxy.add(Rule("TransactWriteItems", "delay", seconds=1.5))
+        proxy.add(Rule("TransactWriteItems", "delay", body=LOAD, seconds=1.5))
         writes_before = len(proxy.batch_runs())
         before, first = lab.publish()
         run_a = stack.trigger()

@@ -14,6 +14,7 @@ A `Rule` matches operations (and optionally a substring of the path) and does on
 - `stall`: hold the request until `release()`, then drop the connection without forwarding
   (the effect never reaches AWS, as when the caller dies mid-request).
 
+`body` narrows a rule to requests whose body holds that text (`LOAD`: the loader's fenced writes).
 `skip` lets that many matches pass first; `times` limits how often the rule fires.
 """
 
@@ -31,6 +32,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 THROTTLE = "ProvisionedThroughputExceededException"
+# In the body of the loader's fenced transactions only (each checks or releases the load lock's item):
+# the other TransactWriteItems, a stage's record with its claim's completion, name no lock.
+LOAD = '{"S": "lock"}'
 
 
 @dataclass
@@ -38,6 +42,7 @@ class Rule:
     op: str
     action: str
     path: str = ""
+    body: str = ""  # a substring of the request body (`LOAD`: the loader's fenced transactions)
     code: str = ""
     seconds: float = 0.0
     skip: int = 0
@@ -47,9 +52,9 @@ class Rule:
     hit: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
 
-    def take(self, op: str, path: str) -> bool:
+    def take(self, op: str, path: str, body: bytes = b"") -> bool:
         """Whether this rule fires on the request (counts matches as a side effect)."""
-        if self.op not in (op, "*") or self.path not in path:
+        if self.op not in (op, "*") or self.path not in path or self.body.encode() not in body:
             return False
         self.seen += 1
         if self.seen <= self.skip or (self.times is not None and self.fired >= self.times):
@@ -110,9 +115,9 @@ class FaultProxy:
         self.server.shutdown()
         self.server.server_close()
 
-    def _match(self, op: str, path: str) -> Rule | None:
+    def _match(self, op: str, path: str, body: bytes) -> Rule | None:
         with self.lock:
-            return next((r for r in self.rules if r.take(op, path)), None)
+            return next((r for r in self.rules if r.take(op, path, body)), None)
 
     def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:
         proxy = self
@@ -127,7 +132,7 @@ class FaultProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 op = operation(self.command, self.path, self.headers, body)
-                rule = proxy._match(op, self.path)
+                rule = proxy._match(op, self.path, body)
                 if rule is not None:
                     with proxy.lock:
                         proxy.log.append((op, self.path, f"fault:{rule.action}"))
