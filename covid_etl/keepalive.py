@@ -114,8 +114,9 @@ class KeepAliveHandler(MotoRequestHandler):
             if key.lower() in ("connection", "transfer-encoding") or (key.lower() == "content-length" and not head):
                 continue
             self.send_header(key, value)
-        data = b"".join(chunks) if not head else b""
-        if not head and code not in NO_BODY and code >= 200:
+        bodyless = head or code in NO_BODY or code < 200  # what the app returned anyway is not sent
+        data = b"" if bodyless else b"".join(chunks)
+        if not bodyless:
             self.send_header("Content-Length", str(len(data)))
         if self.close_connection:
             self.send_header("Connection", "close")

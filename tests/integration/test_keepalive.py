@@ -5,6 +5,7 @@ closes the connection as werkzeug does, and a stopped server answers nothing mor
 from __future__ import annotations
 
 import http.client
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -26,9 +27,9 @@ def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     path = environ["PATH_INFO"]
     if path == "/fail":
         raise RuntimeError("boom")
-    if path == "/not-modified":
+    if path == "/not-modified":  # with a body, which HTTP does not let a 304 send
         start_response("304 Not Modified", [])
-        return []
+        return [b"not sent"]
     body = get_input_stream(environ).read() if path == "/read" else b""  # as Flask reads it
     answer = str(len(body)).encode()
     length = "12345" if environ["REQUEST_METHOD"] == "HEAD" else str(len(answer))
@@ -75,6 +76,15 @@ def test_head_keeps_the_applications_length_and_304_has_no_body(server: tuple[st
     assert ask(connection, "GET", "/not-modified").status == 304
     connection.request("POST", "/read", body=b"abcd")
     assert connection.getresponse().read() == b"4"  # the connection is still in step
+    with socket.create_connection(server, timeout=5) as raw:  # http.client would hide stray bytes
+        raw.sendall(b"GET /not-modified HTTP/1.1\r\nHost: test\r\n\r\n")
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += raw.recv(4096)
+        raw.settimeout(0.3)
+        with pytest.raises(TimeoutError):
+            answer += raw.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 304") and answer.endswith(b"\r\n\r\n"), answer
 
 
 def test_an_application_error_is_a_500_that_closes_the_connection(server: tuple[str, int]) -> None:
@@ -96,8 +106,6 @@ def test_http_1_0_and_chunked_bodies_are_served_and_closed_as_werkzeug_does(serv
 
 
 def test_the_emulators_clients_reuse_their_connections(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    import socket
-
     connects: list[Any] = []
     original = socket.socket.connect
 
