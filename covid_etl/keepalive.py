@@ -11,24 +11,22 @@ On a kept connection a small GetItem takes 1.1 ms instead of 1.7, a ListQueues 1
 no body) and keeps their connection open: the request body is read through a stream that counts
 it, whatever the application left unread is discarded after the response, and the response goes
 out with its length, in one write. Anything else (HTTP/1.0, a chunked request body, a client that
-asks to close, an application error) is served by werkzeug's own code, which closes the
-connection, as before.
+asks to close) is served by werkzeug's own code, which closes the connection, as before; an
+application error is answered as werkzeug answers it (a 500, logged on its logger) and closes too.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import logging
 import socket
+import traceback
 from typing import Any
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.exceptions import InternalServerError
 from werkzeug.serving import make_server
-
-logger = logging.getLogger(__name__)
 
 NO_BODY = {204, 304}
 
@@ -92,17 +90,18 @@ class KeepAliveHandler(MotoRequestHandler):
         self.environ = environ = self.make_environ()
         environ["wsgi.input"] = body
         started: list[Any] = []
+        chunks: list[bytes] = []
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             started[:] = [status, headers]
             return chunks.append
 
-        chunks: list[bytes] = []
         try:
             self.respond(self.server.app, environ, start_response, chunks)
         except Exception:
-            # as werkzeug does: a 500 (the error is logged), and the connection is closed
-            logger.exception("emulator request failed: %s %s", self.command, self.path)
+            # as werkzeug does: a 500, the error logged on werkzeug's logger (which `start_emulator`
+            # quiets: moto raises for every action it lacks), and the connection closed
+            self.server.log("error", f"Error on request:\n{traceback.format_exc()}")
             self.close_connection = True
             chunks.clear()
             self.respond(InternalServerError(), environ, start_response, chunks)

@@ -63,9 +63,6 @@ class FakeClaims:
     def complete(self, claim: Claim, outcome: dict[str, Any]) -> None:
         self.items[claim.key] = {"status": "completed", "outcome": outcome}
 
-    def complete_action(self, claim: Claim, outcome: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError("FakeLedger.finish completes the claim itself")
-
     def release(self, claim: Claim) -> None:
         self.items.pop(claim.key, None)
 
