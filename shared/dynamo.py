@@ -120,17 +120,6 @@ class Table:
         found = self.client.get_item(TableName=self.name, Key=self.key(pk, sk), ConsistentRead=True, **extra)
         return deserialize(found["Item"]) if "Item" in found else None
 
-    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Item]:
-        """The items with these keys (`(pk, sk)`, at most 100), read consistently in one BatchGetItem;
-        missing ones are left out."""
-        wanted = [self.key(pk, sk) for pk, sk in dict.fromkeys(keys)]
-        found: list[Item] = []
-        while wanted:
-            answer = self.client.batch_get_item(RequestItems={self.name: {"Keys": wanted, "ConsistentRead": True}})
-            found += [deserialize(item) for item in answer["Responses"].get(self.name, [])]
-            wanted = answer.get("UnprocessedKeys", {}).get(self.name, {}).get("Keys", [])
-        return found
-
     def put(self, item: Mapping[str, object], *, condition: str | None = None,
             values: Mapping[str, object] | None = None, names: Mapping[str, str] | None = None) -> None:
         self._write(self.client.put_item, TableName=self.name, Item=serialize(item),

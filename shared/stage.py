@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from shared.clock import SYSTEM, Clock, now_iso, today
 from shared.errors import InputError
@@ -43,9 +42,6 @@ from shared.runs import StageRecord, StageStatus
 from shared.topology import ANNOUNCER, ServiceSpec, Stage
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
-_records = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stage-record")  # the 'running' records
-_reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stage-read")  # see `read_ahead`
 
 
 @dataclass(kw_only=True)
@@ -64,16 +60,6 @@ class Outcome:
 
     payload: Payload | None
     found: dict[str, Any] = field(default_factory=dict)
-    # the dataset version as the work read it: a run that ends here without loading reports it
-    # (else it is read when the run is closed)
-    table: dict[str, Any] | None = None
-
-
-def read_ahead(read: Callable[..., T], *args: Any) -> Future[T]:
-    """Start a read that the stage's work needs before the stage claims its message, so that the read
-    and the claim (and the 'running' record) overlap; the work takes `.result()`, where a failure of the
-    read is the work's own. Only reads: a duplicate message's read is wasted, nothing else."""
-    return _reads.submit(read, *args)
 
 
 def announces(spec: ServiceSpec) -> bool:
@@ -117,24 +103,14 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
         return StageRecord(status=status, started_at=started_at, finished_at=now_iso(deps.clock),
                            duration_ms=round((deps.clock.monotonic() - t0) * 1000), **found)
 
-    def write_running() -> None:
+    try:
         running = StageRecord(status="running", started_at=started_at)
         if opens:
             ledger.open(run_id, opens, stage, running)
         else:
             ledger.record_stage(run_id, stage, running)
-
-    try:
-        # The pipeline stages' work is idempotent: it runs while the 'running' record is written, and its
-        # outcome is dropped if that write fails. The announcer's work is a publish of a few ms, which
-        # a failed write after it would repeat: it writes its record once, when it has announced.
-        pending = _records.submit(write_running) if announces(spec) else None
-        try:
-            with ledger.claims.kept(claim):
-                outcome = work()
-        finally:
-            if pending:
-                pending.result()  # its failure is transient, like the work's
+        with ledger.claims.kept(claim):
+            outcome = work()
     except InputError as error:
         logger.warning("%s failed on bad input: %s", stage, error.reason)
         ledger.claims.release(claim)  # a replay after the cause is fixed may try again
@@ -148,30 +124,23 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
     done = record("succeeded", **outcome.found)
     sent = next_message(spec, message, outcome.payload) if outcome.payload is not None else None
     queue = next_queue(spec, outcome.payload) if outcome.payload is not None else None
-    # The next message goes out as soon as the run's record allows: a run's end is written first (the
-    # announcer reads it; beside the send, on the embedded emulator, it only slowed the send), a
-    # stage's own record after the send, in one write with the claim's completion. A crash in between
-    # redoes the work and sends the same message id again, which the next stage drops.
+    # The stage's end is recorded before its next message is sent, and the claim keeps that message:
+    # a send that fails (or a crash before it) is retried by the redelivery, which finds the claim
+    # completed and sends the recorded message again, without doing the work twice.
     if is_terminal(outcome.payload):  # (a TypeGuard: kept inline so that it narrows)
-        close_run(message, deps, outcome.payload, (stage, done), outcome.table)  # record and end, one write
-    if sent and queue:
-        try:
-            deps.publisher.send(queue, sent)
-        except Exception:
-            ledger.claims.release(claim)  # the redelivery need not wait out the claim's lease
-            raise
+        close_run(message, deps, outcome.payload, (stage, done))  # the record and the run's end, one write
     ledger.finish(run_id, stage, None if is_terminal(outcome.payload) else done, claim,
                   {"queue": queue, "message": sent.to_json() if sent else None})
+    if sent and queue:
+        deps.publisher.send(queue, sent)
     return outcome
 
 
-def close_run(message: Message, deps: StageDeps, event: Terminal, last: tuple[Stage, StageRecord],
-              table: dict[str, Any] | None = None) -> None:
+def close_run(message: Message, deps: StageDeps, event: Terminal, last: tuple[Stage, StageRecord]) -> None:
     """Write the run's end (status, counts, finished_at) from the event that ends it, with the record
     of the stage that ends it (one write). A load's end carries its own counts; any other reports the
-    table as it stands: `table`, the dataset version as the stage read it, or else read now."""
-    if table is None and not isinstance(event, DatasetLoadedV1):
-        table = deps.ledger.dataset_version()
+    table as it stands."""
+    table = None if isinstance(event, DatasetLoadedV1) else deps.ledger.dataset_version()
     end = run_end(event, table, finished_at=now_iso(deps.clock), today=today(deps.clock),
                   stale_after_days=deps.stale_after_days)
     deps.ledger.close(message.envelope.run_id, end, last)

@@ -47,7 +47,7 @@ ACCESS = {
     "transformer": Access(reads=(*STAGE, META_PK), writes=STAGE, gets=("raw/",), puts=("datasets/", "archive/")),
     "loader": Access(reads=(*STAGE, SERIES_PK, META_PK, LOCK_PK),
                      writes=(*STAGE, SERIES_PK, SOURCE_PK, META_PK, LOCK_PK),
-                     gets=("datasets/", "plans/"), puts=("plans/", "archive/"), lists=True),
+                     gets=("datasets/",), puts=("archive/",)),
     "notifier": Access(reads=(*STAGE, META_PK), writes=STAGE, puts=("archive/",)),
     "api": Access(reads=(SERIES_PK, RUN_PK, SOURCE_PK, META_PK)),
 }

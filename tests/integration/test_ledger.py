@@ -34,19 +34,14 @@ def running(at: str = "2020-03-01T06:00:00+00:00") -> StageRecord:
 
 
 def test_the_first_stage_opens_the_run_once(ledger: RunLedger) -> None:
-    calls: list[str] = []
-    ledger.table.client.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
     ledger.open("20200301T060000Z-aaaa", "cli", "extract", running())
-    assert calls == ["PutItem"]  # a new run: one conditional put
     opened = ledger.get("20200301T060000Z-aaaa")
     assert opened is not None and (opened.status, opened.trigger, opened.started_at) == \
         ("running", "cli", "2020-03-01T06:00:00+00:00")
     assert opened.stages == {"extract": running()}
     ledger.record_stage("20200301T060000Z-aaaa", "extract", StageRecord(status="succeeded", duration_ms=5))
     ledger.close("20200301T060000Z-aaaa", RunEnd(status="failed", finished_at=now_iso(), error="x", stage="load"))
-    before = len(calls)
     ledger.open("20200301T060000Z-aaaa", "replay", "extract", running("2020-03-02T00:00:00+00:00"))  # a replay
-    assert calls[before:] == ["PutItem", "UpdateItem"]  # the put found the run: the update sets what it lacks
     again = ledger.get("20200301T060000Z-aaaa")
     assert again is not None and (again.status, again.trigger, again.started_at) == \
         ("failed", "cli", "2020-03-01T06:00:00+00:00")  # the run's own fields kept; only the record is new
@@ -208,16 +203,13 @@ def test_a_holder_paused_past_its_lease_cannot_touch_its_takers_claim(ledger: Ru
     assert ledger.claims.claim("load", "m5").outcome == {"queue": "notifier", "message": "taker"}
 
 
-def test_a_stage_finishes_with_its_record_and_its_claims_outcome_in_one_write(ledger: RunLedger) -> None:
+def test_a_stage_finishes_with_its_record_and_its_claims_outcome(ledger: RunLedger) -> None:
     run_id = "20200301T060000Z-fini"
     ledger.open(run_id, "cli", "extract", running())
     claim = ledger.claims.claim("transform", "m6")
-    calls: list[str] = []
-    ledger.table.client.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
     done = StageRecord(status="succeeded", started_at="2020-03-01T06:00:01+00:00",
                        finished_at="2020-03-01T06:00:02+00:00")
     ledger.finish(run_id, "transform", done, claim, {"queue": "loader", "message": "next"})
-    assert calls == ["TransactWriteItems"]
     run = ledger.get(run_id)
     assert run is not None and run.stages["transform"].status == "succeeded"
     assert ledger.claims.claim("transform", "m6").outcome == {"queue": "loader", "message": "next"}
@@ -270,13 +262,3 @@ def test_a_conflict_is_retried_but_a_lost_fence_still_stops_the_write(ledger: Ru
         fenced_puts(table, [{"pk": "series#US", "sk": "2020-03-03", "cases": 2}], current)
         assert conflicted.transactions == 2
     assert ledger.table.get("series#US", "2020-03-03") == {"pk": "series#US", "sk": "2020-03-03", "cases": 2}
-
-
-def test_source_versions_by_name_and_the_dataset_version_are_read_together(ledger: RunLedger) -> None:
-    assert ledger.versions(["nyt", "jhu"]) == ({}, None)
-    with ledger.lock("load", "r1") as fence:
-        SeriesRepository(ledger.table.name).commit_versions(
-            [{"name": n, "url": f"https://example.com/{n}.csv", "sha256": n * 3} for n in ("nyt", "jhu")],
-            {"version": "r1", "rows_total": 0}, fence)
-    assert ledger.versions(["jhu", "nyt", "jhu"]) == (ledger.source_versions(), ledger.dataset_version())
-    assert list(ledger.versions(["nyt", "gone"])[0]) == ["nyt"]
