@@ -1,8 +1,9 @@
 """What every stage does around its own work: idempotency, stage records, the run's end, failure policy.
 
 The work returns an `Outcome`: the run's next event (or None) and what the stage found. The stage
-first claims the incoming message (`shared.idempotency`); a duplicate of a handled message
-re-sends the recorded next message and does nothing else. The next event goes to the queue the
+first claims the incoming message (`shared.idempotency`) and records itself `running`, then works,
+then records its end with the claim's completion (which keeps the next message), then sends it; a
+duplicate of a handled message re-sends the recorded next message and does nothing else. The next event goes to the queue the
 service declares for it (`shared.topology`); an event that ends the run (`shared.run_end`) goes to
 the announcer, and the stage closes the run in the ledger first: a notifier outage delays the
 announcement, never the run's recorded end. The notifier only announces.
