@@ -51,14 +51,14 @@ def test_endpoint_refusing_every_request_for_8_seconds(lab: Lab) -> None:
 
 def test_throttling_during_the_load(lab: Lab) -> None:
     """The loader's fenced writes (TransactWriteItems, which leave no unprocessed items) throttled
-    three times, the extractor's read of the loaded versions (one BatchGetItem per run) twice. The
-    SDK's retries must cover it all."""
+    three times, the extractor's read of the loaded versions (one Query of their partition per run)
+    twice. The SDK's retries must cover it all."""
     stack, proxy = lab.stack, lab.proxy
     lab.publish()
     throttle = proxy.add(Rule("TransactWriteItems", "throttle", body=LOAD, times=3))
-    query = proxy.add(Rule("BatchGetItem", "throttle", code="ThrottlingException", times=2))
+    query = proxy.add(Rule("Query", "throttle", code="ThrottlingException", body='{"S": "source"}', times=2))
     run_id = stack.trigger()
-    lab.check_loaded(run_id, "DynamoDB throttling (3 transactions, 2 batch reads)", "succeeded, exact counts")
+    lab.check_loaded(run_id, "DynamoDB throttling (3 transactions, 2 reads of the versions)", "succeeded, exact counts")
     assert (throttle.fired, query.fired) == (3, 2)
 
 
