@@ -23,7 +23,7 @@ from shared.clock import SYSTEM, Clock, now_iso
 from shared.dynamo import ConditionFailed, Table
 from shared.idempotency import Claim, Claims, taken_over
 from shared.lock import Fence, hold
-from shared.runs import FINAL, Run, RunEnd, Runs, StageRecord
+from shared.runs import ENTERED_FROM, FINAL, IllegalTransition, Run, RunEnd, Runs, StageRecord
 from shared.topology import Stage
 
 __all__ = ["FINAL", "Ledger", "RunLedger", "now_iso"]
@@ -106,7 +106,18 @@ class RunLedger:
 
     def close(self, run_id: str, end: RunEnd, last: tuple[Stage, StageRecord] | None = None) -> None:
         stage = {f"stage_{last[0]}": _stage(last[1])} if last else {}
-        self.table.set_fields(RUN_PK, run_id, {**end.model_dump(mode="json"), **stage})
+        allowed = ENTERED_FROM[end.status]
+        statuses = [s for s in allowed if s is not None]
+        condition = " OR ".join([*(["attribute_not_exists(#status)"] if None in allowed else []),
+                                 *([f"#status IN ({', '.join(f':from{i}' for i in range(len(statuses)))})"]
+                                   if statuses else [])])
+        try:
+            self.table.set_fields(RUN_PK, run_id, {**end.model_dump(mode="json"), **stage}, condition=condition,
+                                  names={"#status": "status"},
+                                  values={f":from{i}": s for i, s in enumerate(statuses)})
+        except ConditionFailed:
+            current = self.get(run_id)
+            raise IllegalTransition(run_id, current.status if current else None, end.status) from None
 
     def get(self, run_id: str) -> Run | None:
         item = self.table.get(RUN_PK, run_id)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from services.loader.diff import diff
 from shared.blobs import BlobStore, sha256_hex
 from shared.lock import Fence, LostLock
-from shared.messages import DatasetLoadedV1, DatasetTransformedV1, Message, new_id
+from shared.messages import DatasetLoadedV1, DatasetSupersededV1, DatasetTransformedV1, Message, new_id
 from shared.stage import Outcome, StageDeps, run_stage
 from shared.topology import LOADER
 
@@ -59,15 +59,16 @@ def handle(message: Message, deps: Deps) -> None:
 
 
 def superseded(transformed: DatasetTransformedV1, committed: dict[str, Any], paused: bool = False) -> Outcome:
-    """Writing this run's older data over a later run's would move the table back in time."""
+    """Writing this run's older data over a later run's would move the table back in time: the run ends
+    as `no_change` (`DatasetSupersededV1`), the table keeping the newer data."""
     newer = committed["version"]
     how = ("took the load lock while this run's load was paused past its lease, and loaded; this run's "
            "remaining writes were rejected" if paused else "loaded first; this run's data was not written")
     warning = f"superseded: run {newer}, which started later, {how}, so the table keeps the newer data"
-    loaded = DatasetLoadedV1(inserted=0, updated=0, unchanged=0, rows_total=committed.get("rows_total", 0),
-                             first_date=committed.get("first_date"), last_date=committed.get("last_date"),
-                             sources=transformed.sources, warnings=[*transformed.warnings, warning])
-    return Outcome(loaded, {"inserted": 0, "updated": 0, "superseded_by": newer})
+    event = DatasetSupersededV1(by=newer, first_date=committed.get("first_date"),
+                                last_date=committed.get("last_date"), sources=transformed.sources,
+                                warnings=[*transformed.warnings, warning])
+    return Outcome(event, {"inserted": 0, "updated": 0, "superseded_by": newer})
 
 
 def load(transformed: DatasetTransformedV1, body: bytes, run_id: str, fence: Fence, deps: Deps) -> Outcome:

@@ -16,7 +16,7 @@ from shared.ledger import RunLedger, now_iso
 from shared.lock import Lease, LostLock, fenced_puts
 from shared.messages import SourceVersion
 from shared.renewal import renewing
-from shared.runs import RunEnd, StageRecord
+from shared.runs import IllegalTransition, RunEnd, StageRecord
 
 
 @pytest.fixture
@@ -54,6 +54,24 @@ def test_the_last_stage_record_and_the_end_are_one_write(ledger: RunLedger) -> N
     ledger.close("r2", RunEnd(status="no_change", finished_at=now_iso(), rows_total=4), ("extract", done))
     run = ledger.get("r2")
     assert run is not None and (run.status, run.rows_total, run.stages) == ("no_change", 4, {"extract": done})
+
+
+def test_a_status_move_is_checked_by_the_write_itself(ledger: RunLedger) -> None:
+    ledger.open("r3", "cli", "extract", running())
+    ledger.close("r3", RunEnd(status="succeeded", finished_at=now_iso(), inserted=2))
+    with pytest.raises(IllegalTransition, match="from succeeded to interrupted"):
+        ledger.close("r3", RunEnd(status="interrupted", finished_at=now_iso(), error="stopped"))
+    with pytest.raises(IllegalTransition, match="from succeeded to gave_up"):
+        ledger.close("r3", RunEnd(status="gave_up", finished_at=now_iso(), error="x"), ("load", running()))
+    run = ledger.get("r3")
+    assert run is not None and (run.status, run.inserted, run.error) == ("succeeded", 2, None)
+    assert run.stages == {"extract": running()}  # nothing of the refused writes
+    with pytest.raises(IllegalTransition, match="from nothing to interrupted"):
+        ledger.close("r4", RunEnd(status="interrupted", finished_at=now_iso(), error="stopped"))
+    assert ledger.get("r4") is None
+    ledger.close("r5", RunEnd(status="gave_up", finished_at=now_iso(), error="x"))  # a run never opened
+    ledger.close("r5", RunEnd(status="succeeded", finished_at=now_iso()))  # ... then replayed
+    assert (ledger.get("r5") or running()).status == "succeeded"
 
 
 def test_stages_and_the_end_come_back_typed(ledger: RunLedger) -> None:

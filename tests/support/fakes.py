@@ -10,7 +10,7 @@ from services.loader.handler import Series
 from shared.idempotency import Claim, ClaimedElsewhere
 from shared.ledger import ClaimStore, Ledger
 from shared.lock import Fence, transactions
-from shared.runs import Run, RunEnd, Runs, StageRecord
+from shared.runs import Run, RunEnd, Runs, StageRecord, check_transition
 from shared.topology import Stage
 
 
@@ -30,6 +30,7 @@ class MemoryRuns:
         self.items[run_id] = run.model_copy(update={"stages": {**run.stages, stage: record}})
 
     def close(self, run_id: str, end: RunEnd, last: tuple[Stage, StageRecord] | None = None) -> None:
+        check_transition(run_id, self.items[run_id].status if run_id in self.items else None, end.status)
         if last:
             self.record_stage(run_id, *last)
         run = self.items.get(run_id) or Run(run_id=run_id)

@@ -212,7 +212,8 @@ def test_an_older_run_never_overwrites_a_later_runs_load(pipeline: Pipeline) -> 
     pipeline.run("20200401T000000Z-older", force=True)  # started earlier, loads after: superseded
     assert pipeline.table() == newer
     run = pipeline.ledger.runs["20200401T000000Z-older"]
-    assert (run["status"], run["inserted"], run["updated"], run["rows_total"]) == ("succeeded", 0, 0, len(newer))
+    assert (run["status"], run["inserted"], run["updated"], run["rows_total"]) == ("no_change", 0, 0, len(newer))
+    assert run["stages"]["load"]["superseded_by"] == "20200402T000000Z-later"
     assert any(w.startswith("superseded: run 20200402T000000Z-later") for w in run["warnings"])
 
 

@@ -162,7 +162,7 @@ def test_the_last_delivery_records_closes_and_announces_the_failure(deps: StageD
     reason = message.payload.reason  # type: ignore[union-attr]
     assert "gave up after 3 attempts" in reason and "dead-letter" in reason
     run = ledger(deps).runs["r1"]
-    assert run["stages"]["transform"]["status"] == "failed" and (run["status"], run["error"]) == ("failed", reason)
+    assert run["stages"]["transform"]["status"] == "failed" and (run["status"], run["error"]) == ("gave_up", reason)
 
 
 def test_a_last_delivery_claimed_by_another_worker_fails_no_run(deps: StageDeps) -> None:
