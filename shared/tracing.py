@@ -38,7 +38,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 PATCHED = ("botocore", "httplib")
 # What SQS accepts as AWSTraceHeader: an X-Ray header, its root first (1-<8 hex time>-<24 hex>).
 HEADER = re.compile(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}(;[A-Za-z]+=[^;=\s]+)*")
-NO_TRACE = "1-00000000-000000000000000000000000"  # the X-Ray SDK's no-op id (an unsampled dummy segment)
+# The X-Ray SDK's no-op ids: an invocation sampled out records nothing that a later trace could link to.
+NO_TRACE, NO_PARENT = "Root=1-00000000-000000000000000000000000", "Parent=0000000000000000"
 _tracer: Tracer | None = None
 
 
@@ -108,7 +109,7 @@ def handling(stage: str, message: Message) -> Iterator[None]:
 
 def current_header() -> str | None:
     """The X-Amzn-Trace-Id header of the current (sub)segment, built as the X-Ray SDK builds it for an
-    outgoing AWS call; None when this process does not trace or no trace is open."""
+    outgoing AWS call; None when this process does not trace, or the invocation is not sampled."""
     tracer = active()
     if tracer is None:
         return None
@@ -121,7 +122,9 @@ def current_header() -> str | None:
     except Exception as error:  # noqa: BLE001 (tracing must not fail the message)
         logger.debug("no trace header: %s", error)
         return None
-    return header if is_header(header) and NO_TRACE not in (header or "") else None
+    if not is_header(header) or NO_TRACE in (header or "") or NO_PARENT in (header or ""):
+        return None
+    return header
 
 
 def is_header(value: str | None) -> bool:
