@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from infra.stacks.assets import LAYERS, layer_dir
 from tests.infra.cfn import STAGES, Synth, as_list, statements
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 FUNCTION_STACKS = (*STAGES, "api")
+BUILD = Path(__file__).resolve().parents[2] / "build"
 HANDLERS = ("shared.runtime.lambda_entry.handler", "services.api.lambda_function.handler")  # our code
 
 
@@ -36,3 +40,12 @@ def test_the_http_api_has_no_tracing_setting(synth: Synth) -> None:
     [stage] = synth.resources("api", "AWS::ApiGatewayV2::Stage").values()
     assert not {"TracingEnabled", "TracingConfig"} & set(stage["Properties"])
     assert "AWS::ApiGateway::Stage" not in {r["Type"] for r in synth.json("api")["Resources"].values()}
+
+
+def test_the_base_layer_has_the_xray_sdk_and_no_copy_of_the_runtime_packages() -> None:
+    """With the real layers (`make lambda-layer`): the X-Ray SDK needs botocore, which the runtime has."""
+    for name in LAYERS:
+        assert (layer_dir(BUILD, name) / ".built").is_file(), "run `make lambda-layer`"
+        packages = {p.name for p in (layer_dir(BUILD, name) / "python").iterdir()}
+        assert not {"boto3", "botocore", "s3transfer", "urllib3"} & packages, name
+    assert {"aws_xray_sdk", "wrapt"} <= {p.name for p in (layer_dir(BUILD, "base") / "python").iterdir()}
