@@ -116,8 +116,9 @@ def current_header() -> str | None:
     try:
         from aws_xray_sdk.ext.util import inject_trace_header
 
+        recorder: Any = tracer.provider  # the X-Ray SDK's recorder (Powertools' port has no such method)
         headers: dict[str, str] = {}
-        inject_trace_header(headers, tracer.provider.get_trace_entity())
+        inject_trace_header(headers, recorder.get_trace_entity())
         header = headers.get("X-Amzn-Trace-Id")
     except Exception as error:  # noqa: BLE001 (tracing must not fail the message)
         logger.debug("no trace header: %s", error)

@@ -13,11 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import aws_xray_sdk.core  # noqa: F401 (its global recorder makes a UDP socket, never used: at collection, not in a test)
 import pytest
-
-# The SDK makes its global recorder (and the recorder its UDP socket, never used here) at import: done
-# at collection, before the unit tests' socket guard.
-import aws_xray_sdk.core  # noqa: F401
 from aws_lambda_powertools import Tracer
 from aws_xray_sdk import global_sdk_config
 from aws_xray_sdk.core import recorder as xray_recorder_module
@@ -26,6 +23,7 @@ from aws_xray_sdk.core.models.trace_header import TraceHeader
 from pydantic import BaseModel, ConfigDict
 
 from shared import logs, tracing
+from shared.blobs import MemoryBlobStore
 from shared.messages import ExtractRequestedV1, Message, SourcesExtractedV1, make_message, parse_message
 from shared.queues import SqsPublisher
 from shared.runtime.lambda_sqs import lambda_handler
@@ -48,14 +46,6 @@ class FakeSqs:
     def send_message(self, **kwargs: Any) -> dict[str, str]:
         self.calls.append(kwargs)
         return {"MessageId": str(len(self.calls))}
-
-
-class FakeArchive:
-    def __init__(self) -> None:
-        self.put_bodies: dict[str, bytes] = {}
-
-    def put(self, key: str, data: bytes, content_type: str = "") -> None:
-        self.put_bodies[key] = data
 
 
 class FakeDeadLetters:
@@ -130,7 +120,7 @@ def sqs_event(*bodies: str) -> dict[str, Any]:
                          "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q"} for i, body in enumerate(bodies)]}
 
 
-def extractor(sqs: FakeSqs, archive: FakeArchive | None = None,
+def extractor(sqs: FakeSqs, archive: MemoryBlobStore | None = None,
               seen: list[dict[str, str]] | None = None) -> Any:
     """The extractor's Lambda handler, whose work sends one message to the transformer."""
     deps = StageDeps(ledger=FakeLedger(), publisher=SqsPublisher({"transformer": "q-transformer"}, sqs, archive))
@@ -153,7 +143,7 @@ def request(run_id: str = "20261205T100000.000Z-abcd1234", header: str | None = 
 
 
 def test_a_message_sent_in_a_traced_invocation_carries_its_trace_header(traced: FakeEmitter) -> None:
-    sqs, archive = FakeSqs(), FakeArchive()
+    sqs, archive = FakeSqs(), MemoryBlobStore()
     result = extractor(sqs, archive)(sqs_event(request()), None)
     assert result == {"batchItemFailures": []}
     [call] = sqs.calls
@@ -164,7 +154,7 @@ def test_a_message_sent_in_a_traced_invocation_carries_its_trace_header(traced: 
     handling = emitted(traced)["## extract"]
     # the invocation's trace, the handler's subsegment as the parent, sampled as the invocation is
     assert (header.root, header.parent, header.sampled) == (ROOT, handling["id"], 1)
-    [copy] = archive.put_bodies.values()  # the archived copy (replays) carries it too
+    [copy] = archive.objects.values()  # the archived copy (replays) carries it too
     assert parse_message(copy).envelope.trace_header == sent.envelope.trace_header
 
 
