@@ -182,6 +182,21 @@ def test_each_message_of_a_batch_has_its_own_subsegment(traced: FakeEmitter) -> 
     assert sorted(parents) == sorted(e.id for e in runs)
 
 
+def test_the_api_function_traces_each_request(traced: FakeEmitter) -> None:
+    from flask import Flask
+
+    from services.api.lambda_function import handler
+
+    app = Flask("api")
+    app.add_url_rule("/api/v1/health", "health", lambda: {"ok": True})
+    event = {"version": "2.0", "rawPath": "/api/v1/health", "rawQueryString": "",
+             "requestContext": {"http": {"method": "GET", "sourceIp": "1.2.3.4"}}, "headers": {}}
+    assert handler(event, None, app)["statusCode"] == 200
+    request_ = emitted(traced)["## handler"]
+    assert request_["trace_id"] == ROOT and request_["annotations"] == {"service": "covid-etl-extractor"}
+    assert "metadata" not in request_  # the response is not recorded (a body can pass 64 KB)
+
+
 def test_an_invocation_sampled_out_sends_no_header(traced: FakeEmitter, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("_X_AMZN_TRACE_ID", f"Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=0")
     sqs = FakeSqs()
