@@ -131,8 +131,10 @@ def test_every_service_was_recorded(recorded: Recorded) -> None:
     assert seen == {*PIPELINE, "api"}, f"calls recorded for {sorted(seen)}"
 
 
-def judge(calls: list[Call], found: dict[str, Role], names: DeployedNames) -> tuple[list[str], dict[str, list[Decision]]]:
-    denied: dict[str, list[str]] = defaultdict(list)  # one message per distinct denial, and how many calls
+def judge(calls: list[Call], found: dict[str, Role],
+          names: DeployedNames) -> tuple[list[str], dict[str, list[Decision]]]:
+    """One message per distinct denied request (with how many calls made it), and every decision."""
+    denied: dict[str, list[str]] = defaultdict(list)
     decisions: dict[str, list[Decision]] = defaultdict(list)
     for call in calls:
         role = found.get(call.service)
@@ -143,7 +145,8 @@ def judge(calls: list[Call], found: dict[str, Role], names: DeployedNames) -> tu
             decision = decide(role.statements, request)
             decisions[call.service].append(decision)
             if not decision.allowed:
-                why = "explicitly denied by " + show(decision.denied_by[0]) if decision.denied_by else "no Allow matches"
+                why = ("explicitly denied by " + show(decision.denied_by[0])) if decision.denied_by \
+                    else "no Allow matches"
                 seen = "\n      ".join(show(s) for s in considered(role.statements, request))
                 denied[f"{call.service} ({role.function}) {call.aws} {call.op}: {request.describe()}\n"
                        f"    {why}; statements considered:\n      {seen}"].append(call.op)

@@ -100,7 +100,8 @@ def _dynamodb(call: Call, names: Names) -> Iterator[Request]:
     p, hk = call.params, names.hash_key
     if call.op in ("GetItem", "PutItem", "UpdateItem", "DeleteItem"):
         key = p["Item"] if call.op == "PutItem" else p["Key"]
-        yield Request(f"dynamodb:{call.op}", names.table(p["TableName"]), {"dynamodb:LeadingKeys": [_partition(key, hk)]})
+        yield Request(f"dynamodb:{call.op}", names.table(p["TableName"]),
+                      {"dynamodb:LeadingKeys": [_partition(key, hk)]})
     elif call.op == "Query":
         resource = names.table(p["TableName"]) + (f"/index/{p['IndexName']}" if "IndexName" in p else "")
         yield Request("dynamodb:Query", resource, {"dynamodb:LeadingKeys": [_query_partition(p, hk)]})

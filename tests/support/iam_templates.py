@@ -48,7 +48,6 @@ class Resolver:
         self.templates = templates
 
     def __call__(self, value: Any, where: str) -> Any:
-        tpl = self.templates[where]
         if isinstance(value, list):
             return [self(v, where) for v in value]
         if not isinstance(value, dict):
