@@ -4,7 +4,8 @@ synthesized CloudFormation templates, as AWS's IAM would judge it.
 One `covid-etl up` stack, with `tests/support/iam_trace` on every process's PYTHONPATH, goes
 through a first load, an update (a new version of the sources, with changed and new rows), a run
 with no change, a run on a bad source (an HTML page), one on a missing source (404), an unreadable
-message (sent to the DLQ at once), and every route of the API. The hook records each call of a
+message and a message of the wrong kind (both sent to the DLQ at once, the second's run failed by the
+loader), and every route of the API. The hook records each call of a
 service process with its resources and partition keys; what is the handler's and what is not
 (the container's own SQS polling, its warm-up) is decided there, see its docstring.
 
@@ -32,9 +33,10 @@ from support.iam_calls import Call, read_trace, requests
 from support.iam_eval import Decision, considered, decide, show, unused
 from support.iam_templates import DeployedNames, Role, roles, synthesize
 from support.sources import SourceServer
-from support.stack import Stack
+from support.stack import FINAL, Stack
 
-from shared.topology import SERVICES, dlq_url_var
+from shared.messages import ExtractRequestedV1, make_message, new_run_id
+from shared.topology import SERVICES, dlq_url_var, queue_url_var
 
 TRACE = Path(__file__).resolve().parents[1] / "support" / "iam_trace"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -83,6 +85,19 @@ def send_unreadable(stack: Stack) -> None:
     stack._wait(arrived, 60, "the unreadable message did not reach the transformer's DLQ")
 
 
+def send_wrong_kind(stack: Stack) -> dict[str, Any]:
+    """A run request on the loader's queue: the loader fails that run (recorded, closed, announced) and
+    sends the body to its DLQ; returns the run's record once it has ended."""
+    run_id = new_run_id()
+    message = make_message(ExtractRequestedV1(trigger="cli"), run_id=run_id, producer="cli")  # type: ignore[arg-type]
+    stack.client("sqs").send_message(QueueUrl=stack.setting(queue_url_var("loader")), MessageBody=message.to_json())
+
+    def ended() -> dict[str, Any] | None:
+        found = [r for r in stack.runs() if r["sk"] == run_id and r.get("status") in FINAL]
+        return found[0] if found else None
+    return {"run_id": run_id, **stack._wait(ended, 60, "the loader did not fail the run of a wrong-kind message")}
+
+
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
     folder = tmp_path_factory.mktemp("iam")
@@ -103,6 +118,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
             sources.fail("/nyt.csv", 404)
             runs["missing source"] = stack.run(expect_rc=(1,))
             send_unreadable(stack)
+            runs["wrong kind"] = send_wrong_kind(stack)
             paths = api_paths([str(r["run_id"]) for r in runs.values()])
             pages = {p: get(stack.api + p) for p in paths}
             time.sleep(1.5)  # the API's cache looks for a new version at most once a second: let it look again
@@ -119,7 +135,7 @@ def templates() -> dict[str, Any]:
 def test_the_runs_ended_as_each_scenario_should(recorded: Recorded) -> None:
     statuses = {name: run["status"] for name, run in recorded.runs.items()}
     assert statuses == {"first load": "succeeded", "update": "succeeded", "no change": "no_change",
-                        "bad source": "failed", "missing source": "failed"}
+                        "bad source": "failed", "missing source": "failed", "wrong kind": "failed"}
     assert recorded.runs["update"]["inserted"] > 0 and recorded.runs["update"]["updated"] > 0
     assert {p: s for p, s in recorded.pages.items() if s >= 500} == {}
     assert recorded.pages["/api/v1/runs/no-such-run"] == 404
