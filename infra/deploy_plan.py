@@ -76,7 +76,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python3 -m infra.deploy_plan BASE HEAD | --parameter STAGE", file=sys.stderr)
         return 2
-    result = plan(*argv)
+    result = plan(argv[0], argv[1])
     print(f"stacks={result.stacks}\nrecord={'true' if result.record else 'false'}\nreason={result.reason}")
     return 0
 
