@@ -1,5 +1,5 @@
 """Between runs the stack leaves the table alone: `covid-etl up` reads the run ledger when a run's
-announcement reaches its own queue on the topic (`covid_etl.watch`), not every second. The fault
+announcement reaches its own queue on the topic (`covid_etl.local.watch`), not every second. The fault
 proxy, which every request of `up` and the workers goes through, serves as the probe."""
 
 from __future__ import annotations
