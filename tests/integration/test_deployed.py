@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
@@ -64,7 +66,12 @@ def test_looking_for_a_deployment_with_no_network_answers_in_seconds(monkeypatch
     from covid_etl.deployed import use_deployed
 
     waits: list[float] = []
-    monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=waits.append))
+    this = threading.current_thread()
+
+    def sleep(seconds: float) -> None:  # this thread's waits are recorded; another's (an earlier test's) sleep
+        waits.append(seconds) if threading.current_thread() is this else time.sleep(seconds)
+
+    monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=sleep))
 
     monkeypatch.delenv("COVID_ETL_EXTRACTOR_QUEUE_URL", raising=False)
     monkeypatch.setenv("AWS_REGION", "us-east-1")
