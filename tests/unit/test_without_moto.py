@@ -6,14 +6,16 @@ to start the emulator on another moto or werkzeug than its fixes were written fo
 
 from __future__ import annotations
 
+import re
 import signal
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from covid_etl import cli
 from covid_etl.local import emulator
-from tests.support.without import EMULATOR, python_without
+from tests.support.without import EMULATOR, ROOT, python_without
 
 CLI_THEN_MOTO = """
 from covid_etl import cli
@@ -64,6 +66,19 @@ def test_the_versions_are_the_ones_the_fixes_were_written_for() -> None:
 
     with pytest.raises(emulator.WrongVersion, match="written for werkzeug .*; found none: install"):
         emulator.check_versions(not_installed)
+
+
+def test_the_pins_are_the_versions_the_fixes_were_written_for() -> None:
+    """One version each, in three places: the check, pyproject's `local` extra and requirements-local.lock."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extra = {}
+    for pin in project["optional-dependencies"]["local"]:
+        name, version = re.sub(r"\[.*\]", "", pin).split("==")
+        extra[name] = version
+    lock = dict(line.lower().split("==") for line in (ROOT / "requirements-local.lock").read_text().split()
+                if "==" in line)
+    assert "moto" not in str(project["dependencies"])
+    assert extra == emulator.WRITTEN_FOR == {name: lock[name] for name in emulator.WRITTEN_FOR}
 
 
 def test_up_on_another_moto_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
