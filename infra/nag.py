@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
+from constructs import IConstruct
 
 from infra.stacks.access import ACCESS
 
 RUNTIME = ("AwsSolutions-L1", "Python 3.12 is the runtime the layers are built for (infra/build-layer.sh) and "
            "tested with; moving on is a decision of its own (docs/decisions.md)")
+XRAY = ("AwsSolutions-IAM5[Resource::*]", "X-Ray's PutTraceSegments and PutTelemetryRecords, which active tracing "
+        "grants the function's role (CDK), take no resource-level permission: * is all IAM allows")
 DATA_BUCKET_LOGS = ("AwsSolutions-S1", "Private bucket, reached only by the pipeline's roles; server access logs "
                     "would cost more than the data. CloudTrail data events are the audit trail if one is needed")
 
@@ -20,7 +23,7 @@ def check(app: cdk.App) -> None:
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 
 
-def acknowledge(scope: cdk.Stack, *findings: tuple[str, str]) -> None:
+def acknowledge(scope: IConstruct, *findings: tuple[str, str]) -> None:
     for rule, reason in findings:
         cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=f"AwsSolutions::{rule}", reason=reason))
 
@@ -38,7 +41,7 @@ def suppress(stack: cdk.Stack, name: str, bucket: str) -> None:
     if name == "data":
         acknowledge(stack, DATA_BUCKET_LOGS)
     elif name in ACCESS and name != "api":
-        acknowledge(stack, RUNTIME, *_object_prefixes(stack, bucket, name))
+        acknowledge(stack, RUNTIME, XRAY, *_object_prefixes(stack, bucket, name))
     elif name == "api":
         deployment = "the dashboard's upload (CDK's BucketDeployment custom resource)"
         acknowledge(
@@ -57,6 +60,7 @@ def suppress(stack: cdk.Stack, name: str, bucket: str) -> None:
                               "Resource::<DashboardBucketA782FB5B.Arn>/*",
                               "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*")],
         )
+        acknowledge(stack.node.find_child("Api"), XRAY)  # the function's role; the upload's has its own reason
     elif name == "ci":
         acknowledge(stack, ("AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-*]",
                             "The CDK bootstrap roles, whose names carry a qualifier; limited by their "

@@ -37,6 +37,7 @@ class Api(Construct):
             handler="services.api.lambda_function.handler", code=assets.code("api"),
             layers=assets.layers(self, "api"),
             memory_size=1024, timeout=cdk.Duration.seconds(29),  # API Gateway gives up at 30 s
+            tracing=lambda_.Tracing.ACTIVE,  # the function: an HTTP API itself cannot be traced by X-Ray
             environment={"COVID_ETL_PREFIX": res.prefix, "COVID_ETL_TABLE": res.table,
                          "POWERTOOLS_SERVICE_NAME": f"{res.prefix}-api"},
         )

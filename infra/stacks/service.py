@@ -81,6 +81,7 @@ class PipelineFunction(Construct):
                 role=role, log_group=logs_,
                 handler=LAMBDA_HANDLER, code=assets.code(name),
                 layers=assets.layers(self, name), memory_size=spec.memory_mb, environment=env,
+                tracing=lambda_.Tracing.ACTIVE,  # X-Ray; a run's stages linked by AWSTraceHeader (shared/tracing.py)
                 # A sixth of the visibility timeout, so a message is never visible again while still in work.
                 timeout=cdk.Duration.seconds(min(900, res.visibility_timeout_s // 6)),
             )
