@@ -58,6 +58,9 @@ class DataStack(cdk.Stack):
             resources=[self.alarm_topic.topic_arn],
             conditions={"StringEquals": {"aws:SourceAccount": self.account}, "ArnLike": {
                 "aws:SourceArn": f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:*"}}))
+        if config.prod and not config.alarm_email:
+            cdk.Annotations.of(self).add_warning_v2(
+                "covid-etl:no-alarm-email", f"no alarm_email in infra/stages/{config.stage}.json: alarms reach no one")
         self.alarms = [*alarms.run_alarms(self, self.alarm_topic, config.prefix),
                        alarms.table_throttled(self, self.alarm_topic, config.prefix, self.table)]
         for key, value in (("table", self.table.table_name), ("bucket", self.bucket.bucket_name),

@@ -42,17 +42,17 @@ def test_the_region_asked_for_is_the_region_in_the_templates(pinned: Synth) -> N
     assert f":sns:{REGION}:{ACCOUNT}:{RES.alarm_topic}" in json.dumps(action)
 
 
-def test_a_stage_file_pins_account_and_region_over_the_clis(tmp_path: Path) -> None:
+def test_a_stage_file_pins_account_and_region_over_the_clis(synth: Synth, tmp_path: Path) -> None:
     (tmp_path / "prod.json").write_text(json.dumps({"account": "222222222222", "region": "eu-central-1"}))
     config = InfraConfig.from_context({"stage": "prod", "stages_dir": str(tmp_path),
-                                       "build_dir": str(ROOT / "build")}.get)
+                                       "build_dir": str(synth.build_dir)}.get)
     env = config.environment(ACCOUNT, "us-east-1")
     assert env is not None and (env.account, env.region) == ("222222222222", "eu-central-1")
 
 
-def test_the_clis_region_alone_pins_nothing(tmp_path: Path) -> None:
+def test_the_clis_region_alone_pins_nothing(synth: Synth, tmp_path: Path) -> None:
     # Without credentials the CLI still names a region (us-east-1 by default): not a place to deploy to.
-    config = InfraConfig.from_context({"build_dir": str(ROOT / "build")}.get)
+    config = InfraConfig.from_context({"build_dir": str(synth.build_dir)}.get)
     assert config.environment(None, "us-east-1") is None
     env = config.environment(ACCOUNT, REGION)
     assert env is not None and (env.account, env.region) == (ACCOUNT, REGION)

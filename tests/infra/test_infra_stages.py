@@ -11,7 +11,7 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_s3 as s3
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from covid_etl.deployed import variable
 from infra import nag
@@ -74,17 +74,27 @@ def test_a_ci_deploy_keeps_the_stage_files_subscriptions_and_dashboard_url(prod:
     assert function["Properties"]["Environment"]["Variables"]["COVID_ETL_DASHBOARD_URL"] == PROD_FILE["dashboard_url"]
 
 
-def test_a_context_value_overrides_the_stage_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("settings", "warnings"), [({"prefix": "covid-etl"}, 1), (PROD_FILE, 0)])
+def test_prod_without_an_alarm_email_warns(synth: Synth, tmp_path: Path, settings: dict[str, str],
+                                           warnings: int) -> None:
+    (tmp_path / "prod.json").write_text(json.dumps(settings))
+    app = cdk.App(outdir=str(tmp_path / "out"), context={"stage": "prod", "stages_dir": str(tmp_path),
+                                                         "build_dir": str(synth.build_dir)})
+    data = build(app)["data"]
+    assert len(Annotations.from_stack(data).find_warning("*", Match.string_like_regexp("alarm_email"))) == warnings
+
+
+def test_a_context_value_overrides_the_stage_file(synth: Synth, tmp_path: Path) -> None:
     (tmp_path / "prod.json").write_text(json.dumps(PROD_FILE))
-    context = {"stage": "prod", "stages_dir": str(tmp_path), "build_dir": str(ROOT / "build")}
+    context = {"stage": "prod", "stages_dir": str(tmp_path), "build_dir": str(synth.build_dir)}
     assert InfraConfig.from_context(context.get).alarm_email == "ops@example.com"
     assert InfraConfig.from_context({**context, "alarm_email": "me@example.com"}.get).alarm_email == "me@example.com"
 
 
-def test_the_committed_stage_files_are_read(tmp_path: Path) -> None:
+def test_the_committed_stage_files_are_read(synth: Synth, tmp_path: Path) -> None:
     for stage in ("dev", "prod"):
         assert set(stage_file(stage)) <= set(STAGE_KEYS)
-        config = InfraConfig.from_context({"stage": stage, "build_dir": str(ROOT / "build")}.get)
+        config = InfraConfig.from_context({"stage": stage, "build_dir": str(synth.build_dir)}.get)
         assert config.stage == stage and config.prefix == stage_file(stage)["prefix"]
     (tmp_path / "dev.json").write_text(json.dumps({"alarm_mail": "typo@example.com"}))
     with pytest.raises(SystemExit, match="unknown settings"):
