@@ -118,8 +118,8 @@ CDK_OUT ?= cdk.out
 CDK_RUN = cd infra && $(CDK_ENV) ../$(CDK) --app "$(abspath $(BIN))/python app.py" $(CDK_CONTEXT)
 # deploy and diff use the assembly that their own synth checked (cdk-nag included): no second synth.
 CDK_ASSEMBLY = cd infra && $(CDK_ENV) ../$(CDK) --app $(CDK_OUT)
-# No terminal in CI to approve IAM changes: the reviewed pull request was the approval.
-CDK_APPROVAL := $(if $(CI),--require-approval never)
+# No terminal in CI to approve IAM changes: the stage's reviewers were the approval (unless CDK_ARGS says).
+CDK_APPROVAL = $(if $(CI),$(if $(findstring --require-approval,$(CDK_ARGS)),,--require-approval never))
 CDK_DEPS := $(DEVSTAMP) node_modules/.installed $(LAYER_STAMPS)
 # Synthesized as the deploy will be (the CLI's account and region), or stop with the reason in one line.
 CDK_CHECKED_SYNTH = $(CDK_RUN) synth --quiet --output $(CDK_OUT) $(CDK_ARGS) || { echo "make $@: stopped, nothing \
