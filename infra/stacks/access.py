@@ -22,7 +22,8 @@ from shared.idempotency import IDEM_PK
 from shared.ledger import META_PK, RUN_PK, SERIES_PK, SOURCE_PK
 from shared.lock import LOCK_PK
 
-DDB_READ = ("dynamodb:GetItem", "dynamodb:Query")
+# BatchGetItem: the extractor reads the source versions and the dataset version in one (`RunLedger.versions`)
+DDB_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
 # ConditionCheckItem: the loader's fenced transactions check the load lock's token (`shared.lock`)
 DDB_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem")
 

@@ -117,7 +117,7 @@ def test_bucket_names_include_account_and_region(synth: Synth) -> None:
     assert name == {"Fn::Join": ["", [f"{RES.bucket}-", {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}]]}
 
 
-def test_the_deploy_role_trusts_one_repository_and_branch(synth: Synth) -> None:
+def test_the_deploy_role_trusts_one_repository_and_environment(synth: Synth) -> None:
     provider = synth.one("ci", "AWS::IAM::OIDCProvider")["Properties"]
     assert provider["Url"] == "https://token.actions.githubusercontent.com"
     assert provider["ClientIdList"] == ["sts.amazonaws.com"]
@@ -126,9 +126,9 @@ def test_the_deploy_role_trusts_one_repository_and_branch(synth: Synth) -> None:
     assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert trust["Condition"] == {"StringEquals": {
         "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-        "token.actions.githubusercontent.com:sub": f"repo:{GITHUB_REPO}:ref:refs/heads/main"}}
+        "token.actions.githubusercontent.com:sub": f"repo:{GITHUB_REPO}:environment:dev"}}
     (policy,) = synth.resources("ci", "AWS::IAM::Policy").values()
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    statement = policy["Properties"]["PolicyDocument"]["Statement"][0]  # then the deployed commit's parameter
     assert statement["Action"] == "sts:AssumeRole"
     assert "iam:ResourceTag/aws-cdk:bootstrap-role" in statement["Condition"]["StringEquals"]
 

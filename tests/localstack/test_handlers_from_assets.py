@@ -34,6 +34,7 @@ from support.stack import clean_env
 from shared.topology import QUEUES, Resources
 from tests.localstack.cloudformation import CONTEXT, PREFIX, Deployment, synthesize, template
 from tests.localstack.harness import OLD_DYNAMODB_LOCAL, Server, SplitStack
+from tests.support.tiers import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = Path(__file__).with_name("lambda_host.py")
@@ -68,11 +69,11 @@ class Function:
 @pytest.fixture(scope="module")
 def functions(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Function]:
     if python312() is None:
-        pytest.skip("Python 3.12 (the Lambda runtime) is not installed: pyenv install 3.12")
+        unavailable("Python 3.12 (the Lambda runtime) is not installed: pyenv install 3.12 (CI: setup-python)")
     layers = ROOT / "build" / "layers"
     missing = [n for n in ("base", "data", "web") if not any((layers / n / "python").glob("*.dist-info"))]
     if missing:
-        pytest.skip(f"the Lambda layers {missing} are not built: `make lambda-layer`")
+        unavailable(f"the Lambda layers {missing} are not built: `make lambda-layer`")
     folder = tmp_path_factory.mktemp("with-functions")
     (folder / "build").mkdir()
     (folder / "build" / "layers").symlink_to(layers)
