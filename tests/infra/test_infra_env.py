@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import aws_cdk as cdk
+import pytest
 
 from infra.config import InfraConfig
 from tests.infra.cfn import ACCOUNT, REGION, RES, Synth
@@ -58,15 +59,16 @@ def test_the_clis_region_alone_pins_nothing(synth: Synth, tmp_path: Path) -> Non
     assert env is not None and (env.account, env.region) == (ACCOUNT, REGION)
 
 
-def test_make_deploy_stops_in_one_line_when_the_synth_fails(tmp_path: Path) -> None:
+@pytest.mark.parametrize("target", ["deploy", "diff"])
+def test_make_deploy_stops_in_one_line_when_the_synth_fails(tmp_path: Path, target: str) -> None:
     (tmp_path / "prod.json").write_text(json.dumps({"alarm_mail": "typo@example.com"}))  # a typo: refused
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CDK_", "AWS_"))}
     env.update(CDK_DEFAULT_ACCOUNT=ACCOUNT, CDK_DEFAULT_REGION=REGION)
-    result = subprocess.run(["make", "deploy", "STAGE=prod", "STACKS=data", f"CDK_ARGS=-c stages_dir={tmp_path}",
+    result = subprocess.run(["make", target, "STAGE=prod", "STACKS=data", f"CDK_ARGS=-c stages_dir={tmp_path}",
                              f"CDK_OUT={tmp_path / 'cdk.out'}"], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode != 0
     assert "unknown settings ['alarm_mail']" in result.stdout + result.stderr
-    (reason,) = [line for line in result.stderr.splitlines() if line.startswith("make deploy: stopped")]
+    (reason,) = [line for line in result.stderr.splitlines() if line.startswith(f"make {target}: stopped")]
     assert "nothing deployed" in reason and "infra/stages/prod.json" in reason
-    assert "deploy -e" not in result.stdout  # make never reached `cdk deploy`
+    assert f"{target} -e" not in result.stdout  # make never reached `cdk deploy` or `cdk diff`
