@@ -1,5 +1,5 @@
 """The CDK app: one data stack, one stack per pipeline service, one for the API and dashboard,
-and, with `-c github_repo=owner/name`, one for the GitHub OIDC deploy role.
+and, with `github_repo` in the stage file, one for the GitHub OIDC deploy role.
 
 Stacks refer to each other's resources by their names (all from `shared.topology`), never by
 CloudFormation exports, so each service stack deploys and rolls back on its own.
