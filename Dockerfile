@@ -3,7 +3,7 @@
 # own dependencies only: the Lambda layers' pinned sets (infra/layers/: base for all, data for the
 # transformer, web for the API) plus what Lambda's runtime gives a function and a container lacks
 # (docker/requirements/: boto3; aiobotocore for the workers; gunicorn for the API). No moto, cfn-lint
-# or docker SDK: those are the development environment's (requirements.lock), not a service's.
+# or docker SDK: those are the development environment's (requirements-local.lock, requirements-dev.lock).
 # Python 3.12 as in Lambda, the base pinned by digest (python:3.12-slim, Debian, amd64 and arm64),
 # a non-root user. Build stages install wheels; runtime stages copy the installed packages only.
 ARG PYTHON_IMAGE=python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea

@@ -104,7 +104,7 @@ class Resources:
 
     @property
     def up_events(self) -> str:
-        """`covid-etl up`'s own queue on the topic (covid_etl.watch): not a pipeline queue, never deployed."""
+        """`covid-etl up`'s own queue on the topic (covid_etl.local.watch): not a pipeline queue, never deployed."""
         return f"{self.prefix}-up-events"
 
     def queue(self, name: str) -> str:
