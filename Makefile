@@ -108,26 +108,45 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# make synth | deploy | diff | destroy [SERVICE=loader | STACKS="loader notifier"] [PREFIX=...] [STAGE=dev|prod]
-#   [ALARM_EMAIL=...] [GITHUB_REPO=owner/name] [CDK_ARGS=...]; no SERVICE or STACKS: every stack.
-CDK_PREFIX := $(or $(PREFIX),covid-etl)
-CDK_CONTEXT := $(if $(PREFIX),-c prefix=$(PREFIX)) $(if $(STAGE),-c stage=$(STAGE)) \
-	$(if $(ALARM_EMAIL),-c alarm_email=$(ALARM_EMAIL)) $(if $(GITHUB_REPO),-c github_repo=$(GITHUB_REPO))
-CDK_STACKS := $(if $(SERVICE)$(STACKS),-e $(foreach s,$(SERVICE) $(STACKS),$(CDK_PREFIX)-$(s)),--all)
-CDK_RUN := cd infra && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 ../$(CDK) --app "$(abspath $(BIN))/python app.py" $(CDK_CONTEXT)
+# make synth | deploy | diff | destroy [STAGE=dev|prod] [SERVICE=loader | STACKS="loader notifier"] [PREFIX=...]
+#   [CDK_ARGS=...]; no SERVICE or STACKS: every stack. Each stage's settings (prefix, emails, dashboard URL,
+#   GitHub repository, account and region) are committed in infra/stages/<stage>.json: CI passes the stage only.
+STAGE ?= dev
+STAGE_FILE := infra/stages/$(STAGE).json
+ifneq ($(ALARM_EMAIL)$(GITHUB_REPO),)
+$(error ALARM_EMAIL and GITHUB_REPO are settings of $(STAGE_FILE) now (docs/deploy.md); CDK_ARGS="-c key=value" for a one-off)
+endif
+# The stacks' names need the prefix: PREFIX (an experiment), else the stage file's.
+CDK_PREFIX = $(or $(PREFIX),$(shell $(PYTHON) -c 'import json,sys; print(json.load(open(sys.argv[1])).get("prefix") or "covid-etl")' $(STAGE_FILE) 2>/dev/null))
+CDK_CONTEXT = -c stage=$(STAGE) $(if $(PREFIX),-c prefix=$(PREFIX))
+CDK_STACKS = $(if $(SERVICE)$(STACKS),-e $(foreach s,$(SERVICE) $(STACKS),$(CDK_PREFIX)-$(s)),--all)
+# The CLI replaces CDK_DEFAULT_REGION with its own region (AWS_REGION, the profile's, else us-east-1):
+# a region asked for as CDK_DEFAULT_REGION reaches it as AWS_REGION.
+CDK_REGION := $(or $(CDK_DEFAULT_REGION),$(AWS_REGION))
+CDK_ENV := JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(if $(CDK_REGION),AWS_REGION=$(CDK_REGION))
+CDK_OUT ?= cdk.out
+CDK_RUN = cd infra && $(CDK_ENV) ../$(CDK) --app "$(abspath $(BIN))/python app.py" $(CDK_CONTEXT)
+# deploy and diff use the assembly that their own synth checked (cdk-nag included): no second synth.
+CDK_ASSEMBLY = cd infra && $(CDK_ENV) ../$(CDK) --app $(CDK_OUT)
 CDK_DEPS := $(DEVSTAMP) node_modules/.installed $(LAYER_STAMPS)
+# Synthesized as the deploy will be (the CLI's account and region), or stop with the reason in one line.
+CDK_CHECKED_SYNTH = $(CDK_RUN) synth --quiet --output $(CDK_OUT) $(CDK_ARGS) || { echo "make $@: stopped, nothing \
+	deployed: the synth for stage $(STAGE) with the CLI's account and region failed (errors above: cdk-nag findings \
+	or a setting of $(STAGE_FILE))" >&2; exit 1; }
 
 ## synth: every CloudFormation template into infra/cdk.out (cdk-nag's checks fail it on a finding)
 synth: $(CDK_DEPS)
-	$(CDK_RUN) synth --quiet $(CDK_ARGS)
+	$(CDK_RUN) synth --quiet --output $(CDK_OUT) $(CDK_ARGS)
 
 ## deploy: SERVICE=loader for one service's stack alone, else every stack (data, services, api)
 deploy: $(CDK_DEPS)
-	$(CDK_RUN) deploy $(CDK_STACKS) $(CDK_ARGS)
+	@$(CDK_CHECKED_SYNTH)
+	$(CDK_ASSEMBLY) deploy $(CDK_STACKS) $(CDK_ARGS)
 
 ## diff: what a deploy would change
 diff: $(CDK_DEPS)
-	$(CDK_RUN) diff $(CDK_STACKS) $(CDK_ARGS)
+	@$(CDK_CHECKED_SYNTH)
+	$(CDK_ASSEMBLY) diff $(CDK_STACKS) $(CDK_ARGS)
 
 ## destroy: delete the stacks (STAGE=dev deletes the data too; prod keeps table, bucket, key, dead letters)
 destroy: $(CDK_DEPS)

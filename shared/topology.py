@@ -94,6 +94,11 @@ class Resources:
         return f"{self.prefix}-runs"
 
     @property
+    def alarm_topic(self) -> str:
+        """The CloudWatch alarms' topic (AWS only), apart from the runs' announcements."""
+        return f"{self.prefix}-alarms"
+
+    @property
     def schedule_rule(self) -> str:
         return f"{self.prefix}-daily"
 
