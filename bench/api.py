@@ -111,7 +111,7 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
         return 1
-    from covid_etl.emulator import start_emulator
+    from covid_etl.local.emulator import start_emulator
     from tests.support.stack import free_port
 
     os.environ.update(ENV)

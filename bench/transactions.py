@@ -3,7 +3,7 @@
 A table shaped like the pipeline's (pk and sk) is pre-filled with `--items` rows of the series'
 shape; then, median of `--runs`, a transaction of 100 puts and one of 5, each of new keys (deleted
 again after each run, untimed) and of existing keys (overwritten with the same values). `--moto`
-runs moto's server without `covid_etl.emulator`'s patch. Not part of `make bench`:
+runs moto's server without `covid_etl.local.emulator`'s patch. Not part of `make bench`:
 
     .venv/bin/python -m bench.transactions [--items 500] [--runs 20] [--moto]
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 
-from covid_etl.emulator import start_emulator
+from covid_etl.local.emulator import start_emulator
 
 
 def row(day: int) -> dict[str, Any]:

@@ -1,4 +1,9 @@
-"""The `covid-etl` command: `up`, `run [--wait] [--json]`, `runs [--json]`, `status [--json]`, `replay`."""
+"""The `covid-etl` command: `up`, `run [--wait] [--json]`, `runs [--json]`, `status [--json]`, `replay`.
+
+Every command but `up` talks to a running system, local or deployed, through AWS's API alone: only
+`up` imports the local stack (`covid_etl.local`), and with it moto, an optional dependency
+(`covid-etl[local]`, `requirements-local.lock`).
+"""
 
 from __future__ import annotations
 
@@ -7,29 +12,13 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
+from covid_etl.stackfile import find_stack
 from shared.ledger import RunLedger
 from shared.runs import Run, Runs
 from shared.settings import MissingSetting, Settings
 from shared.topology import EXTRACTOR, STAGES, queue_url_var
-
-
-def find_stack(start: Path | None = None) -> dict[str, Any] | None:
-    """The stack that `covid-etl up` started here (this folder or a parent), if it still runs."""
-    from covid_etl.stack import STATE_DIR
-
-    for folder in [start or Path.cwd(), *(start or Path.cwd()).parents]:
-        path = folder / STATE_DIR / "stack.json"
-        if path.is_file():
-            state = json.loads(path.read_text())
-            try:
-                os.kill(state["pid"], 0)
-            except (ProcessLookupError, PermissionError):
-                return None
-            return state
-    return None
 
 
 def use_stack() -> None:
@@ -80,7 +69,7 @@ def wait_for(runs: Runs, run_id: str, timeout: float, progress: bool) -> Run | N
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from covid_etl.stack import trigger
+    from covid_etl.trigger import trigger
 
     use_stack()
     settings = Settings()
@@ -165,12 +154,17 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from covid_etl.stack import up
+    from covid_etl.local.emulator import WrongVersion
+    from covid_etl.local.stack import up  # the only command that needs the local stack
 
     s = Settings()
-    return up(s.api_host if args.host is None else args.host, s.api_port if args.port is None else args.port,
-              s.emulator_port if args.emulator_port is None else args.emulator_port,
-              s.schedule_seconds if args.schedule_seconds is None else args.schedule_seconds, args.fresh)
+    try:
+        return up(s.api_host if args.host is None else args.host, s.api_port if args.port is None else args.port,
+                  s.emulator_port if args.emulator_port is None else args.emulator_port,
+                  s.schedule_seconds if args.schedule_seconds is None else args.schedule_seconds, args.fresh)
+    except WrongVersion as error:
+        print(f"covid-etl up: {error}", file=sys.stderr)
+        return 1
 
 
 def parser() -> argparse.ArgumentParser:

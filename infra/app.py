@@ -1,5 +1,5 @@
 """The CDK app: one data stack, one stack per pipeline service, one for the API and dashboard,
-and, with `-c github_repo=owner/name`, one for the GitHub OIDC deploy role.
+and, with `github_repo` in the stage file, one for the GitHub OIDC deploy role.
 
 Stacks refer to each other's resources by their names (all from `shared.topology`), never by
 CloudFormation exports, so each service stack deploys and rolls back on its own.
@@ -26,9 +26,14 @@ from infra.stacks.data import DataStack  # noqa: E402
 from infra.stacks.service import SERVICES, ServiceStack  # noqa: E402
 
 
-def build(app: cdk.App, env: cdk.Environment | None = None) -> dict[str, cdk.Stack]:
-    """Add every stack to `app`; returns them by short name (data, extractor, ..., api, ci)."""
+def build(app: cdk.App, account: str | None = None, region: str | None = None) -> dict[str, cdk.Stack]:
+    """Add every stack to `app`; returns them by short name (data, extractor, ..., api, ci).
+
+    `account` and `region` are where the CLI would deploy (its CDK_DEFAULT_ACCOUNT and _REGION); the
+    stage file's, when it pins them, win. Neither: environment-agnostic templates.
+    """
     config = InfraConfig.from_context(app.node.try_get_context)
+    env = config.environment(account, region)
     prefix = config.prefix
     assets = Assets(config.source_root, config.build_dir)
     stacks: dict[str, cdk.Stack] = {"data": DataStack(app, f"{prefix}-data", config=config, env=env)}
@@ -55,8 +60,7 @@ def build(app: cdk.App, env: cdk.Environment | None = None) -> dict[str, cdk.Sta
 
 def main() -> None:
     app = cdk.App()
-    account, region = os.environ.get("CDK_DEFAULT_ACCOUNT"), os.environ.get("CDK_DEFAULT_REGION")
-    build(app, cdk.Environment(account=account, region=region) if account and region else None)
+    build(app, os.environ.get("CDK_DEFAULT_ACCOUNT"), os.environ.get("CDK_DEFAULT_REGION"))
     app.synth()
 
 

@@ -9,12 +9,15 @@ python=${1:-.venv/bin/python}
 name=${2:?layer name: base, data or web}
 out=${3:-build/layers/$name}
 rm -rf "$out"
+# The runtime's own packages stay out even when a layer's package needs them (the X-Ray SDK needs
+# botocore): a copy in the layer would come before the runtime's on sys.path, with its own urllib3.
+provided=$(mktemp) && trap 'rm -f "$provided"' EXIT && printf 'boto3\nbotocore\ns3transfer\n' >"$provided"
 if "$python" -m uv --version >/dev/null 2>&1; then  # bootstrapped by tools/venv-install.sh: seconds, not tens
-  "$python" -m uv pip install --quiet --only-binary :all: --python-version 3.12 \
+  "$python" -m uv pip install --quiet --only-binary :all: --python-version 3.12 --excludes "$provided" \
     --python-platform x86_64-manylinux_2_28 --target "$out/python" -r "infra/layers/$name.txt"
-else
+else  # pip cannot exclude: it installs the layer's file alone, which lists every package the layer needs
   "$python" -m pip --version >/dev/null 2>&1 || "$python" -m ensurepip --upgrade >/dev/null  # a venv made without pip
-  "$python" -m pip install --quiet --no-compile --only-binary=:all: --implementation cp \
+  "$python" -m pip install --quiet --no-compile --only-binary=:all: --implementation cp --no-deps \
     --python-version 3.12 --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
     --target "$out/python" -r "infra/layers/$name.txt"
 fi

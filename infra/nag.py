@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
+from constructs import IConstruct
 
 from infra.stacks.access import ACCESS
 
 RUNTIME = ("AwsSolutions-L1", "Python 3.12 is the runtime the layers are built for (infra/build-layer.sh) and "
            "tested with; moving on is a decision of its own (docs/decisions.md)")
+XRAY = ("AwsSolutions-IAM5[Resource::*]", "X-Ray's PutTraceSegments and PutTelemetryRecords, which active tracing "
+        "grants the function's role (CDK), take no resource-level permission: * is all IAM allows")
 DATA_BUCKET_LOGS = ("AwsSolutions-S1", "Private bucket, reached only by the pipeline's roles; server access logs "
                     "would cost more than the data. CloudTrail data events are the audit trail if one is needed")
 
@@ -20,14 +23,24 @@ def check(app: cdk.App) -> None:
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 
 
-def acknowledge(scope: cdk.Stack, *findings: tuple[str, str]) -> None:
+def acknowledge(scope: IConstruct, *findings: tuple[str, str]) -> None:
     for rule, reason in findings:
         cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=f"AwsSolutions::{rule}", reason=reason))
 
 
+def account_and_region(stack: cdk.Stack) -> tuple[str, str]:
+    """The account and region as cdk-nag writes them in a finding: a pseudo parameter when the stack's
+    environment is left to deploy time, the literal when it is pinned (as the CDK CLI pins it
+    whenever it finds credentials)."""
+    account = "<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account) else stack.account
+    region = "<AWS::Region>" if cdk.Token.is_unresolved(stack.region) else stack.region
+    return account, region
+
+
 def _object_prefixes(stack: cdk.Stack, bucket: str, service: str) -> list[tuple[str, str]]:
     access = ACCESS[service]
-    return [(f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket}-<AWS::AccountId>-<AWS::Region>/{p}*]",
+    account, region = account_and_region(stack)
+    return [(f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{bucket}-{account}-{region}/{p}*]",
              f"The {service} reads or writes objects under {p} only: a key prefix, so a wildcard")
             for p in sorted(set(access.gets + access.puts))]
 
@@ -38,8 +51,9 @@ def suppress(stack: cdk.Stack, name: str, bucket: str) -> None:
     if name == "data":
         acknowledge(stack, DATA_BUCKET_LOGS)
     elif name in ACCESS and name != "api":
-        acknowledge(stack, RUNTIME, *_object_prefixes(stack, bucket, name))
+        acknowledge(stack, RUNTIME, XRAY, *_object_prefixes(stack, bucket, name))
     elif name == "api":
+        account, region = account_and_region(stack)
         deployment = "the dashboard's upload (CDK's BucketDeployment custom resource)"
         acknowledge(
             stack, RUNTIME,
@@ -55,9 +69,11 @@ def suppress(stack: cdk.Stack, name: str, bucket: str) -> None:
               for finding in ("Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*",
                               "Action::s3:DeleteObject*", "Action::s3:Abort*", "Resource::*",
                               "Resource::<DashboardBucketA782FB5B.Arn>/*",
-                              "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*")],
+                              f"Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-{account}-{region}/*")],
         )
+        acknowledge(stack.node.find_child("Api"), XRAY)  # the function's role; the upload's has its own reason
     elif name == "ci":
-        acknowledge(stack, ("AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-*]",
+        account, _ = account_and_region(stack)
+        acknowledge(stack, (f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role/cdk-*]",
                             "The CDK bootstrap roles, whose names carry a qualifier; limited by their "
                             "aws-cdk:bootstrap-role tag"))

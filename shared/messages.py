@@ -46,6 +46,9 @@ class Envelope(_Model):
     producer: str
     produced_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     schema_version: int = ENVELOPE_VERSION
+    # The X-Ray trace header (`Root=...;Parent=...;Sampled=...`) of the traced invocation that sent the
+    # message (`shared.tracing`). Optional: bodies without it parse; an untraced sender's body leaves it out.
+    trace_header: str | None = None
 
 
 SourceName = Literal["nyt", "jhu"]
@@ -155,7 +158,9 @@ class Message(_Model):
     payload: Payload
 
     def to_json(self) -> str:
-        return self.model_dump_json()
+        # Without a trace header, the body is the one v1 wrote: a consumer deployed before the field parses it.
+        untraced = self.envelope.trace_header is None
+        return self.model_dump_json(exclude={"envelope": {"trace_header"}} if untraced else None)
 
 
 _message_adapter = TypeAdapter(Message)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from shared import aws
+from shared import aws, tracing
 from shared.blobs import BlobStore
 from shared.messages import Message
 from shared.settings import Settings
@@ -36,6 +36,7 @@ class SqsPublisher:
         self.archive = archive
 
     def send(self, queue: str, message: Message) -> None:
+        message = tracing.stamped(message)  # in a traced invocation, its trace header (shared/tracing.py)
         self.sqs.send_message(
             QueueUrl=self.queue_urls[queue],
             MessageBody=message.to_json(),
@@ -43,6 +44,7 @@ class SqsPublisher:
                 "kind": {"DataType": "String", "StringValue": message.payload.kind},
                 "run_id": {"DataType": "String", "StringValue": message.envelope.run_id},
             },
+            **tracing.system_attributes(message),
         )
         if self.archive is not None:
             key = archive_key(message.envelope.run_id, queue, message.envelope.message_id)

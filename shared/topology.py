@@ -94,12 +94,17 @@ class Resources:
         return f"{self.prefix}-runs"
 
     @property
+    def alarm_topic(self) -> str:
+        """The CloudWatch alarms' topic (AWS only), apart from the runs' announcements."""
+        return f"{self.prefix}-alarms"
+
+    @property
     def schedule_rule(self) -> str:
         return f"{self.prefix}-daily"
 
     @property
     def up_events(self) -> str:
-        """`covid-etl up`'s own queue on the topic (covid_etl.watch): not a pipeline queue, never deployed."""
+        """`covid-etl up`'s own queue on the topic (covid_etl.local.watch): not a pipeline queue, never deployed."""
         return f"{self.prefix}-up-events"
 
     def queue(self, name: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from covid_etl.emulator import start_emulator
+from covid_etl.local.emulator import start_emulator
 from shared import aws
 from shared.settings import get_settings
 

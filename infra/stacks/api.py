@@ -22,6 +22,11 @@ from infra.stacks.service import log_group
 from services.api.security_headers import REFERRER_POLICY, content_security_policy
 
 WEB_DIR = ROOT / "web"
+# Requests a second over all clients, and the burst above it. The dashboard makes a few requests per
+# page view; 10,000 a month is the expected load (docs/deploy.md), so this is far above need and far
+# below what would cost money or starve the pipeline (the function's reserved concurrency bounds that).
+THROTTLE_RATE_PER_S = 50
+THROTTLE_BURST = 100
 
 
 class Api(Construct):
@@ -37,11 +42,13 @@ class Api(Construct):
             handler="services.api.lambda_function.handler", code=assets.code("api"),
             layers=assets.layers(self, "api"),
             memory_size=1024, timeout=cdk.Duration.seconds(29),  # API Gateway gives up at 30 s
+            tracing=lambda_.Tracing.ACTIVE,  # the function: an HTTP API itself cannot be traced by X-Ray
+            # A public endpoint must not take the concurrency the pipeline's functions need (0: no reservation).
+            reserved_concurrent_executions=config.api_concurrency or None,
             environment={"COVID_ETL_PREFIX": res.prefix, "COVID_ETL_TABLE": res.table,
                          "POWERTOOLS_SERVICE_NAME": f"{res.prefix}-api"},
         )
         access.grant(self.function, "api", refs.table(self, config), refs.bucket(self, config))
-        self.alarms = alarms.function_alarms(self, refs.topic(self, config), res.prefix, "api", self.function)
         self.http_api = apigw.HttpApi(
             self, "HttpApi", api_name=f"{res.prefix}-api",
             default_integration=integrations.HttpLambdaIntegration("App", self.function),
@@ -57,6 +64,12 @@ class Api(Construct):
             destination_arn=access_logs.log_group_arn,
             format='{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","time":"$context.requestTime",'
                    '"route":"$context.routeKey","status":"$context.status","latency":"$context.integrationLatency"}')
+        # Bounded before the function: past these, API Gateway answers 429 itself.
+        stage.default_route_settings = apigw.CfnStage.RouteSettingsProperty(  # type: ignore[attr-defined,union-attr]
+            throttling_rate_limit=THROTTLE_RATE_PER_S, throttling_burst_limit=THROTTLE_BURST)
+        alarm_topic = refs.alarm_topic(self, config)
+        self.alarms = [*alarms.function_alarms(self, alarm_topic, res.prefix, "api", self.function),
+                       *alarms.api_alarms(self, alarm_topic, res.prefix, self.http_api)]
         self.url = self.http_api.api_endpoint
 
 

@@ -1,8 +1,12 @@
-"""GitHub's OIDC provider and the role that `.github/workflows/deploy.yml` assumes: no stored keys.
+"""GitHub's OIDC provider and the role that `.github/workflows/deploy-stage.yml` assumes: no stored keys.
 
-The role trusts tokens of one repository's one branch only, and may do one thing: assume the CDK
-bootstrap roles (deploy, file and image publishing, lookup) that `cdk deploy` uses, so what a
-deploy may change is what the bootstrap's CloudFormation execution role allows.
+The role trusts tokens of one repository's jobs that run in the GitHub environment named after the
+stage (`repo:OWNER/NAME:environment:prod`), so only a job that passed that environment's gate
+(prod: its required reviewers) gets it; a branch's `sub` is not enough. It may do two things:
+assume the CDK bootstrap roles (deploy, file and image publishing, lookup) that `cdk deploy` uses,
+so what a deploy may change is what the bootstrap's CloudFormation execution policy allows
+(infra/bootstrap/execution-policy.json), and read and write the one SSM parameter that records the
+commit last deployed (`/<prefix>/deployed-commit`, infra/deploy_plan.py).
 """
 
 from __future__ import annotations
@@ -27,10 +31,10 @@ class CiStack(cdk.Stack):
         else:
             provider_arn = iam.CfnOIDCProvider(self, "GitHubOidc", url=f"https://{ISSUER}",
                                                client_id_list=[AUDIENCE]).attr_arn
-        subject = f"repo:{config.github_repo}:ref:refs/heads/{config.github_branch}"
+        subject = f"repo:{config.github_repo}:environment:{config.stage}"
         self.role = iam.Role(
             self, "DeployRole", role_name=f"{config.prefix}-github-deploy", max_session_duration=cdk.Duration.hours(1),
-            description=f"Assumed by GitHub Actions of {config.github_repo}@{config.github_branch} to run cdk deploy",
+            description=f"GitHub Actions of {config.github_repo}, environment {config.stage}: cdk deploy",
             assumed_by=iam.WebIdentityPrincipal(provider_arn, conditions={
                 "StringEquals": {f"{ISSUER}:aud": AUDIENCE, f"{ISSUER}:sub": subject}}),
         )
@@ -39,4 +43,7 @@ class CiStack(cdk.Stack):
             resources=[f"arn:{self.partition}:iam::{self.account}:role/cdk-*"],
             conditions={"StringEquals": {"iam:ResourceTag/aws-cdk:bootstrap-role": [
                 "deploy", "file-publishing", "image-publishing", "lookup"]}}))
+        self.role.add_to_policy(iam.PolicyStatement(
+            sid="DeployedCommit", actions=["ssm:GetParameter", "ssm:PutParameter"],
+            resources=[f"arn:{self.partition}:ssm:{self.region}:{self.account}:parameter/{config.prefix}/deployed-commit"]))
         cdk.CfnOutput(self, "DeployRoleArn", value=self.role.role_arn)

@@ -1,4 +1,4 @@
-"""The data stack: the one table, the bucket, the runs topic with its key, and the run alarms.
+"""The data stack: the one table, the bucket, the runs and alarm topics with their key, the run alarms.
 
 `-c stage=dev` (the default) deletes the data with the stack, so a destroy leaves nothing in the way
 of the next deploy; `-c stage=prod` keeps the table, the bucket and the key, and protects the table.
@@ -28,7 +28,7 @@ CLOUDWATCH = iam.ServicePrincipal("cloudwatch.amazonaws.com")
 
 class DataStack(cdk.Stack):
     def __init__(self, scope: Construct, stack_id: str, *, config: InfraConfig, **kwargs: Any) -> None:
-        super().__init__(scope, stack_id, description="covid-etl: table, bucket, runs topic and run alarms", **kwargs)
+        super().__init__(scope, stack_id, description="covid-etl: table, bucket, topics and run alarms", **kwargs)
         res = config.resources
         self.table = dynamodb.Table(
             self, "Table", table_name=res.table,
@@ -49,28 +49,41 @@ class DataStack(cdk.Stack):
             ],
         )
         self.key = self._topic_key(config)
-        self.topic = sns.Topic(self, "Topic", topic_name=res.topic, display_name="covid-etl runs",
-                               master_key=self.key, enforce_ssl=True)
+        self.topic = self._topic("Topic", res.topic, "covid-etl runs", config.runs_email)
+        # Alarms have their own topic: an alarm is not one more email among the daily announcements.
+        self.alarm_topic = self._topic("AlarmTopic", res.alarm_topic, "covid-etl alarms", config.alarm_email)
         # enforce_ssl's policy only denies; without this Allow, CloudWatch cannot publish alarms
-        self.topic.add_to_resource_policy(iam.PolicyStatement(
+        self.alarm_topic.add_to_resource_policy(iam.PolicyStatement(
             sid="AllowCloudWatchAlarms", principals=[CLOUDWATCH], actions=["sns:Publish"],
-            resources=[self.topic.topic_arn],
+            resources=[self.alarm_topic.topic_arn],
             conditions={"StringEquals": {"aws:SourceAccount": self.account}, "ArnLike": {
                 "aws:SourceArn": f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:*"}}))
-        if config.alarm_email:
-            self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
-        self.alarms = alarms.run_alarms(self, self.topic, config.prefix)
+        if config.prod and not config.alarm_email:
+            cdk.Annotations.of(self).add_warning_v2(
+                "covid-etl:no-alarm-email", f"no alarm_email in infra/stages/{config.stage}.json: alarms reach no one")
+        self.alarms = [*alarms.run_alarms(self, self.alarm_topic, config.prefix),
+                       alarms.table_throttled(self, self.alarm_topic, config.prefix, self.table)]
         for key, value in (("table", self.table.table_name), ("bucket", self.bucket.bucket_name),
                            ("topic-arn", self.topic.topic_arn), (refs.KEY_ARN, self.key.key_arn)):
             refs.publish(self, config, key, value)
         cdk.CfnOutput(self, "TableName", value=self.table.table_name)
         cdk.CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
         cdk.CfnOutput(self, "TopicArn", value=self.topic.topic_arn)
+        cdk.CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
+
+    def _topic(self, construct_id: str, name: str, display_name: str, email: str) -> sns.Topic:
+        """A topic encrypted with the one key, TLS only, with the stage file's email subscribed."""
+        topic = sns.Topic(self, construct_id, topic_name=name, display_name=display_name, master_key=self.key,
+                          enforce_ssl=True)
+        if email:
+            topic.add_subscription(subscriptions.EmailSubscription(email))
+        return topic
 
     def _topic_key(self, config: InfraConfig) -> kms.Key:
-        """The topic's key: the account administers it; CloudWatch may use it to publish alarms."""
+        """The topics' key (one key for both, $1 a month each): the account administers it; CloudWatch
+        may use it to publish alarms."""
         key = kms.Key(self, "TopicKey", alias=f"alias/{config.prefix}-runs", enable_key_rotation=True,
-                      description="covid-etl: encrypts the runs topic", removal_policy=config.removal,
+                      description="covid-etl: encrypts the runs and alarm topics", removal_policy=config.removal,
                       pending_window=cdk.Duration.days(7))
         key.add_to_resource_policy(iam.PolicyStatement(
             sid="AllowCloudWatchAlarms", principals=[CLOUDWATCH], actions=["kms:Decrypt", "kms:GenerateDataKey*"],

@@ -37,9 +37,17 @@ def bucket(scope: Construct, config: InfraConfig) -> s3.IBucket:
 
 
 def topic(scope: Construct, config: InfraConfig) -> sns.ITopic:
+    """The runs topic (the notifier's announcements)."""
     arn = cdk.Stack.of(scope).format_arn(service="sns", resource=config.resources.topic,
                                          arn_format=cdk.ArnFormat.NO_RESOURCE_NAME)
     return sns.Topic.from_topic_arn(scope, "Topic", arn)
+
+
+def alarm_topic(scope: Construct, config: InfraConfig) -> sns.ITopic:
+    """The topic every alarm acts on."""
+    arn = cdk.Stack.of(scope).format_arn(service="sns", resource=config.resources.alarm_topic,
+                                         arn_format=cdk.ArnFormat.NO_RESOURCE_NAME)
+    return sns.Topic.from_topic_arn(scope, "AlarmTopic", arn)
 
 
 def topic_key_arn(scope: Construct, config: InfraConfig) -> str:

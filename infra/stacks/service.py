@@ -81,6 +81,7 @@ class PipelineFunction(Construct):
                 role=role, log_group=logs_,
                 handler=LAMBDA_HANDLER, code=assets.code(name),
                 layers=assets.layers(self, name), memory_size=spec.memory_mb, environment=env,
+                tracing=lambda_.Tracing.ACTIVE,  # X-Ray; a run's stages linked by AWSTraceHeader (shared/tracing.py)
                 # A sixth of the visibility timeout, so a message is never visible again while still in work.
                 timeout=cdk.Duration.seconds(min(900, res.visibility_timeout_s // 6)),
             )
@@ -95,9 +96,11 @@ class PipelineFunction(Construct):
             topic.grant_publish(grantee)
             role.add_to_policy(iam.PolicyStatement(
                 actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[refs.topic_key_arn(self, config)]))
-        self.alarms = [alarms.dead_letters(self, topic, res.prefix, name, self.dlq)]
+        self.alarm_topic = refs.alarm_topic(self, config)
+        self.alarms = [*alarms.dead_letters(self, self.alarm_topic, res.prefix, name, self.dlq),
+                       alarms.oldest_message(self, self.alarm_topic, res, name, self.queue)]
         if self.function:
-            self.alarms += alarms.function_alarms(self, topic, res.prefix, name, self.function)
+            self.alarms += alarms.function_alarms(self, self.alarm_topic, res.prefix, name, self.function)
 
 
 class ServiceStack(cdk.Stack):
@@ -113,6 +116,7 @@ class ServiceStack(cdk.Stack):
                 enabled=config.schedule, description="Starts a run: a scheduled event on the extractor's queue")
             # The target's default input is the scheduled event itself, which the extractor accepts.
             self.rule.add_target(targets.SqsQueue(self.service.queue))
+            self.rule_alarm = alarms.schedule_failed(self, self.service.alarm_topic, config.prefix, self.rule)
         refs.publish(self, config, "queue-url", self.service.queue.queue_url, spec.name)
         refs.publish(self, config, "dlq-url", self.service.dlq.queue_url, spec.name)
         cdk.CfnOutput(self, "QueueUrl", value=self.service.queue.queue_url)

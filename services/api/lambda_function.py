@@ -2,6 +2,7 @@
 
 Handles HTTP API (payload format 2.0) and REST API (1.0) proxy events. Hand-written rather than a
 library because it is ~80 lines and none of the adapters is in the lockfile (decisions.md).
+Each invocation is traced (X-Ray, `shared.tracing`): an HTTP API cannot trace the request itself.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from urllib.parse import urlencode
 
 from flask import Flask
 
+from shared import tracing
+
+tracing.setup()  # at the cold start; none outside Lambda
 _app: Flask | None = None
 TEXT_TYPES = ("application/json", "application/problem+json", "text/", "application/javascript")
 
@@ -72,6 +76,7 @@ def environ(event: dict[str, Any]) -> dict[str, Any]:
     return env
 
 
+@tracing.lambda_handler
 def handler(event: dict[str, Any], context: Any = None, flask_app: Flask | None = None) -> dict[str, Any]:
     """Run one API Gateway event through the app; binary or compressed bodies go base64."""
     captured: dict[str, Any] = {}

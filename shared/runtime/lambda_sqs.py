@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from shared import logs
+from shared import logs, tracing
 from shared.runtime.service import BodyHandler, Service, body_handler
 from shared.settings import get_settings
 
@@ -22,12 +22,14 @@ LambdaEvent = dict[str, Any]
 def lambda_handler(service: Service[Any], on_body: BodyHandler | None = None) -> Any:
     """The handler of `service`'s function (`on_body` replaces its body handler, for tests)."""
     logs.setup(service.spec.name, get_settings().log_level)  # the same JSON lines as in the container
+    tracing.setup()
     processor = BatchProcessor(event_type=EventType.SQS)
     handle_body = on_body or body_handler(service)
 
     def record_handler(record: SQSRecord) -> None:
         handle_body(record.body, int(record.attributes.approximate_receive_count or 1), record.message_id)
 
+    @tracing.lambda_handler
     def handler(event: LambdaEvent, context: object) -> dict[str, Any]:
         return dict(process_partial_response(event=event, record_handler=record_handler,
                                              processor=processor, context=context))  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from shared import aws, logs
+from shared import aws, logs, tracing
 from shared.ledger import RunLedger
 from shared.messages import Message, parse_message
 from shared.queues import publisher_for
@@ -109,9 +109,11 @@ def body_handler(service: Service[D], settings: Settings | None = None,
             return poison(f"unreadable message body: {str(error)[:300]}", body, message_id, None)
         kind = message.payload.kind
         if not isinstance(message.payload, service.accepts):
-            return poison(f"a {kind} message on the {spec.name} queue, which does not take it", body,
-                          message_id, message)
-        with logs.bound(run_id=message.envelope.run_id, message_id=message.envelope.message_id, kind=kind):
+            with tracing.handling(spec.stage, message):
+                return poison(f"a {kind} message on the {spec.name} queue, which does not take it", body,
+                              message_id, message)
+        with tracing.handling(spec.stage, message), \
+                logs.bound(run_id=message.envelope.run_id, message_id=message.envelope.message_id, kind=kind):
             logger.info("handling %s (delivery %d)", kind, receive_count)
             try:
                 service.handle(message, deps())

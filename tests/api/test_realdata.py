@@ -13,6 +13,7 @@ import pytest
 from services.api.app import create_app
 from shared.runs import DailyRow
 from tests.api.fakes import FakeStore
+from tests.support.tiers import no_real_data
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 pytestmark = pytest.mark.realdata
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.realdata
 
 def read_rows() -> list[DailyRow]:
     if not (DATA / "nyt" / "us.csv").is_file():
-        pytest.skip(f"real source snapshots not found at {DATA} (fresh clone without ../shared)")
+        no_real_data(f"real source snapshots not found at {DATA} (fresh clone without ../shared)")
     with open(DATA / "nyt" / "us.csv", newline="") as f:
         return [{"date": r["date"], "cases": int(r["cases"]), "deaths": int(r["deaths"]), "recovered": None}
                 for r in csv.DictReader(f)]

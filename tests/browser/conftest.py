@@ -8,6 +8,7 @@ real formats (tests/support/fixtures.py).
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import pytest
 from tests.support.fixtures import new_pair, old_pair
 from tests.support.sources import SourceServer
 from tests.support.stack import Stack
+from tests.support.tiers import unavailable
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "data"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -29,7 +31,8 @@ TIMEOUT_MS = 60000  # generous: the machine may be busy; a pass is usually well 
 
 
 def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+    """$COVID_ETL_CHROMIUM (CI on GitHub: the runner's Google Chrome), else Chromium on PATH."""
+    return os.environ.get("COVID_ETL_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def snapshots() -> tuple[tuple[Any, Any], tuple[Any, Any]]:
@@ -85,7 +88,7 @@ def made(stack: Stack) -> Made:
 def browser() -> Iterator[Any]:
     executable = chromium()
     if executable is None:
-        pytest.skip("chromium is not installed (apt-get install -y chromium; .ci/run does it)")
+        unavailable("chromium is not installed (apt-get install -y chromium, as .ci/run does; or COVID_ETL_CHROMIUM)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

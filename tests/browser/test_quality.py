@@ -16,6 +16,7 @@ import pytest
 from services.api.security_headers import content_security_policy
 from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, axe_violations, chromium, open_page
 from tests.support.stack import Stack
+from tests.support.tiers import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
@@ -82,7 +83,7 @@ def lighthouse(url: str, out: Path) -> dict[str, float]:
 
 def test_lighthouse_scores(stack: Stack, browser: Any) -> None:
     if not LIGHTHOUSE.is_file():
-        pytest.skip("Lighthouse is not installed (npm ci; `make test` does it when npm is present)")
+        unavailable("Lighthouse is not installed (npm ci; `make test` does it when npm is present)")
     ARTIFACTS.mkdir(exist_ok=True)
     scores = lighthouse(stack.api + "/", ARTIFACTS / "lighthouse.json")
     (ARTIFACTS / "lighthouse-scores.json").write_text(json.dumps(scores, indent=1) + "\n")

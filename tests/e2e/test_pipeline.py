@@ -11,12 +11,14 @@ from support.reference import load_counts, reference, table_after
 from support.sources import SourceServer
 from support.stack import Stack
 
+from tests.support.tiers import no_real_data
+
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 def real_pairs() -> tuple[tuple[Path, Path], tuple[Path, Path]]:
     if not DATA.is_dir():
-        pytest.skip("../shared/data not found (real source snapshots are not beside this clone)")
+        no_real_data("../shared/data not found (real source snapshots are not beside this clone)")
     old = (DATA / "nyt" / "us-2020-08-13.csv", DATA / "jhu" / "time-series-19-covid-combined-2020-09-25.csv")
     new = (DATA / "nyt" / "us.csv", DATA / "jhu" / "time-series-19-covid-combined.csv")
     return old, new

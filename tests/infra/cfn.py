@@ -15,6 +15,7 @@ RES = Resources(visibility_timeout_s=360, max_receive_count=5)  # the AWS defaul
 BUCKET = f"{RES.bucket}-${{AWS::AccountId}}-${{AWS::Region}}"  # as `flat` shows it
 STAGES = ("extractor", "transformer", "loader", "notifier")
 GITHUB_REPO = "acme/covid-etl"
+ACCOUNT, REGION = "111111111111", "eu-west-1"  # a pinned environment, as the CDK CLI sets it with credentials
 
 
 @dataclass

@@ -37,12 +37,14 @@ def test_bucket_private_encrypted_tls_only_archive_expires(synth: Synth) -> None
 
 
 def test_topic_name_and_key(synth: Synth) -> None:
-    topic = synth.one("data", "AWS::SNS::Topic")["Properties"]
-    assert topic["TopicName"] == RES.topic
+    found = synth.resources("data", "AWS::SNS::Topic").values()
+    topics = {t["Properties"]["TopicName"]: t["Properties"] for t in found}
+    assert set(topics) == {RES.topic, RES.alarm_topic}  # announcements apart from alarms
+    topic = topics[RES.topic]
     key_id = [k for k, v in synth.json("data")["Resources"].items() if v["Type"] == "AWS::KMS::Key"]
     assert topic["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id[0], "Arn"]}
     assert synth.one("data", "AWS::KMS::Key")["Properties"]["EnableKeyRotation"] is True
-    assert not synth.resources("data", "AWS::SNS::Subscription")  # only with -c alarm_email=...
+    assert not synth.resources("data", "AWS::SNS::Subscription")  # only with an email in the stage file
 
 
 def test_api_function_reads_the_table_and_writes_nothing(synth: Synth) -> None:
@@ -58,6 +60,17 @@ def test_api_function_reads_the_table_and_writes_nothing(synth: Synth) -> None:
     tables = {arn_name(r) for s in mine for r in as_list(s["Resource"]) if "dynamodb" in flat(r)}
     assert tables == {RES.table}
     assert not [a for s in mine for a in as_list(s["Action"]) if a.startswith(("s3:", "sqs:", "sns:"))]
+
+
+def test_the_api_is_throttled_and_cannot_take_the_pipelines_concurrency(synth: Synth) -> None:
+    stage = synth.one("api", "AWS::ApiGatewayV2::Stage")["Properties"]
+    assert stage["StageName"] == "$default" and stage["AutoDeploy"] is True
+    assert stage["DefaultRouteSettings"] == {"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100}
+    (function,) = [f["Properties"] for f in synth.resources("api", "AWS::Lambda::Function").values()
+                   if f["Properties"].get("FunctionName") == "covid-etl-api"]
+    assert function["ReservedConcurrentExecutions"] == 10
+    for stage_name in ("extractor", "transformer", "loader", "notifier"):  # the pipeline keeps the rest
+        assert "ReservedConcurrentExecutions" not in synth.one(stage_name, "AWS::Lambda::Function")["Properties"]
 
 
 def test_http_api_sends_every_route_to_the_function(synth: Synth) -> None:

@@ -1,4 +1,5 @@
-"""cfn-lint on every synthesized template (errors fail; CDK's W3005 warnings do not)."""
+"""cfn-lint on every synthesized template, without an environment and pinned to one (errors fail;
+CDK's W3005 warnings do not)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.infra.cfn import Synth
 
 
-def test_templates_pass_cfn_lint(synth: Synth) -> None:
+@pytest.mark.parametrize("which", ["synth", "pinned"])
+def test_templates_pass_cfn_lint(which: str, request: pytest.FixtureRequest) -> None:
+    synth: Synth = request.getfixturevalue(which)
     templates = sorted(synth.outdir.glob("*.template.json"))
     assert len(templates) == 7  # data, four services, api, ci
     cfn_lint = Path(sys.executable).parent / "cfn-lint"

@@ -112,18 +112,6 @@ def test_the_daily_rule_puts_a_scheduled_event_on_the_extractor_queue(synth: Syn
         assert not synth.resources(stage, "AWS::Events::Rule")
 
 
-@pytest.mark.parametrize("stage", STAGES)
-def test_a_dead_letter_raises_an_alarm_on_the_runs_topic(synth: Synth, stage: str) -> None:
-    (alarm,) = [a["Properties"] for a in synth.resources(stage, "AWS::CloudWatch::Alarm").values()
-                if a["Properties"]["AlarmName"] == f"covid-etl-{stage}-dead-letters"]
-    resources = synth.json(stage)["Resources"]
-    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible" and alarm["Namespace"] == "AWS/SQS"
-    (dimension,) = alarm["Dimensions"]
-    assert flat(dimension["Value"], resources) == f"queue:{RES.dlq(stage)}"
-    assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    assert [arn_name(a) for a in alarm["AlarmActions"]] == [RES.topic]
-
-
 def test_service_stacks_share_nothing_through_exports(synth: Synth) -> None:
     for stage in STAGES:
         assert "Fn::ImportValue" not in str(synth.json(stage))

@@ -1,4 +1,4 @@
-"""The embedded emulator's one fix (covid_etl/moto_transactions.py): a DynamoDB transaction copies no
+"""The embedded emulator's one fix (covid_etl/local/moto_transactions.py): a DynamoDB transaction copies no
 table, and a cancelled one puts back exactly the items it touched (and nothing else), on hash-only and
 hash+range tables, with moto's errors and cancellation reasons."""
 

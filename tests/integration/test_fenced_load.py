@@ -2,8 +2,9 @@
 run loads, cannot write over that run's data when it resumes.
 
 The paused loader is a process of its own running the loader's real handler against the emulator
-over HTTP; the test stops it once its first rows are in the table, loads a later run in this
-process, then resumes it.
+over HTTP. It says when its first transaction of rows is in and waits for the test there, which
+stops it at that point (its lease's renewal thread with it), loads a later run in this process with
+a clock that runs past the paused loader's lease, then lets it go on. Nothing waits on the wall clock.
 """
 
 from __future__ import annotations
@@ -20,29 +21,51 @@ from pathlib import Path
 from services.loader import handler as loader
 from services.loader.repository import SeriesRepository
 from shared.blobs import S3BlobStore, sha256_hex
+from shared.clock import SystemClock
 from shared.ledger import SERIES_PK, RunLedger
 from shared.messages import DatasetTransformedV1, Message, make_message
 from shared.queues import MemoryPublisher
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_S = 2
-ROWS = 800  # 9 transactions of 99 rows: on moto (some 0.2 s each) long enough to be stopped halfway
+ROWS = 300  # 4 transactions of at most 99 rows: the loader is stopped after the first
 PAUSED, LATER = "20200101T000000Z-paused", "20200102T000000Z-later"
 LOADER = """
 import json, sys
 from services.loader import handler as loader
 from services.loader.repository import SeriesRepository
 from shared.blobs import S3BlobStore
-from shared.ledger import RunLedger
+from shared.dynamo import Table
+from shared.ledger import SERIES_PK, RunLedger
 from shared.messages import parse_message
 from shared.queues import MemoryPublisher
 table, bucket, lease, body = sys.argv[1], sys.argv[2], int(sys.argv[3]), open(sys.argv[4]).read()
 message = parse_message(body)
+transact, paused = Table.transact, []
+
+def transact_then_pause(self, actions):
+    transact(self, actions)
+    if not paused and any(a.get("Put", {}).get("Item", {}).get("pk") == {"S": SERIES_PK} for a in actions):
+        paused.append(True)
+        print("first rows in", flush=True)
+        sys.stdin.readline()  # the test stops this process here, and lets it go on later
+
+Table.transact = transact_then_pause
 deps = loader.Deps(ledger=RunLedger(table, lease_s=lease), publisher=MemoryPublisher(), blobs=S3BlobStore(bucket),
                    series=SeriesRepository(table), lock_wait_s=0)
 loader.handle(message, deps)
 print(RunLedger(table).get(message.envelope.run_id).model_dump_json())
 """
+
+
+class Ahead(SystemClock):
+    """The system's clock, `seconds` ahead: leases taken before now look that much older."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def time(self) -> float:
+        return time.time() + self.seconds
 
 
 def dataset(run_id: str, bump: int, bucket: str) -> Message:
@@ -72,20 +95,21 @@ def test_a_loader_paused_past_its_lease_cannot_write_over_a_later_runs_load(prov
     body = tmp_path / "message.json"
     body.write_text(dataset(PAUSED, 0, bucket).to_json())
     paused = subprocess.Popen([sys.executable, "-c", LOADER, table, bucket, str(LEASE_S), str(body)], env=env,
-                              text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                              text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert paused.stdin is not None and paused.stdout is not None
     try:
-        deadline = time.monotonic() + 60
-        while rows_of(repo, PAUSED) == 0:  # its first transaction is in: it holds the lock, mid-load
-            assert paused.poll() is None and time.monotonic() < deadline, "the loader never started writing"
-            time.sleep(0.01)
-        os.kill(paused.pid, signal.SIGSTOP)
-        time.sleep(0.5)  # a transaction already sent when it stopped is committed by the emulator
+        # its first transaction of rows is in: it holds the lock, mid-load, and waits for the test
+        assert paused.stdout.readline() == "first rows in\n", paused.communicate(timeout=60)[1][-3000:]
+        os.kill(paused.pid, signal.SIGSTOP)  # its lease's renewal thread stops with it
+        paused.stdin.write("go on\n")  # read when it is resumed
+        paused.stdin.flush()
         written_before_pause = rows_of(repo, PAUSED)
-        assert 0 < written_before_pause < ROWS, "stopped too late to test anything"
-        time.sleep(LEASE_S + 1.5)  # its lease lapses; its renewal thread is stopped with it
+        assert 0 < written_before_pause < ROWS
 
-        later = loader.Deps(ledger=RunLedger(table, lease_s=LEASE_S), publisher=MemoryPublisher(),
-                            blobs=S3BlobStore(bucket), series=repo, lock_wait_s=10)
+        # the later run's clock is past the paused loader's lease (renewed at the latest when it stopped):
+        # it takes the lock at its first try, as it would once that lease had run out
+        later = loader.Deps(ledger=RunLedger(table, lease_s=LEASE_S, clock=Ahead(LEASE_S + 2)),
+                            publisher=MemoryPublisher(), blobs=S3BlobStore(bucket), series=repo, lock_wait_s=0)
         loader.handle(dataset(LATER, 1, bucket), later)
     finally:
         os.kill(paused.pid, signal.SIGCONT)

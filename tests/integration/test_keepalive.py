@@ -1,4 +1,4 @@
-"""The embedded emulator keeps its connections alive (covid_etl/keepalive.py): requests share one
+"""The embedded emulator keeps its connections alive (covid_etl/local/keepalive.py): requests share one
 connection, a body the application left unread does not leak into the next request, an error
 closes the connection as werkzeug does, and a stopped server answers nothing more."""
 
@@ -17,8 +17,8 @@ from botocore.exceptions import EndpointConnectionError
 from werkzeug.serving import make_server
 from werkzeug.wsgi import get_input_stream
 
-from covid_etl.emulator import start_emulator
-from covid_etl.keepalive import KeepAliveHandler
+from covid_etl.local.emulator import start_emulator
+from covid_etl.local.keepalive import KeepAliveHandler
 from tests.conftest import DUMMY_AWS, Emulator
 
 

@@ -1,4 +1,4 @@
-"""The embedded stack's saved state (`covid_etl.state`) against the emulator over HTTP: the table's items
+"""The embedded stack's saved state (`covid_etl.local.state`) against the emulator over HTTP: the table's items
 and the bucket's objects come back exactly, a run cut short is closed as interrupted, the lock is not
 restored, and an object unchanged since the last save is reused rather than read again."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import boto3
 
-from covid_etl import state
+from covid_etl.local import state
 from covid_etl.resources import Resources, provision
 from shared import aws
 from shared.ledger import RunLedger, now_iso

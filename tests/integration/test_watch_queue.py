@@ -7,7 +7,7 @@ import uuid
 
 import boto3
 
-from covid_etl.watch import AnnouncementQueue
+from covid_etl.local.watch import AnnouncementQueue
 from shared.topology import Resources
 from tests.conftest import Emulator
 

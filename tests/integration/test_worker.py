@@ -1,8 +1,9 @@
 """The asyncio container worker against a real queue on the emulator.
 
 The worker's own waits (the heartbeat's interval, the reconnect backoff, a failed message's delay
-before it is visible again) are injected, so the tests drive them; what the emulator times (a
-message's visibility timeout) is real, and only the heartbeat test waits on it.
+before it is visible again) are injected, so the tests drive them. What the emulator times (a
+message's visibility timeout) is real: the heartbeat test reads it on the emulator's own clock (a
+control message's reappearance), never against a margin of the test's.
 """
 
 from __future__ import annotations
@@ -64,20 +65,18 @@ def counts(url: str) -> tuple[int, int]:
     return int(got[names[0]]), int(got[names[1]])
 
 
-def run_until(worker: Worker, done: Callable[[], bool], timeout: float = 30) -> float:
-    """Run the worker until `done()`, then stop it; returns how long stopping took."""
-    async def main() -> float:
+def run_until(worker: Worker, done: Callable[[], bool], timeout: float = 30) -> None:
+    """Run the worker until `done()`, then stop it and wait until it has stopped (a minute at most: a hang)."""
+    async def main() -> None:
         task = asyncio.ensure_future(worker.run())
         deadline = time.monotonic() + timeout
         while not await asyncio.to_thread(done):
             if time.monotonic() > deadline or task.done():
                 break
             await asyncio.sleep(0.2)
-        t0 = time.monotonic()
         worker.stop()
-        await asyncio.wait_for(task, 15)
-        return time.monotonic() - t0
-    return asyncio.run(main())
+        await asyncio.wait_for(task, 60)
+    asyncio.run(main())
 
 
 def send(url: str, *bodies: str) -> None:
@@ -133,22 +132,31 @@ def test_a_failure_followed_by_success_is_deleted(queues: dict[str, str]) -> Non
     assert counts(queues["dlq"]) == (0, 0)
 
 
-def test_visibility_is_extended_while_a_slow_handler_works(queues: dict[str, str]) -> None:
-    """Received with a 2 s visibility timeout; one heartbeat let through at 1 s: at 2.5 s the message
-    is still hidden, which only the heartbeat's extension explains (without it, visible at 2 s)."""
-    beats, seen = Beats(), []
+def test_visibility_is_extended_while_a_slow_handler_works(queues: dict[str, str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the handler works, the message's visibility is cut to 1 s (as if its timeout were about to
+    end), then one heartbeat is let through. A control message received after the cut, hidden for the
+    same 1 s, tells on the emulator's clock when the cut visibility has run out: at that point the
+    message would be visible again but for the heartbeat, which hid it for the worker's 30 s."""
+    beats, seen, receipts = Beats(), list[tuple[int, int]](), list[str]()
+    session, sqs = aws.async_session(), aws.client("sqs")
+    session.register("after-call.sqs.ReceiveMessage",
+                     lambda parsed, **_: receipts.extend(m["ReceiptHandle"] for m in parsed.get("Messages", [])))
+    monkeypatch.setattr(aws, "async_session", lambda: session)
+    control = sqs.create_queue(QueueName=f"control-{uuid.uuid4().hex[:10]}")["QueueUrl"]
 
     def slow(body: str, receive_count: int = 1, message_id: str = "") -> None:
-        started = time.monotonic()  # after the receive: its own timeout ends by started + 2
-        until(lambda: beats.asked == [2 / 3], "the heartbeat is not waiting a third of the timeout")
-        time.sleep(1)
-        beats.beat()  # hidden until at least started + 3
-        time.sleep(max(0.0, started + 2.5 - time.monotonic()))
+        until(lambda: beats.asked == [10.0], "the heartbeat is not waiting a third of the timeout")
+        sqs.change_message_visibility(QueueUrl=queues["queue"], ReceiptHandle=receipts[0], VisibilityTimeout=1)
+        send(control, "clock")
+        assert sqs.receive_message(QueueUrl=control, VisibilityTimeout=1)["Messages"]
+        beats.beat()  # hidden for 30 s from now
+        until(lambda: counts(control) == (1, 0), "the control message did not reappear", timeout=60)
         seen.append(counts(queues["queue"]))
 
     send(queues["queue"], "slow")
-    worker = Worker(queues["queue"], slow, visibility_timeout=2, wait_seconds=1, sleep=beats.sleep)
-    run_until(worker, lambda: len(seen) == 1 and counts(queues["queue"]) == (0, 0))
+    worker = Worker(queues["queue"], slow, visibility_timeout=30, wait_seconds=1, sleep=beats.sleep)
+    run_until(worker, lambda: len(seen) == 1 and counts(queues["queue"]) == (0, 0), timeout=90)
     assert seen == [(0, 1)]  # still in flight, not visible to another consumer
 
 
@@ -172,15 +180,15 @@ def test_a_failing_receive_backs_off_and_stop_cuts_the_wait_short(queues: dict[s
 
 
 def test_stop_ends_an_idle_long_poll_promptly(queues: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    session, polls = aws.async_session(), list[float]()
-    session.register("before-send.sqs.ReceiveMessage", lambda **_: polls.append(time.monotonic()))
+    """A stop during a 20 s poll of an empty queue ends the worker before the poll answers: the poll
+    was cancelled, not waited out (which would have brought its empty answer first)."""
+    session, polls, answers = aws.async_session(), list[str](), list[str]()
+    session.register("before-send.sqs.ReceiveMessage", lambda **_: polls.append("sent"))
+    session.register("after-call.sqs.ReceiveMessage", lambda **_: answers.append("answered"))
     monkeypatch.setattr(aws, "async_session", lambda: session)
     worker = Worker(queues["queue"], lambda body, receives=1, message_id="": None, wait_seconds=20)
-    took = run_until(worker, lambda: bool(polls) and time.monotonic() - polls[0] > 0.1)  # the poll is out
-    assert len(polls) == 1
-    # the poll was cancelled, not waited out: its remaining 19 s, cut to 15 by `run_until`'s cancelling the
-    # worker (which then ends normally). No tight bound: a busy machine may take a second or two to stop.
-    assert took < 5
+    run_until(worker, lambda: bool(polls))  # the poll is out
+    assert (polls, answers) == (["sent"], [])
 
 
 def test_stop_lets_the_message_in_hand_finish(queues: dict[str, str]) -> None:

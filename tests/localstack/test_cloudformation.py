@@ -65,7 +65,9 @@ def test_the_resources_are_what_the_templates_say(deployment: Deployment) -> Non
     policy = json.loads(client("s3").get_bucket_policy(Bucket=outputs[f"{PREFIX}-data"]["BucketName"])["Policy"])
     assert any(s["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(s) for s in policy["Statement"])
     topic = client("sns").get_topic_attributes(TopicArn=outputs[f"{PREFIX}-data"]["TopicArn"])["Attributes"]
-    assert topic["KmsMasterKeyId"] and "cloudwatch.amazonaws.com" in topic["Policy"]
+    alarm_topic = client("sns").get_topic_attributes(TopicArn=outputs[f"{PREFIX}-data"]["AlarmTopicArn"])["Attributes"]
+    assert topic["KmsMasterKeyId"] and alarm_topic["KmsMasterKeyId"] == topic["KmsMasterKeyId"]
+    assert "cloudwatch.amazonaws.com" in alarm_topic["Policy"]  # alarms publish there, not on the runs topic
     sqs = client("sqs")
     for queue in QUEUES:
         url = outputs[f"{PREFIX}-{queue}"]["QueueUrl"]
@@ -76,7 +78,10 @@ def test_the_resources_are_what_the_templates_say(deployment: Deployment) -> Non
     rule = client("events").describe_rule(Name=res.schedule_rule)
     assert rule["ScheduleExpression"] == "rate(1 day)" and rule["State"] == "ENABLED"
     alarms = {a["AlarmName"] for a in client("cloudwatch").describe_alarms(MaxRecords=100)["MetricAlarms"]}
-    assert {f"{PREFIX}-{q}-dead-letters" for q in QUEUES} | {f"{PREFIX}-run-failed"} <= alarms
+    per_queue = {f"{PREFIX}-{q}-{kind}" for q in QUEUES for kind in ("dead-letters", "new-dead-letters",
+                                                                     "oldest-message")}
+    assert per_queue | {f"{PREFIX}-{name}" for name in ("run-failed", "no-good-run", "table-throttled",
+                                                        "schedule-failed")} <= alarms
     roles = [r for r in client("iam").list_roles()["Roles"] if r["RoleName"].startswith(f"{PREFIX}-")]
     assert len(roles) == len(QUEUES), [r["RoleName"] for r in roles]  # each service's least-privilege role
 

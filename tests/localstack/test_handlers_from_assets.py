@@ -34,6 +34,7 @@ from support.stack import clean_env
 from shared.topology import QUEUES, Resources
 from tests.localstack.cloudformation import CONTEXT, PREFIX, Deployment, synthesize, template
 from tests.localstack.harness import OLD_DYNAMODB_LOCAL, Server, SplitStack
+from tests.support.tiers import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = Path(__file__).with_name("lambda_host.py")
@@ -68,11 +69,11 @@ class Function:
 @pytest.fixture(scope="module")
 def functions(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Function]:
     if python312() is None:
-        pytest.skip("Python 3.12 (the Lambda runtime) is not installed: pyenv install 3.12")
+        unavailable("Python 3.12 (the Lambda runtime) is not installed: pyenv install 3.12 (CI: setup-python)")
     layers = ROOT / "build" / "layers"
     missing = [n for n in ("base", "data", "web") if not any((layers / n / "python").glob("*.dist-info"))]
     if missing:
-        pytest.skip(f"the Lambda layers {missing} are not built: `make lambda-layer`")
+        unavailable(f"the Lambda layers {missing} are not built: `make lambda-layer`")
     folder = tmp_path_factory.mktemp("with-functions")
     (folder / "build").mkdir()
     (folder / "build" / "layers").symlink_to(layers)
@@ -128,7 +129,9 @@ def invoke(function: Function, event: dict[str, Any], runtime: Path, endpoint: s
     env = {**clean_env(), **function.env, "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
            "AWS_LAMBDA_FUNCTION_NAME": function.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory),
            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "_HANDLER": function.handler,
-           "LAMBDA_TASK_ROOT": str(function.paths[0]), "AWS_ENDPOINT_URL": endpoint}  # the emulator
+           "LAMBDA_TASK_ROOT": str(function.paths[0]), "AWS_ENDPOINT_URL": endpoint,  # the emulator
+           # as Lambda sets it for an invocation of a traced function that X-Ray sampled out (no daemon here)
+           "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0"}
     env = {**{k: v for k, v in env.items() if not k.startswith("COVID_ETL_") or k in function.env},
            **OLD_DYNAMODB_LOCAL}
     argv = [str(python312()), "-I", "-S", str(HOST), function.handler, *map(str, function.paths),

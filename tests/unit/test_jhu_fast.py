@@ -10,6 +10,7 @@ import pytest
 from services.transformer import jhu_fast, parse
 from services.transformer.jhu_fast import us_rows
 from shared.errors import InputError
+from tests.support.tiers import no_real_data
 
 HEAD = "Date,Country/Region,Province/State,Confirmed,Recovered,Deaths\n"
 BODY = ('2020-03-01,"Korea, South",,5,,0\n2020-03-01,US,,100,3,1\n\n2020-03-01,US,Washington,9,1,0\n'
@@ -60,8 +61,9 @@ def test_the_strict_path_still_says_what_is_wrong() -> None:
         parse.parse_jhu((HEAD + "2020-03-01,Canada,,1,2\n" + BODY).encode())
 
 
-@pytest.mark.skipif(not REAL.is_file(), reason="../shared/data not present")
 def test_the_real_file() -> None:
+    if not REAL.is_file():
+        no_real_data("../shared/data not present")
     data = REAL.read_bytes()
     fast = us_rows(io.BytesIO(data), block=1 << 16)
     assert fast is not None and fast.equals(strict_us(data)) and len(fast) == 420

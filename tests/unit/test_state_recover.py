@@ -1,10 +1,10 @@
-"""A crash between a save's two renames loses no saved state (`covid_etl.state.recover`)."""
+"""A crash between a save's two renames loses no saved state (`covid_etl.local.state.recover`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from covid_etl.state import recover
+from covid_etl.local.state import recover
 
 
 def saved(folder: Path, mark: str) -> Path:

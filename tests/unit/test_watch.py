@@ -1,11 +1,11 @@
 """`covid-etl up` reads the run ledger when a run's announcement arrives, not every second
-(`covid_etl.watch`), and every 30 s without one; on fakes of the queue and the clock."""
+(`covid_etl.local.watch`), and every 30 s without one; on fakes of the queue and the clock."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from covid_etl.watch import LOOK_EVERY_S, AnnouncementQueue, RunEndWatch
+from covid_etl.local.watch import LOOK_EVERY_S, AnnouncementQueue, RunEndWatch
 from shared.clock import FakeClock
 
 

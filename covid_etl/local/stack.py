@@ -5,8 +5,8 @@ LocalStack), provisions every resource, starts the four workers as separate proc
 API under gunicorn, triggers a first run, and writes `.covid-etl/stack.json` so that `covid-etl run`
 in another shell finds the stack. Supervises the processes (a dead worker is restarted) and fires
 the daily schedule itself, since the embedded emulator never fires EventBridge schedules. It prints
-each run that ends when the run's announcement reaches its own queue on the topic (`covid_etl.watch`).
-The embedded emulator's table and bucket survive a clean stop (`covid_etl.state`).
+each run that ends when the run's announcement reaches its own queue on the topic (`covid_etl.local.watch`).
+The embedded emulator's table and bucket survive a clean stop (`covid_etl.local.state`).
 """
 
 from __future__ import annotations
@@ -22,17 +22,16 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from covid_etl.emulator import settle, start_emulator
+from covid_etl.local.watch import AnnouncementQueue, RunEndWatch
 from covid_etl.resources import provision
-from covid_etl.watch import AnnouncementQueue, RunEndWatch
+from covid_etl.stackfile import STATE_DIR, state_file
+from covid_etl.trigger import trigger
 from shared.ledger import RunLedger
-from shared.messages import ExtractRequestedV1, make_message, new_run_id
 from shared.settings import Settings
-from shared.topology import EXTRACTOR, QUEUES, queue_url_var
+from shared.topology import QUEUES
 
-STATE_DIR = ".covid-etl"
 LOG_DIR = Path(STATE_DIR) / "logs"
-SAVED_DIR = Path(STATE_DIR) / "state"  # the embedded emulator's table and bucket (covid_etl.state)
+SAVED_DIR = Path(STATE_DIR) / "state"  # the embedded emulator's table and bucket (covid_etl.local.state)
 # README.md, "Offline, on local files": what to do when the first run cannot download its sources
 LOCAL_FILES_RECIPE = """
 The first run could not get its sources (above). Without internet, run on local files: stop with
@@ -45,10 +44,6 @@ HTTP server), e.g. the snapshots beside this project:
 (README.md, "Offline, on local files")"""
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                      "AWS_DEFAULT_REGION": "us-east-1"}
-
-
-def state_file(root: Path | None = None) -> Path:
-    return (root or Path.cwd()) / STATE_DIR / "stack.json"
 
 
 class Stack:
@@ -70,7 +65,9 @@ class Stack:
         endpoint = os.environ.get("AWS_ENDPOINT_URL")
         if endpoint:
             print(f"using the emulator at {endpoint} (AWS_ENDPOINT_URL)")
-        else:
+        else:  # moto, with the fixes of this package, imported only here (LocalStack's users need none)
+            from covid_etl.local.emulator import start_emulator
+
             self.server, endpoint = start_emulator(self.emulator_port)
             os.environ["AWS_ENDPOINT_URL"] = endpoint
             print(f"embedded AWS emulator (moto) at {endpoint}")
@@ -81,6 +78,8 @@ class Stack:
         os.environ.update(self.env)
         self.watch = RunEndWatch(AnnouncementQueue.subscribe(res, self.env["COVID_ETL_TOPIC_ARN"]))
         if self.server is not None:
+            from covid_etl.local.emulator import settle
+
             self._restore()
             settle()  # the emulator's collector, out of the way of its requests
         self.reported = {run.run_id for run in RunLedger(res.table).recent(10) if run.ended}
@@ -210,7 +209,7 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
             self.server.stop()
 
     def _restore(self) -> None:
-        from covid_etl import state
+        from covid_etl.local import state
 
         if self.fresh:
             shutil.rmtree(SAVED_DIR, ignore_errors=True)
@@ -222,7 +221,7 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
                   "(`covid-etl up --fresh` starts empty)")
 
     def _save(self, final: bool = False) -> None:
-        from covid_etl import state
+        from covid_etl.local import state
 
         try:
             saved = state.save(SAVED_DIR, self.env["COVID_ETL_TABLE"], self.env["COVID_ETL_BUCKET"])
@@ -231,19 +230,6 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
             return
         if final:
             print(f"saved {saved.items} table items and {saved.objects} objects to {SAVED_DIR}", flush=True)
-
-
-def trigger(env: dict[str, str], how: str = "cli", force: bool = False) -> str:
-    """Put an ExtractRequested on the extractor's queue; returns the run id."""
-    from shared.blobs import S3BlobStore
-    from shared.queues import SqsPublisher
-
-    run_id = new_run_id()
-    message = make_message(ExtractRequestedV1(trigger=how, force=force), run_id=run_id, producer="cli")  # type: ignore[arg-type]
-    archive = S3BlobStore(env["COVID_ETL_BUCKET"]) if env.get("COVID_ETL_BUCKET") else None
-    queue = EXTRACTOR.name
-    SqsPublisher({queue: env[queue_url_var(queue)]}, archive=archive).send(queue, message)
-    return run_id
 
 
 def up(host: str, port: int, emulator_port: int, schedule_s: float, fresh: bool = False) -> int:
