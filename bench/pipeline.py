@@ -31,6 +31,7 @@ from boto3.dynamodb.conditions import Key
 from bench.baseline import Baseline
 from bench.dashboard import first_paint_ms
 from bench.sources import LOOPBACK, REALISTIC, Profile, SourceServer
+from shared.runs import FINAL
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -90,7 +91,7 @@ class Stack:
     def wait_first(self, timeout: float = 180) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            done = [r for r in self.runs() if r.get("status") in ("succeeded", "no_change", "failed")]
+            done = [r for r in self.runs() if r.get("status") in FINAL]
             if done:
                 return self.settled(done[0]["run_id"])
             time.sleep(0.2)

@@ -18,11 +18,11 @@ from pydantic import BaseModel, computed_field
 
 from shared import aws
 from shared.ledger import RunLedger
-from shared.runs import Run
+from shared.runs import FAILED, GOOD, Run
 from shared.settings import Settings
 from shared.topology import QUEUES, service
 
-OK_STATUSES = ("succeeded", "no_change")
+OK_STATUSES = GOOD
 
 
 class Process(BaseModel):
@@ -113,7 +113,7 @@ def assess(status: Status) -> Status:
                         f"(the last one ended {age(success.age_s)} ago)")
     warnings = [f"{s.name} is stale: its latest date is {s.last_date}, {s.days_behind} days ago"
                 for s in status.sources if s.stale]
-    if last and last.status == "failed" and success is not None and last.run_id != success.run_id:
+    if last and last.status in FAILED and success is not None and last.run_id != success.run_id:
         warnings.append(f"the last run failed in {last.stage or '?'}: {last.error}")
     return status.model_copy(update={"problems": problems, "warnings": warnings})
 
@@ -207,6 +207,6 @@ def _run_line(run: RunBrief | None) -> str:
     if run is None:
         return "none"
     when = f", {age(run.age_s)} ago" if run.age_s is not None else ""
-    where = f" in {run.stage}" if run.status == "failed" and run.stage else ""
+    where = f" in {run.stage}" if run.status in FAILED and run.stage else ""
     error = f": {run.error}" if run.error else ""
     return f"{run.run_id} {run.status}{where} ({run.trigger or '?'}{when}){error}"

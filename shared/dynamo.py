@@ -120,17 +120,6 @@ class Table:
         found = self.client.get_item(TableName=self.name, Key=self.key(pk, sk), ConsistentRead=True, **extra)
         return deserialize(found["Item"]) if "Item" in found else None
 
-    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Item]:
-        """The items with these keys (`(pk, sk)`, at most 100), read consistently in one BatchGetItem;
-        missing ones are left out."""
-        wanted = [self.key(pk, sk) for pk, sk in dict.fromkeys(keys)]
-        found: list[Item] = []
-        while wanted:
-            answer = self.client.batch_get_item(RequestItems={self.name: {"Keys": wanted, "ConsistentRead": True}})
-            found += [deserialize(item) for item in answer["Responses"].get(self.name, [])]
-            wanted = answer.get("UnprocessedKeys", {}).get(self.name, {}).get("Keys", [])
-        return found
-
     def put(self, item: Mapping[str, object], *, condition: str | None = None,
             values: Mapping[str, object] | None = None, names: Mapping[str, str] | None = None) -> None:
         self._write(self.client.put_item, TableName=self.name, Item=serialize(item),
@@ -145,16 +134,17 @@ class Table:
                              UpdateExpression=expression, **_expression(condition, values, names), **extra)
         return deserialize(answer["Attributes"]) if returning else None
 
-    def set_fields(self, pk: str, sk: str, fields: Mapping[str, object]) -> None:
-        """Set each field; a None removes it."""
-        names = {f"#f{i}": k for i, k in enumerate(fields)}
-        values = {f":v{i}": v for i, v in enumerate(fields.values()) if v is not None}
+    def set_fields(self, pk: str, sk: str, fields: Mapping[str, object], *, condition: str | None = None,
+                   values: Mapping[str, object] | None = None, names: Mapping[str, str] | None = None) -> None:
+        """Set each field; a None removes it. `condition` (with its `values` and `names`) as for `update`."""
+        names = {**(names or {}), **{f"#f{i}": k for i, k in enumerate(fields)}}
+        values = {**(values or {}), **{f":v{i}": v for i, v in enumerate(fields.values()) if v is not None}}
         sets = [f"#f{i} = :v{i}" for i, v in enumerate(fields.values()) if v is not None]
         removes = [f"#f{i}" for i, v in enumerate(fields.values()) if v is None]
         expression = " ".join(part for part in ("SET " + ", ".join(sets) if sets else "",
                                                 "REMOVE " + ", ".join(removes) if removes else "") if part)
         if expression:
-            self.update(pk, sk, expression, values=values, names=names)
+            self.update(pk, sk, expression, condition=condition, values=values or None, names=names)
 
     def delete(self, pk: str, sk: str, *, condition: str | None = None,
                values: Mapping[str, object] | None = None, names: Mapping[str, str] | None = None) -> None:

@@ -17,14 +17,13 @@ Run ids sort by start time, so `Query pk=run` newest first lists the history wit
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
 from typing import Any, Protocol
 
 from shared.clock import SYSTEM, Clock, now_iso
 from shared.dynamo import ConditionFailed, Table
 from shared.idempotency import Claim, Claims, taken_over
 from shared.lock import Fence, hold
-from shared.runs import FINAL, Run, RunEnd, Runs, StageRecord
+from shared.runs import ENTERED_FROM, FINAL, IllegalTransition, Run, RunEnd, Runs, StageRecord
 from shared.topology import Stage
 
 __all__ = ["FINAL", "Ledger", "RunLedger", "now_iso"]
@@ -57,9 +56,6 @@ class Ledger(Runs, Protocol):
     def source_versions(self) -> dict[str, dict[str, Any]]:
         """The loaded version of each source."""
 
-    def versions(self, sources: Sequence[str]) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
-        """The loaded version of each of `sources`, and the dataset version, read together."""
-
     def dataset_version(self) -> dict[str, Any] | None: ...
 
     def finish(self, run_id: str, stage: Stage, record: StageRecord | None, claim: Claim,
@@ -82,15 +78,7 @@ class RunLedger:
         return hold(self.table, name, owner, self.lease_s, wait_s, self.clock)
 
     def open(self, run_id: str, trigger: str, stage: Stage, record: StageRecord) -> None:
-        # a new run is one conditional put (moto serves an update with three if_not_exists at three
-        # times a put's cost); a run that exists (a replay) keeps its trigger, start and status
-        try:
-            self.table.put({"pk": RUN_PK, "sk": run_id, f"stage_{stage}": _stage(record), "run_id": run_id,
-                            "trigger": trigger, "started_at": record.started_at, "status": "running"},
-                           condition="attribute_not_exists(pk)")
-            return
-        except ConditionFailed:
-            pass
+        # one update: a new run gets its trigger, start and status; a run that exists (a replay) keeps them
         self.table.update(RUN_PK, run_id, "SET #rec = :rec, run_id = :id, #tr = if_not_exists(#tr, :tr), "
                           "started_at = if_not_exists(started_at, :at), #st = if_not_exists(#st, :running)",
                           names={"#rec": f"stage_{stage}", "#tr": "trigger", "#st": "status"},
@@ -102,8 +90,8 @@ class RunLedger:
 
     def finish(self, run_id: str, stage: Stage, record: StageRecord | None, claim: Claim,
                outcome: dict[str, Any]) -> None:
-        # one transaction of two updates: on the embedded emulator 3.0 ms against 4.1 for the two
-        # (`docs/decisions.md`); a claim taken over cancels it, and the record is then written alone
+        # one transaction of two updates, so that the record and the claim's outcome never disagree; a
+        # claim taken over cancels it, and the record is then written alone
         if record is None:
             self.claims.complete(claim, outcome)
             return
@@ -118,7 +106,18 @@ class RunLedger:
 
     def close(self, run_id: str, end: RunEnd, last: tuple[Stage, StageRecord] | None = None) -> None:
         stage = {f"stage_{last[0]}": _stage(last[1])} if last else {}
-        self.table.set_fields(RUN_PK, run_id, {**end.model_dump(mode="json"), **stage})
+        allowed = ENTERED_FROM[end.status]
+        statuses = [s for s in allowed if s is not None]
+        condition = " OR ".join([*(["attribute_not_exists(#status)"] if None in allowed else []),
+                                 *([f"#status IN ({', '.join(f':from{i}' for i in range(len(statuses)))})"]
+                                   if statuses else [])])
+        try:
+            self.table.set_fields(RUN_PK, run_id, {**end.model_dump(mode="json"), **stage}, condition=condition,
+                                  names={"#status": "status"},
+                                  values={f":from{i}": s for i, s in enumerate(statuses)})
+        except ConditionFailed:
+            current = self.get(run_id)
+            raise IllegalTransition(run_id, current.status if current else None, end.status) from None
 
     def get(self, run_id: str) -> Run | None:
         item = self.table.get(RUN_PK, run_id)
@@ -129,11 +128,6 @@ class RunLedger:
 
     def source_versions(self) -> dict[str, dict[str, Any]]:
         return {item["sk"]: item for item in self.table.query(SOURCE_PK)}
-
-    def versions(self, sources: Sequence[str]) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
-        items = self.table.get_many([*((SOURCE_PK, name) for name in sources), (META_PK, "dataset")])
-        dataset = next((item for item in items if item["pk"] == META_PK), None)
-        return {item["sk"]: item for item in items if item["pk"] == SOURCE_PK}, dataset
 
     def dataset_version(self) -> dict[str, Any] | None:
         return self.table.get(META_PK, "dataset")

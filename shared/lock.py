@@ -113,29 +113,36 @@ def hold(table: Table, name: str, owner: str, lease_s: int, wait_s: float,
             lease.release()  # after the renewer has stopped: no renewal can follow (or race) the release
 
 
+def transactions(count: int, per_transaction: int = TRANSACTION_ITEMS) -> list[range]:
+    """How `count` writes go into fenced transactions: each range holds at most `per_transaction` - 1
+    of them (the fence takes one action), and only the first may be short, so that the last writes
+    (a load's commit: its versions) land together in the last transaction, with as few as can be."""
+    step = per_transaction - 1
+    return [range(max(0, end - step), end) for end in reversed(range(count, 0, -step))]
+
+
 def fenced(table: Table, actions: Sequence[Mapping[str, Any]], fence: Fence,
            per_transaction: int = TRANSACTION_ITEMS, release: bool = False) -> None:
-    """Make the writes `actions` (`Table.put_action`, ...) in transactions of at most `per_transaction`
-    actions that each hold only while `fence` is the lock's current token; `LostLock` after a takeover.
-    Another action's failed condition is `ConditionFailed`, as for a single write. `release`: the last
-    transaction also gives the lock up (its check becomes the release, under the same condition)."""
-    step = per_transaction - 1
+    """Make the writes `actions` (`Table.put_action`, ...) in the transactions `transactions` plans, each
+    holding only while `fence` is the lock's current token; `LostLock` after a takeover. Another action's
+    failed condition is `ConditionFailed`, as for a single write. `release`: the last transaction also
+    gives the lock up (its check becomes the release, under the same condition)."""
     check = table.check_action(LOCK_PK, fence.name, "#t = :t", names={"#t": "token"}, values={":t": fence.token})
-    starts = range(0, len(actions), step)
-    for start in starts:
+    planned = transactions(len(actions), per_transaction)
+    for n, writes in enumerate(planned):
         fence_action = check
-        if release and start == starts[-1]:  # the same condition, and the release
+        if release and n == len(planned) - 1:  # the same condition, and the release
             fence_action = table.update_action(LOCK_PK, fence.name, RELEASE, condition="#t = :t",
                                                names={"#t": "token", "#o": "owner"},
                                                values={":t": fence.token, ":zero": 0})
         try:
-            table.transact([fence_action, *actions[start:start + step]])
+            table.transact([fence_action, *actions[writes.start:writes.stop]])
         except ConditionFailed as error:
             if 0 in error.failed or not error.failed:
                 raise LostLock(f"lock {fence.name!r} was taken over (token {fence.token} is no longer current); "
                                "nothing more was written") from None
-            raise ConditionFailed(str(error), [start + i - 1 for i in error.failed]) from None  # in `actions`
-    if release and starts:
+            raise ConditionFailed(str(error), [writes.start + i - 1 for i in error.failed]) from None
+    if release and planned:
         fence.released.set()
 
 

@@ -123,6 +123,14 @@ class DatasetLoadedV1(_Dataset):
     rows_total: int
 
 
+class DatasetSupersededV1(_Dataset):
+    """The load wrote nothing: a run that started later (`by`) has loaded already; the run ends as
+    `no_change`, the table keeping the newer data."""
+
+    kind: Literal["dataset.superseded.v1"] = "dataset.superseded.v1"
+    by: str
+
+
 class StageFailedV1(_Model):
     """A stage gave up on the run; `reason` says what a person can do about it."""
 
@@ -139,6 +147,7 @@ Payload = Annotated[
     | SourcesUnchangedV1
     | DatasetTransformedV1
     | DatasetLoadedV1
+    | DatasetSupersededV1
     | StageFailedV1,
     Field(discriminator="kind"),
 ]

@@ -17,18 +17,20 @@ from typing import Any, TextIO
 NAMESPACE = "covid-etl"
 DIMENSION = "Prefix"
 METRICS = {"succeeded": "RunsSucceeded", "no_change": "RunsNoChange", "failed": "RunsFailed"}
+# a run given up on or interrupted failed too, for the alarms
+METRIC_OF = {**METRICS, "gave_up": "RunsFailed", "interrupted": "RunsFailed"}
 
 
 def outcome_document(prefix: str, run_id: str, status: str, now_ms: int | None = None) -> dict[str, Any]:
     """The EMF document for one run's final status: 1 on its own metric, 0 on the others."""
-    if status not in METRICS:
+    if status not in METRIC_OF:
         raise ValueError(f"not a final run status: {status!r}")
     return {
         "_aws": {"Timestamp": now_ms if now_ms is not None else int(time.time() * 1000),
                  "CloudWatchMetrics": [{"Namespace": NAMESPACE, "Dimensions": [[DIMENSION]],
                                         "Metrics": [{"Name": name, "Unit": "Count"} for name in METRICS.values()]}]},
         DIMENSION: prefix,
-        **{name: int(key == status) for key, name in METRICS.items()},
+        **{name: int(name == METRIC_OF[status]) for name in METRICS.values()},
         "run_id": run_id,  # a property, not a dimension: searchable in Logs Insights
         "status": status,
     }

@@ -1,7 +1,9 @@
 """A run's end, decided in one place: from the event that ends it to the `RunEnd` the runtime writes.
 
-Three events end a run: `DatasetLoadedV1` (succeeded), `SourcesUnchangedV1` (no_change) and
-`StageFailedV1` (failed). Pure: the table's current version and the date come in as arguments.
+Four events end a run: `DatasetLoadedV1` (succeeded), `SourcesUnchangedV1` and `DatasetSupersededV1`
+(no_change: the table is as the run found it) and `StageFailedV1` (failed). Pure: the table's current
+version and the date come in as arguments. (A run given up on or interrupted is ended by
+`shared.lifecycle`, with no event of its own.)
 """
 
 from __future__ import annotations
@@ -9,14 +11,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, TypeGuard
 
-from shared.messages import DatasetLoadedV1, Payload, SourcesUnchangedV1, SourceVersion, StageFailedV1
+from shared.messages import (
+    DatasetLoadedV1,
+    DatasetSupersededV1,
+    Payload,
+    SourcesUnchangedV1,
+    SourceVersion,
+    StageFailedV1,
+)
 from shared.runs import RunEnd
 
-Terminal = DatasetLoadedV1 | SourcesUnchangedV1 | StageFailedV1
+Terminal = DatasetLoadedV1 | SourcesUnchangedV1 | DatasetSupersededV1 | StageFailedV1
 
 
 def is_terminal(payload: Payload | None) -> TypeGuard[Terminal]:
-    return isinstance(payload, DatasetLoadedV1 | SourcesUnchangedV1 | StageFailedV1)
+    return isinstance(payload, DatasetLoadedV1 | SourcesUnchangedV1 | DatasetSupersededV1 | StageFailedV1)
 
 
 def run_end(event: Terminal, table: dict[str, Any] | None, *, finished_at: str, today: date,
@@ -32,7 +41,7 @@ def run_end(event: Terminal, table: dict[str, Any] | None, *, finished_at: str, 
     as_it_stands = {"inserted": 0, "updated": 0, "rows_total": table.get("rows_total", 0),
                     "unchanged": table.get("rows_total", 0), "first_date": table.get("first_date"),
                     "last_date": table.get("last_date")}
-    if isinstance(event, SourcesUnchangedV1):
+    if isinstance(event, SourcesUnchangedV1 | DatasetSupersededV1):
         return RunEnd(status="no_change", finished_at=finished_at, sources=sources, warnings=warnings,
                       **as_it_stands)
     return RunEnd(status="failed", finished_at=finished_at, error=event.reason, stage=event.stage,

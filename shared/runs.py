@@ -1,9 +1,10 @@
 """A run of the pipeline as types: `Run`, its `StageRecord`s, `RunStatus`, `RunEnd`, and the `DailyRow`.
 
 The `Runs` port stores them: `shared.ledger.RunLedger` in DynamoDB (the tests' in-memory fake,
-`MemoryRuns`, is in `tests/support/fakes.py`, checked against the port by mypy). The stage runtime
-starts, records and closes runs through it; the CLI and the API read runs only through it, and the
-API's response schemas are generated from these models.
+`MemoryRuns`, is in `tests/support/fakes.py`, checked against the port by mypy). A run's status
+moves only as `ENTERED_FROM` allows, and only through `shared.lifecycle.RunLifecycle` (the stage
+runtime, the poison path, the restart path). The CLI and the API read runs only through the port,
+and the API's response schemas are generated from these models.
 """
 
 from __future__ import annotations
@@ -16,9 +17,37 @@ from pydantic import BaseModel, ConfigDict
 from shared.messages import SourceVersion
 from shared.topology import Stage
 
-RunStatus = Literal["running", "succeeded", "no_change", "failed"]
-FINAL: tuple[RunStatus, ...] = ("succeeded", "no_change", "failed")
+RunStatus = Literal["running", "succeeded", "no_change", "failed", "gave_up", "interrupted"]
+GOOD: tuple[RunStatus, ...] = ("succeeded", "no_change")  # ended, the table as the run found or left it
+FAILED: tuple[RunStatus, ...] = ("failed", "gave_up", "interrupted")  # ended without loading: a person may act
+FINAL: tuple[RunStatus, ...] = (*GOOD, *FAILED)
 StageStatus = Literal["running", "succeeded", "retrying", "failed"]
+# The statuses from which a run may take each status (None: the run has no item yet). A run starts
+# once and never goes back to running; an ended run may be ended again by a replay or a redelivery of
+# the stage that ends it (its latest end is the run's), but a run that ended well is not given up on
+# afterwards, and only a run in progress is interrupted (`shared.lifecycle` owns these moves).
+ENTERED_FROM: dict[RunStatus, tuple[RunStatus | None, ...]] = {
+    "running": (None,),
+    "succeeded": (None, "running", *FINAL),
+    "no_change": (None, "running", *FINAL),
+    "failed": (None, "running", *FINAL),
+    "gave_up": (None, "running", *FAILED),
+    "interrupted": ("running",),
+}
+
+
+class IllegalTransition(Exception):
+    """A run was asked to move to a status it may not take from its own."""
+
+    def __init__(self, run_id: str, current: RunStatus | None, new: RunStatus) -> None:
+        super().__init__(f"run {run_id} cannot go from {current or 'nothing'} to {new}")
+        self.run_id, self.current, self.new = run_id, current, new
+
+
+def check_transition(run_id: str, current: RunStatus | None, new: RunStatus) -> None:
+    """`IllegalTransition` unless a run in status `current` may take status `new`."""
+    if current not in ENTERED_FROM[new]:
+        raise IllegalTransition(run_id, current, new)
 
 
 class DailyRow(TypedDict):
@@ -107,7 +136,9 @@ class Runs(Protocol):
 
     def close(self, run_id: str, end: RunEnd, last: tuple[Stage, StageRecord] | None = None) -> None:
         """End the run: its final status, counts and finished_at (fields `end` leaves None are removed);
-        `last`: the record of the stage that ends it, set in the same write."""
+        `last`: the record of the stage that ends it, set in the same write. `IllegalTransition`, and
+        nothing written, unless the run's status may move to `end.status` (`ENTERED_FROM`), checked
+        by the write itself."""
 
     def get(self, run_id: str) -> Run | None: ...
 

@@ -1,14 +1,16 @@
 """What every stage does around its own work: idempotency, stage records, the run's end, failure policy.
 
 The work returns an `Outcome`: the run's next event (or None) and what the stage found. The stage
-first claims the incoming message (`shared.idempotency`); a duplicate of a handled message
-re-sends the recorded next message and does nothing else. The next event goes to the queue the
-service declares for it (`shared.topology`); an event that ends the run (`shared.run_end`) goes to
-the announcer, and the stage closes the run in the ledger first: a notifier outage delays the
-announcement, never the run's recorded end. The notifier only announces.
+first claims the incoming message (`shared.idempotency`) and records itself `running`, then works,
+then records its end with the claim's completion (which keeps the next message), then sends it; a
+duplicate of a handled message re-sends the recorded next message and does nothing else. The next
+event goes to the queue the service declares for it (`shared.topology`); an event that ends the run
+(`shared.run_end`) goes to the announcer, and the stage ends the run first, through the run's one
+owner (`shared.lifecycle`): a notifier outage delays the announcement, never the run's recorded end.
+The notifier only announces.
 
 On `InputError` the stage is recorded as failed and, for a service that announces, the run is
-closed as failed and a `StageFailedV1` goes to the announcer; the incoming message is consumed.
+ended as failed and a `StageFailedV1` goes to the announcer; the incoming message is consumed.
 Any other exception is transient: the claim is released before anything else is written (when the
 store is what failed, the redelivery may claim again at once), then the exception is re-raised so
 the queue redelivers the message (and in the end dead-letters it, see `give_up`).
@@ -19,16 +21,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from shared.clock import SYSTEM, Clock, now_iso, today
+from shared.clock import SYSTEM, Clock, now_iso
 from shared.errors import InputError
 from shared.idempotency import ClaimedElsewhere
 from shared.ledger import Ledger
+from shared.lifecycle import RunLifecycle
 from shared.messages import (
-    DatasetLoadedV1,
     Message,
     Payload,
     StageFailedV1,
@@ -36,16 +37,12 @@ from shared.messages import (
     make_message,
     parse_message,
 )
-from shared.metrics import record_run_outcome
 from shared.queues import Publisher
-from shared.run_end import Terminal, is_terminal, run_end
+from shared.run_end import is_terminal
 from shared.runs import StageRecord, StageStatus
-from shared.topology import ANNOUNCER, ServiceSpec, Stage
+from shared.topology import ANNOUNCER, ServiceSpec
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
-_records = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stage-record")  # the 'running' records
-_reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stage-read")  # see `read_ahead`
 
 
 @dataclass(kw_only=True)
@@ -57,6 +54,10 @@ class StageDeps:
     clock: Clock = SYSTEM
     stale_after_days: int = 3
 
+    def run(self, run_id: str) -> RunLifecycle:
+        """The owner of the run's status (`shared.lifecycle`)."""
+        return RunLifecycle(self.ledger, run_id, clock=self.clock, stale_after_days=self.stale_after_days)
+
 
 @dataclass
 class Outcome:
@@ -64,16 +65,6 @@ class Outcome:
 
     payload: Payload | None
     found: dict[str, Any] = field(default_factory=dict)
-    # the dataset version as the work read it: a run that ends here without loading reports it
-    # (else it is read when the run is closed)
-    table: dict[str, Any] | None = None
-
-
-def read_ahead(read: Callable[..., T], *args: Any) -> Future[T]:
-    """Start a read that the stage's work needs before the stage claims its message, so that the read
-    and the claim (and the 'running' record) overlap; the work takes `.result()`, where a failure of the
-    read is the work's own. Only reads: a duplicate message's read is wasted, nothing else."""
-    return _reads.submit(read, *args)
 
 
 def announces(spec: ServiceSpec) -> bool:
@@ -103,7 +94,7 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
               opens: str | None = None) -> Outcome | None:
     """Do `work` once per message; returns None for a duplicate or a failure on bad input. `opens`: the
     trigger of the run this stage opens (the run's record is created with the stage's)."""
-    ledger, stage, run_id = deps.ledger, spec.stage, message.envelope.run_id
+    ledger, stage, run = deps.ledger, spec.stage, deps.run(message.envelope.run_id)
     claim = ledger.claims.claim(stage, message.envelope.message_id)
     if not claim.fresh:
         recorded = claim.outcome or {}
@@ -117,24 +108,14 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
         return StageRecord(status=status, started_at=started_at, finished_at=now_iso(deps.clock),
                            duration_ms=round((deps.clock.monotonic() - t0) * 1000), **found)
 
-    def write_running() -> None:
+    try:
         running = StageRecord(status="running", started_at=started_at)
         if opens:
-            ledger.open(run_id, opens, stage, running)
+            run.start(opens, stage, running)
         else:
-            ledger.record_stage(run_id, stage, running)
-
-    try:
-        # The pipeline stages' work is idempotent: it runs while the 'running' record is written, and its
-        # outcome is dropped if that write fails. The announcer's work is a publish of a few ms, which
-        # a failed write after it would repeat: it writes its record once, when it has announced.
-        pending = _records.submit(write_running) if announces(spec) else None
-        try:
-            with ledger.claims.kept(claim):
-                outcome = work()
-        finally:
-            if pending:
-                pending.result()  # its failure is transient, like the work's
+            run.record(stage, running)
+        with ledger.claims.kept(claim):
+            outcome = work()
     except InputError as error:
         logger.warning("%s failed on bad input: %s", stage, error.reason)
         ledger.claims.release(claim)  # a replay after the cause is fixed may try again
@@ -143,54 +124,47 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
         return None
     except Exception as error:
         ledger.claims.release(claim)
-        ledger.record_stage(run_id, stage, record("retrying", error=f"{type(error).__name__}: {error}"))
+        run.record(stage, record("retrying", error=f"{type(error).__name__}: {error}"))
         raise
     done = record("succeeded", **outcome.found)
     sent = next_message(spec, message, outcome.payload) if outcome.payload is not None else None
     queue = next_queue(spec, outcome.payload) if outcome.payload is not None else None
-    # The next message goes out as soon as the run's record allows: a run's end is written first (the
-    # announcer reads it; beside the send, on the embedded emulator, it only slowed the send), a
-    # stage's own record after the send, in one write with the claim's completion. A crash in between
-    # redoes the work and sends the same message id again, which the next stage drops.
+    # The stage's end is recorded before its next message is sent, and the claim keeps that message:
+    # a send that fails (or a crash before it) is retried by the redelivery, which finds the claim
+    # completed and sends the recorded message again, without doing the work twice.
     if is_terminal(outcome.payload):  # (a TypeGuard: kept inline so that it narrows)
-        close_run(message, deps, outcome.payload, (stage, done), outcome.table)  # record and end, one write
-    if sent and queue:
-        try:
-            deps.publisher.send(queue, sent)
-        except Exception:
-            ledger.claims.release(claim)  # the redelivery need not wait out the claim's lease
-            raise
-    ledger.finish(run_id, stage, None if is_terminal(outcome.payload) else done, claim,
+        run.end(outcome.payload, (stage, done))  # the record and the run's end, one write
+    ledger.finish(run.run_id, stage, None if is_terminal(outcome.payload) else done, claim,
                   {"queue": queue, "message": sent.to_json() if sent else None})
+    if sent and queue:
+        deps.publisher.send(queue, sent)
     return outcome
 
 
-def close_run(message: Message, deps: StageDeps, event: Terminal, last: tuple[Stage, StageRecord],
-              table: dict[str, Any] | None = None) -> None:
-    """Write the run's end (status, counts, finished_at) from the event that ends it, with the record
-    of the stage that ends it (one write). A load's end carries its own counts; any other reports the
-    table as it stands: `table`, the dataset version as the stage read it, or else read now."""
-    if table is None and not isinstance(event, DatasetLoadedV1):
-        table = deps.ledger.dataset_version()
-    end = run_end(event, table, finished_at=now_iso(deps.clock), today=today(deps.clock),
-                  stale_after_days=deps.stale_after_days)
-    deps.ledger.close(message.envelope.run_id, end, last)
-    record_run_outcome(message.envelope.run_id, end.status)
-
-
 def fail_run(spec: ServiceSpec, message: Message, deps: StageDeps, failed: StageFailedV1,
-             record: StageRecord) -> None:
-    """Record the stage as failed, close the run as failed and announce it; the announcer's own
-    failures end no run."""
+             record: StageRecord, gave_up: bool = False) -> None:
+    """Record the stage as failed, end the run as failed (or `gave_up`) and announce it; the announcer's
+    own failures end no run."""
+    run = deps.run(message.envelope.run_id)
     if not announces(spec):
-        deps.ledger.record_stage(message.envelope.run_id, spec.stage, record)
+        run.record(spec.stage, record)
         return
-    close_run(message, deps, failed, (spec.stage, record))
+    if gave_up:
+        run.give_up(failed, (spec.stage, record))
+    else:
+        run.end(failed, (spec.stage, record))
     deps.publisher.send(ANNOUNCER.name, next_message(spec, message, failed))
 
 
+def reject(spec: ServiceSpec, message: Message, deps: StageDeps, reason: str) -> None:
+    """A message that no retry can handle (a kind its queue does not take): its run fails with `reason`,
+    announced, as on bad input; the message itself is the caller's (the DLQ)."""
+    fail_run(spec, message, deps, StageFailedV1(stage=spec.stage, reason=reason),
+             StageRecord(status="failed", finished_at=now_iso(deps.clock), error=reason))
+
+
 def give_up(spec: ServiceSpec, message: Message, deps: StageDeps, error: BaseException, attempts: int) -> None:
-    """The last delivery failed too: the message goes to the DLQ; say so in the ledger and announce it.
+    """The last delivery failed too: the message goes to the DLQ; the run is given up on and announced.
 
     Unless it failed because another worker holds the message's claim: that worker may still finish
     the stage and end the run, so this copy fails nothing (if it never does, the claim lapses and the
@@ -202,4 +176,4 @@ def give_up(spec: ServiceSpec, message: Message, deps: StageDeps, error: BaseExc
     reason = (f"{stage} gave up after {attempts} attempts: {type(error).__name__}: {error}. The message is kept "
               f"in the dead-letter queue; fix the cause, then `covid-etl replay --dlq {stage}`")
     fail_run(spec, message, deps, StageFailedV1(stage=stage, reason=reason),
-             StageRecord(status="failed", finished_at=now_iso(deps.clock), error=reason))
+             StageRecord(status="failed", finished_at=now_iso(deps.clock), error=reason), gave_up=True)

@@ -34,11 +34,14 @@ function stages(run) {
       el("td", {}, s.error ? el("span", { class: "error-text" }, s.error) : "—")))));
 }
 
+const FAILED = ["failed", "gave_up", "interrupted"];
+
 function details(run, id) {
   const warnings = run.warnings || [];
   const range = run.first_date ? `, ${run.first_date} to ${run.last_date}` : "";
-  const outcome = run.status === "failed"
-    ? `failed${run.stage ? ` in ${run.stage}` : ""}; ` +
+  // failed on bad input, given up on after the last delivery (its message in a DLQ), or interrupted
+  const outcome = FAILED.includes(run.status)
+    ? `${run.status.replace("_", " ")}${run.stage ? ` in ${run.stage}` : ""}; ` +
       (run.stage === "load" ? "it may have written some rows before it stopped (the next run completes them)"
         : "it loaded nothing") +
       (run.rows_total ? `, and the table kept its ${num(run.rows_total)} rows${range}.` : ".")

@@ -56,11 +56,12 @@ export function renderEmpty(runs) {
   const reason = document.getElementById("empty-reason");
   if (!last) reason.textContent = "No run has started yet.";
   else if (last.status === "running") reason.textContent = `The first run (${last.run_id}) is in progress.`;
-  else if (last.status === "failed") {
+  else if (["failed", "gave_up", "interrupted"].includes(last.status)) {
     const stage = last.stage || (Object.entries(last.stages || {}).find(([, s]) => s.status === "failed") || [])[0];
     const error = last.error || (stage && last.stages?.[stage]?.error) || "no reason was recorded";
-    reason.replaceChildren(`The last run (${last.run_id}) failed${stage ? ` in ${stage}` : ""}: `,
+    const how = last.status === "failed" ? "failed" : last.status.replace("_", " ");
+    reason.replaceChildren(`The last run (${last.run_id}) ${how}${stage ? ` in ${stage}` : ""}: `,
                            el("strong", { class: "reason" }, error));
   } else reason.textContent = `The last run (${last.run_id}) ended ${last.status}, but no data is loaded.`;
-  document.getElementById("empty-recipe").hidden = !last || last.status !== "failed";
+  document.getElementById("empty-recipe").hidden = !last || !["failed", "gave_up", "interrupted"].includes(last.status);
 }

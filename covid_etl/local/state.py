@@ -9,7 +9,7 @@ them after provisioning, before the workers and the API start. `covid-etl up --f
     state/bucket/<hash>   the objects' bytes, one file per key (named by the key's sha256)
 
 Not saved: messages in the queues and DLQs, and the load lock. A run still going at a stop is
-closed as failed ("interrupted") when the state is restored, since its messages are gone. A
+ended as `interrupted` when the state is restored, since its messages are gone. A
 SIGKILL of `up` saves nothing: the next start restores the state as of the last run that ended.
 """
 
@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from shared import aws
-from shared.ledger import RUN_PK, RunLedger, now_iso
-from shared.runs import RunEnd
+from shared.ledger import RUN_PK, RunLedger
+from shared.lifecycle import RunLifecycle
 
 SKIPPED_PKS = ("lock",)  # a lease held by a process that no longer runs
 INTERRUPTED = ("interrupted: `covid-etl up` stopped before this run ended (its messages are not kept); "
@@ -98,7 +98,7 @@ def restore(folder: Path, table: str, bucket: str, dynamodb: Any = None, s3: Any
     running = [i["sk"]["S"] for i in items if i["pk"]["S"] == RUN_PK and i.get("status", {}).get("S") == "running"]
     ledger = RunLedger(table)
     for run_id in running:
-        ledger.close(run_id, RunEnd(status="failed", finished_at=now_iso(), error=INTERRUPTED))
+        RunLifecycle(ledger, run_id).interrupt(INTERRUPTED)
     return Saved(len(items), len(manifest))
 
 

@@ -22,8 +22,7 @@ from shared.idempotency import IDEM_PK
 from shared.ledger import META_PK, RUN_PK, SERIES_PK, SOURCE_PK
 from shared.lock import LOCK_PK
 
-# BatchGetItem: the extractor reads the source versions and the dataset version in one (`RunLedger.versions`)
-DDB_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
+DDB_READ = ("dynamodb:GetItem", "dynamodb:Query")
 # ConditionCheckItem: the loader's fenced transactions check the load lock's token (`shared.lock`)
 DDB_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem")
 
@@ -48,7 +47,7 @@ ACCESS = {
     "transformer": Access(reads=(*STAGE, META_PK), writes=STAGE, gets=("raw/",), puts=("datasets/", "archive/")),
     "loader": Access(reads=(*STAGE, SERIES_PK, META_PK, LOCK_PK),
                      writes=(*STAGE, SERIES_PK, SOURCE_PK, META_PK, LOCK_PK),
-                     gets=("datasets/", "plans/"), puts=("plans/", "archive/"), lists=True),
+                     gets=("datasets/",), puts=("archive/",)),
     "notifier": Access(reads=(*STAGE, META_PK), writes=STAGE, puts=("archive/",)),
     "api": Access(reads=(SERIES_PK, RUN_PK, SOURCE_PK, META_PK)),
 }

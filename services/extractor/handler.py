@@ -49,7 +49,7 @@ def handle(message: Message, deps: Deps) -> None:
 
 
 def extract(request: ExtractRequestedV1, deps: Deps) -> Outcome:
-    loaded, dataset = deps.ledger.versions(list(deps.urls))
+    loaded = deps.ledger.source_versions()
     # the sources are fetched side by side: on a real network a run waits for the slower one, not the sum
     with ThreadPoolExecutor(max_workers=len(deps.urls) or 1) as pool:
         sources = list(pool.map(lambda item: _extract_one(item[0], item[1], loaded.get(item[0]), request.force, deps),
@@ -57,7 +57,7 @@ def extract(request: ExtractRequestedV1, deps: Deps) -> Outcome:
     record = {"sources": [s.model_dump(mode="json") for s in sources]}
     if any(s.changed for s in sources):
         return Outcome(SourcesExtractedV1(sources=sources), record)
-    return Outcome(SourcesUnchangedV1(sources=sources), record, table=dataset or {})
+    return Outcome(SourcesUnchangedV1(sources=sources), record)
 
 
 def _extract_one(name: SourceName, url: str, last: dict[str, Any] | None, force: bool, deps: Deps) -> SourceVersion:

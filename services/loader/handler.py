@@ -11,25 +11,24 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from services.loader.diff import Diff, diff
+from services.loader.diff import diff
 from shared.blobs import BlobStore, sha256_hex
 from shared.lock import Fence, LostLock
-from shared.messages import DatasetLoadedV1, DatasetTransformedV1, Message, new_id
-from shared.stage import Outcome, StageDeps, read_ahead, run_stage
+from shared.messages import DatasetLoadedV1, DatasetSupersededV1, DatasetTransformedV1, Message, new_id
+from shared.stage import Outcome, StageDeps, run_stage
 from shared.topology import LOADER
 
 
 class Series(Protocol):
     """Where the daily rows live (DynamoDB in production, a dict in unit tests); writes are fenced."""
 
-    def current(self, committed: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]: ...
-
-    def atomic(self, rows: int, sources: int) -> bool:
-        """Whether `load` writes this many rows and source versions all at once (one transaction)."""
+    def current(self) -> dict[str, dict[str, Any]]:
+        """The rows by date, with the runs that first and last wrote them (`first_run`, `run_id`)."""
 
     def load(self, rows: list[dict[str, Any]], sources: list[dict[str, Any]], dataset: dict[str, Any],
              fence: Fence) -> None:
-        """Write `rows` and commit the source versions and `dataset` (the dataset version's item)."""
+        """Write `rows` and commit the source versions and `dataset` (the dataset version's item), the
+        commit in the last of the transactions `shared.lock.transactions` plans."""
 
 
 @dataclass(kw_only=True)
@@ -43,13 +42,13 @@ def handle(message: Message, deps: Deps) -> None:
     transformed = message.payload
     assert isinstance(transformed, DatasetTransformedV1)
     run_id = message.envelope.run_id
-    body = read_ahead(deps.blobs.get, transformed.key)  # while the message is claimed and the lock taken
 
     def locked_load() -> Outcome:
+        body = deps.blobs.get(transformed.key)
         # two loads never interleave, not even two deliveries of one run's message
         try:
             with deps.ledger.lock("load", owner=f"{run_id}/{new_id()}", wait_s=deps.lock_wait_s) as fence:
-                return load(transformed, body.result(), run_id, fence, deps)
+                return load(transformed, body, run_id, fence, deps)
         except LostLock:
             committed = deps.ledger.dataset_version() or {}
             if committed.get("version", "") > run_id:
@@ -59,41 +58,17 @@ def handle(message: Message, deps: Deps) -> None:
     run_stage(LOADER, message, deps, locked_load)
 
 
-def planned_diff(current: dict[str, dict[str, Any]], records: list[dict[str, Any]], run_id: str,
-                 dataset_sha256: str, committed: dict[str, Any], sources: int, deps: Deps) -> Diff:
-    """The diff, decided once per run: kept in S3 before the first write when the load takes more
-    than one transaction.
-
-    A load that dies between two transactions is redelivered; diffing again would count the rows
-    it wrote already as unchanged. Such a load marked the dataset `writing` first (or found no
-    dataset committed), and its retry reuses the kept plan (the writes are idempotent puts) unless
-    another load has been committed since, which makes a fresh diff the right one. A load in one
-    transaction wrote all or nothing: its retry diffs afresh, or finds its own commit.
-    """
-    key = f"plans/{run_id}/{dataset_sha256}.json"
-    base = committed.get("version")
-    if (committed.get("writing") == run_id or base is None) and deps.blobs.exists(key):
-        plan = json.loads(deps.blobs.get(key))
-        if plan["base"] == base:
-            return Diff(plan["inserted"], plan["updated"], plan["unchanged"], plan["kept"])
-    changes = diff(current, records)
-    if not deps.series.atomic(len(changes.writes), sources):
-        plan = {"base": base, "inserted": changes.inserted, "updated": changes.updated,
-                "unchanged": changes.unchanged, "kept": changes.kept}
-        deps.blobs.put(key, json.dumps(plan).encode(), "application/json")
-    return changes
-
-
 def superseded(transformed: DatasetTransformedV1, committed: dict[str, Any], paused: bool = False) -> Outcome:
-    """Writing this run's older data over a later run's would move the table back in time."""
+    """Writing this run's older data over a later run's would move the table back in time: the run ends
+    as `no_change` (`DatasetSupersededV1`), the table keeping the newer data."""
     newer = committed["version"]
     how = ("took the load lock while this run's load was paused past its lease, and loaded; this run's "
            "remaining writes were rejected" if paused else "loaded first; this run's data was not written")
     warning = f"superseded: run {newer}, which started later, {how}, so the table keeps the newer data"
-    loaded = DatasetLoadedV1(inserted=0, updated=0, unchanged=0, rows_total=committed.get("rows_total", 0),
-                             first_date=committed.get("first_date"), last_date=committed.get("last_date"),
-                             sources=transformed.sources, warnings=[*transformed.warnings, warning])
-    return Outcome(loaded, {"inserted": 0, "updated": 0, "superseded_by": newer})
+    event = DatasetSupersededV1(by=newer, first_date=committed.get("first_date"),
+                                last_date=committed.get("last_date"), sources=transformed.sources,
+                                warnings=[*transformed.warnings, warning])
+    return Outcome(event, {"inserted": 0, "updated": 0, "superseded_by": newer})
 
 
 def load(transformed: DatasetTransformedV1, body: bytes, run_id: str, fence: Fence, deps: Deps) -> Outcome:
@@ -106,9 +81,9 @@ def load(transformed: DatasetTransformedV1, body: bytes, run_id: str, fence: Fen
         return superseded(transformed, committed)
     if committed.get("version") == run_id and "counts" in committed:
         return counted(transformed, committed)  # a redelivery: this load was committed already
-    current = deps.series.current(committed)
+    current = deps.series.current()
     sources = [s.model_dump(mode="json") for s in transformed.sources]
-    changes = planned_diff(current, records, run_id, transformed.sha256, committed, len(sources), deps)
+    changes = diff(current, records, run_id)  # counts this run's rows from a try that died as that try's
     dates = sorted(set(current) | {r["date"] for r in records})
     counts = {"inserted": len(changes.inserted), "updated": len(changes.updated), "unchanged": changes.unchanged,
               "kept": changes.kept}

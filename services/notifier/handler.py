@@ -15,7 +15,7 @@ from services.notifier import letter
 from shared import aws
 from shared.messages import Message
 from shared.run_end import is_terminal
-from shared.stage import Outcome, StageDeps, read_ahead, run_stage
+from shared.stage import Outcome, StageDeps, run_stage
 from shared.topology import NOTIFIER
 
 
@@ -47,10 +47,9 @@ class Deps(StageDeps):
 def handle(message: Message, deps: Deps) -> None:
     assert is_terminal(message.payload)
     run_id = message.envelope.run_id
-    reading = read_ahead(deps.ledger.get, run_id)  # while the message is claimed
 
     def announce() -> Outcome:
-        run = reading.result()
+        run = deps.ledger.get(run_id)
         if run is None or not run.ended:  # cannot happen while the runtime closes runs first; retried
             raise RuntimeError(f"run {run_id} has not ended in the ledger")
         deps.announcer.announce(letter.subject(run), letter.body(run, deps.dashboard_url))

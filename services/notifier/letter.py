@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.messages import SourceVersion
-from shared.runs import Run
+from shared.runs import FAILED, Run
 
 SUBJECT_MAX = 100  # SNS refuses longer subjects
 BODY_FIELDS = {"run_id", "status", "inserted", "updated", "unchanged", "rows_total", "first_date", "last_date",
@@ -35,7 +35,7 @@ def subject(run: Run) -> str:
 
 def next_step(run: Run) -> str | None:
     """What to do after a failure: fix the cause, then the replay command that re-sends the failed stage."""
-    if run.status != "failed":
+    if run.status not in FAILED:
         return None
     stage = run.stage or "extract"
     return f"covid-etl replay --run {run.run_id} --from {stage}"
@@ -43,7 +43,7 @@ def next_step(run: Run) -> str | None:
 
 def text(run: Run, dashboard_url: str = "") -> str:
     lines = [_headline(run), ""]
-    if run.status == "failed":
+    if run.status in FAILED:
         lines += [f"Reason: {run.error or 'no reason was recorded'}"]
         if run.raw_keys:
             lines += ["Raw input kept at:", *[f"  {key}" for key in run.raw_keys]]

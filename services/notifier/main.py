@@ -4,7 +4,7 @@ its composition root."""
 from __future__ import annotations
 
 from services.notifier.handler import Deps, SnsAnnouncer, handle
-from shared.messages import DatasetLoadedV1, SourcesUnchangedV1, StageFailedV1
+from shared.messages import DatasetLoadedV1, DatasetSupersededV1, SourcesUnchangedV1, StageFailedV1
 from shared.runtime.service import Service, stage_deps
 from shared.settings import Settings
 from shared.topology import NOTIFIER
@@ -14,4 +14,5 @@ def build(s: Settings) -> Deps:
     return Deps(**stage_deps(s, NOTIFIER), announcer=SnsAnnouncer(s.topic_arn), dashboard_url=s.dashboard_url)
 
 
-service = Service(NOTIFIER, (DatasetLoadedV1, SourcesUnchangedV1, StageFailedV1), handle, build)
+service = Service(NOTIFIER, (DatasetLoadedV1, DatasetSupersededV1, SourcesUnchangedV1, StageFailedV1), handle,
+                  build)

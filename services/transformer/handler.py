@@ -6,7 +6,6 @@ import hashlib
 import json
 import logging
 import tempfile
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO
@@ -18,7 +17,7 @@ from services.transformer.transform import JoinPolicy, to_records, transform
 from shared.blobs import BlobStore, sha256_hex
 from shared.errors import InputError
 from shared.messages import DatasetTransformedV1, Message, SourcesExtractedV1, SourceVersion
-from shared.stage import Outcome, StageDeps, read_ahead, run_stage
+from shared.stage import Outcome, StageDeps, run_stage
 from shared.topology import TRANSFORMER
 
 
@@ -37,18 +36,13 @@ SPOOL = 32 << 20  # raw files below this stay in memory while parsed, larger one
 def handle(message: Message, deps: Deps) -> None:
     extracted = message.payload
     assert isinstance(extracted, SourcesExtractedV1)
-    # the raw files not parsed already are read while the message is claimed
-    raws: dict[str, Future[IO[bytes]]] = {s.name: read_ahead(_verified, s, deps.blobs)
-                                          for s in extracted.sources if _cached(s, deps) is None}
-    run_stage(TRANSFORMER, message, deps, lambda: transform_sources(extracted, deps, raws))
+    run_stage(TRANSFORMER, message, deps, lambda: transform_sources(extracted, deps))
 
 
-def transform_sources(extracted: SourcesExtractedV1, deps: Deps,
-                      raws: dict[str, Future[IO[bytes]]] | None = None) -> Outcome:
-    """`raws`: raw files being read already, by source name; the others are read here unless parsed."""
+def transform_sources(extracted: SourcesExtractedV1, deps: Deps) -> Outcome:
     by_name: dict[str, SourceVersion] = {s.name: s for s in extracted.sources}
     raw_keys = [s.key for s in extracted.sources]
-    frames = {name: _parsed(by_name[name], deps, raw_keys, (raws or {}).get(name)) for name in ("nyt", "jhu")}
+    frames = {name: _parsed(by_name[name], deps, raw_keys) for name in ("nyt", "jhu")}
     joined, warnings = transform(frames["nyt"], frames["jhu"], deps.join)
     records = to_records(joined)
     body = json.dumps({"records": records}, separators=(",", ":")).encode()
@@ -70,13 +64,12 @@ def _cached(source: SourceVersion, deps: Deps) -> pd.DataFrame | None:
     return cached[1] if cached and cached[0] == source.sha256 else None
 
 
-def _parsed(source: SourceVersion, deps: Deps, raw_keys: list[str],
-            reading: Future[IO[bytes]] | None = None) -> pd.DataFrame:
+def _parsed(source: SourceVersion, deps: Deps, raw_keys: list[str]) -> pd.DataFrame:
     cached = _cached(source, deps)
     if cached is not None:
         logger.info("%s unchanged (sha256 %s...): parsed frame reused", source.name, source.sha256[:12])
         return cached
-    with reading.result() if reading else _verified(source, deps.blobs) as raw:
+    with _verified(source, deps.blobs) as raw:
         try:
             frame = parse_jhu(raw) if source.name == "jhu" else parse_nyt(raw.read())
         except InputError as error:

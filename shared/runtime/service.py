@@ -8,8 +8,9 @@ queue takes, its `handle(message, deps)`, and `build(settings)`, its composition
 A body that cannot be parsed, or a message of a kind its queue does not take, is never retried:
 one ERROR line with the queue and message id, the body sent as it is to the queue's DLQ (where the
 dead-letter alarm sees it and `covid-etl replay --dlq` finds it), and the message consumed. A
-message of the wrong kind carries a run id: that run is first failed (recorded, closed, announced),
-and only then is the body sent to the DLQ, so that a failed record retries the message, not the send.
+message of the wrong kind carries a run id: that run is first failed (`shared.stage.reject`: recorded,
+ended, announced), and only then is the body sent to the DLQ, so that a failed record retries the
+message, not the send.
 Any other failure is retried by the queue; the last delivery it allows
 (`COVID_ETL_MAX_RECEIVE_COUNT`) also records and announces the failure (`shared.stage.give_up`).
 """
@@ -23,12 +24,11 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from shared import aws, logs, tracing
-from shared.errors import InputError
 from shared.ledger import RunLedger
 from shared.messages import Message, parse_message
 from shared.queues import publisher_for
 from shared.settings import Settings, get_settings
-from shared.stage import StageDeps, give_up, run_stage
+from shared.stage import StageDeps, give_up, reject
 from shared.topology import ServiceSpec
 from shared.topology import service as spec_of
 
@@ -95,7 +95,7 @@ def body_handler(service: Service[D], settings: Settings | None = None,
         # dead-letters it if the store stays down), so the body reaches the DLQ once, not once a delivery.
         if message is not None:
             with logs.bound(run_id=message.envelope.run_id, message_id=message.envelope.message_id):
-                run_stage(spec, message, deps(), lambda: _raise(InputError(reason)))
+                reject(spec, message, deps(), reason)
         if not letters:
             letters.append(dead_letters or SqsDeadLetters((settings or get_settings()).dlq_url(spec.name)))
         letters[0].send(body, reason)
@@ -134,6 +134,3 @@ def _give_up(service: Service[D], message: Message, error: Exception, attempts: 
     except Exception:  # the store may be what failed; the DLQ still keeps the message
         logger.exception("could not record the failure")
 
-
-def _raise(error: Exception) -> Any:
-    raise error

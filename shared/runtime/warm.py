@@ -8,7 +8,6 @@ without that permission, an emulator still starting): the first message then pay
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
@@ -23,15 +22,10 @@ logger = logging.getLogger(__name__)
 
 def warm(queue_url: str, wait_s: float = 5.0) -> None:
     """Warm the clients, waiting at most `wait_s`: an unreachable endpoint must not hold the worker
-    back (it waits that out itself); the warming goes on in the background meanwhile. Then freeze
-    what the imports and the clients made (`gc.freeze`): a full pass of the garbage collector over
-    them (botocore's models, pydantic's, pandas') took 100-450 ms, and the workers ran such passes
-    during runs; frozen objects are never collected, and they are the process's for its life."""
+    back (it waits that out itself); the warming goes on in the background meanwhile."""
     thread = threading.Thread(target=warm_clients, args=(queue_url,), name="warm", daemon=True)
     thread.start()
     thread.join(wait_s)
-    gc.collect()  # what the imports left as garbage goes first, so that it is not frozen
-    gc.freeze()
 
 
 def warm_clients(queue_url: str) -> None:

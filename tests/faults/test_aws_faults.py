@@ -51,31 +51,31 @@ def test_endpoint_refusing_every_request_for_8_seconds(lab: Lab) -> None:
 
 def test_throttling_during_the_load(lab: Lab) -> None:
     """The loader's fenced writes (TransactWriteItems, which leave no unprocessed items) throttled
-    three times, the extractor's read of the loaded versions (one BatchGetItem per run) twice. The
-    SDK's retries must cover it all."""
+    three times, the extractor's read of the loaded versions (one Query of their partition per run)
+    twice. The SDK's retries must cover it all."""
     stack, proxy = lab.stack, lab.proxy
     lab.publish()
     throttle = proxy.add(Rule("TransactWriteItems", "throttle", body=LOAD, times=3))
-    query = proxy.add(Rule("BatchGetItem", "throttle", code="ThrottlingException", times=2))
+    query = proxy.add(Rule("Query", "throttle", code="ThrottlingException", body='{"S": "source"}', times=2))
     run_id = stack.trigger()
-    lab.check_loaded(run_id, "DynamoDB throttling (3 transactions, 2 batch reads)", "succeeded, exact counts")
+    lab.check_loaded(run_id, "DynamoDB throttling (3 transactions, 2 reads of the versions)", "succeeded, exact counts")
     assert (throttle.fired, query.fired) == (3, 2)
 
 
 def test_dead_letter_then_replay_until_the_run_succeeds(lab: Lab) -> None:
     """The load fails on every delivery (a non-retryable ValidationException): the message ends in
-    the DLQ and the run is failed and announced; after the fix `replay --dlq load` completes it."""
+    the DLQ and the run is given up on (`gave_up`) and announced; after the fix `replay --dlq load` completes it."""
     stack, proxy = lab.stack, lab.proxy
     before, _ = lab.publish()
     broken = proxy.add(Rule("TransactWriteItems", "error", body=LOAD, code="ValidationException"))
     run_id = stack.trigger()
     run = stack.wait_run(run_id)
-    assert run["status"] == "failed", run
+    assert run["status"] == "gave_up", run
     assert "load gave up after 3 attempts" in run["error"] and "ValidationException" in run["error"]
     assert run["stage_load"]["status"] == "failed"
     lab.until(lambda: stack.dead_letters("loader") == 1, 20, "no dead letter")
     failed = lab.until(lambda: lab.notes(run_id), 20, "no failure notification")
-    assert [n.body["status"] for n in failed] == ["failed"]
+    assert [n.body["status"] for n in failed] == ["gave_up"]
     assert "replay --dlq load" in failed[0].body["text"] and "ValidationException" in failed[0].body["text"]
     assert stack.table() == before
     assert broken.fired == 3
@@ -94,7 +94,7 @@ def test_dead_letter_then_replay_until_the_run_succeeds(lab: Lab) -> None:
     stack.idle()
     assert stack.dead_letters("loader") == 0
     notes = lab.notes(run_id)
-    assert [n.body["status"] for n in notes] == ["failed", "succeeded"]
+    assert [n.body["status"] for n in notes] == ["gave_up", "succeeded"]
     lab.commit()
     said = f"1st: {failed[0].body['text'][:70]}... 2nd: {notes[1].body['text']}"
     assert report.record("fault", "load fails every delivery -> DLQ; then replay --dlq load", "failed, "

@@ -56,7 +56,7 @@ def test_api_function_reads_the_table_and_writes_nothing(synth: Synth) -> None:
     assert props["Environment"]["Variables"]["COVID_ETL_TABLE"] == RES.table
     mine = statements(synth, "api", functions_only=True)
     dynamodb = {a for s in mine for a in as_list(s["Action"]) if a.startswith("dynamodb:")}
-    assert dynamodb == {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+    assert dynamodb == {"dynamodb:GetItem", "dynamodb:Query"}
     tables = {arn_name(r) for s in mine for r in as_list(s["Resource"]) if "dynamodb" in flat(r)}
     assert tables == {RES.table}
     assert not [a for s in mine for a in as_list(s["Action"]) if a.startswith(("s3:", "sqs:", "sns:"))]

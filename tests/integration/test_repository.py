@@ -1,17 +1,22 @@
-"""SeriesRepository against DynamoDB on the emulator: fenced transactions, paging, exact counts."""
+"""SeriesRepository against DynamoDB on the emulator: fenced transactions, paging, exact counts, a retried load."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
+from services.loader import handler as loader
 from services.loader.diff import diff
 from services.loader.repository import SeriesRepository
+from shared.blobs import BlobStore, MemoryBlobStore, sha256_hex
 from shared.ledger import RunLedger
-from shared.lock import Fence, Lease
+from shared.lock import Fence
+from shared.messages import DatasetTransformedV1
+from shared.queues import MemoryPublisher
 
 
 def rows(n: int, start: date = date(2020, 3, 1), bump: int = 0) -> list[dict[str, Any]]:
@@ -69,58 +74,55 @@ def committed(repo: SeriesRepository) -> dict[str, Any]:
     return RunLedger(repo.table.name).dataset_version() or {}
 
 
-def load(repo: SeriesRepository, data: list[dict[str, Any]], run_id: str) -> None:
-    """What the loader does: read, diff, write, commit, under the load lock."""
-    with RunLedger(repo.table.name).lock("load", run_id) as fence:
-        changes = diff(repo.current(committed(repo)), data)
-        repo.write(changes.writes, run_id, fence)
-        repo.commit_versions([], {"version": run_id, "rows_total": len(data)}, fence)
-
-
-def test_a_warm_loader_diffs_against_its_own_commit_without_reading_the_table(repo: SeriesRepository) -> None:
-    load(repo, rows(30), "run-1")
-    hidden = repo.table.client  # a row changed behind the loader's back: a read would see it
-    hidden.delete_item(TableName=repo.table.name, Key={"pk": {"S": "series#US"}, "sk": {"S": "2020-03-05"}})
-    assert len(repo.current(committed(repo))) == 30  # the kept copy, nothing read
-    assert len(repo.current({"version": "another run"})) == 29  # another commit: read
-    assert len(repo.current(None)) == 29
-
-
-def test_the_kept_copy_is_dropped_once_any_loader_begins_writing(repo: SeriesRepository) -> None:
-    load(repo, rows(30), "run-1")
-    other = SeriesRepository(repo.table.name)  # a second loader (a concurrent Lambda) writes, then dies
-    with RunLedger(repo.table.name).lock("load", "run-2") as fence:
-        other.write([dict(rows(30)[0], cases=999)], "run-2", fence)
-    assert "writing" in committed(repo)
-    assert repo.current(committed(repo))["2020-03-01"]["cases"] == 999  # read, not the stale copy
-    load(repo, rows(31), "run-3")  # a commit clears the mark and keeps the new copy
-    assert "writing" not in committed(repo)
-    assert values(repo.current(committed(repo))) == values(other.current())
-
-
-@pytest.mark.parametrize(("n", "transactions"), [(5, 1), (97, 1), (98, 2), (198, 3), (230, 3)])
-def test_a_load_commits_with_its_last_rows_and_gives_the_lock_up_in_that_transaction(
-        repo: SeriesRepository, n: int, transactions: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """100 actions per transaction: the fence (or the release) and 99 writes; 1 source and the dataset."""
-    made: list[list[Any]] = []
-    transact, released = repo.table.transact, []
-
-    def recorded(actions: Any) -> None:
-        made.append(list(actions))
-        transact(actions)
-
-    monkeypatch.setattr(repo.table, "transact", recorded)
-    monkeypatch.setattr(Lease, "release", lambda self: released.append(self))
+@pytest.mark.parametrize("n", [5, 97, 98, 230])
+def test_a_load_writes_its_rows_commits_and_gives_the_lock_up(repo: SeriesRepository, n: int) -> None:
     ledger, data = RunLedger(repo.table.name), rows(n)
     with ledger.lock("load", "run-1") as fence:
-        repo.current(committed(repo))
         repo.load(data, [{"name": "nyt", "last_date": data[-1]["date"]}], {"version": "run-1", "rows_total": n}, fence)
     assert values(repo.current()) == [(r["date"], r["cases"], r["deaths"], r["recovered"]) for r in data]
-    assert committed(repo)["version"] == "run-1" and released == []  # no request after the commit
-    assert len(made) == transactions and all(len(t) <= 100 for t in made)
-    last = made[-1]
-    assert "Update" in last[0] and "REMOVE" in last[0]["Update"]["UpdateExpression"]  # the release
-    assert last[-1]["Put"]["Item"]["sk"] == {"S": "dataset"}  # ... with the commit
-    assert all("ConditionCheck" in t[0] for t in made[:-1])
+    assert committed(repo)["version"] == "run-1" and ledger.source_versions()["nyt"]["last_date"] == data[-1]["date"]
     with ledger.lock("load", "next", wait_s=0):
         pass  # free at once
+
+
+class Killed(Exception):
+    pass
+
+
+def transformed(blobs: BlobStore, data: list[dict[str, Any]]) -> tuple[DatasetTransformedV1, bytes]:
+    body = json.dumps({"records": data}).encode()
+    blobs.put(f"datasets/{sha256_hex(body)}.json", body)
+    return DatasetTransformedV1(key=f"datasets/{sha256_hex(body)}.json", sha256=sha256_hex(body), rows=len(data),
+                                first_date=data[0]["date"], last_date=data[-1]["date"], join_policy="inner",
+                                sources=[]), body
+
+
+@pytest.mark.parametrize("dies_after", [1, 2])
+def test_a_load_killed_between_its_transactions_then_retried_counts_like_one_clean_load(
+        provisioned: dict[str, str], monkeypatch: pytest.MonkeyPatch, dies_after: int) -> None:
+    """10 actions per transaction (DynamoDB Local 1.x's limit): 10 inserts and 10 updates take three."""
+    repo, table = SeriesRepository(provisioned["COVID_ETL_TABLE"], per_transaction=10), provisioned["COVID_ETL_TABLE"]
+    deps = loader.Deps(ledger=RunLedger(table), publisher=MemoryPublisher(), blobs=MemoryBlobStore(), series=repo)
+    first, body = transformed(deps.blobs, rows(30))
+    with deps.ledger.lock("load", "r1") as fence:
+        loader.load(first, body, "r1", fence, deps)
+    second, body = transformed(deps.blobs, rows(20) + [dict(r, cases=r["cases"] + 1) for r in rows(30)[20:]]
+                               + rows(10, date(2020, 3, 31)))
+    transact, made = repo.table.transact, list[int]()
+
+    def dies(actions: Any) -> None:
+        if len(made) == dies_after:
+            raise Killed
+        made.append(1)
+        transact(actions)
+
+    monkeypatch.setattr(repo.table, "transact", dies)
+    with pytest.raises(Killed), deps.ledger.lock("load", "r2") as fence:
+        loader.load(second, body, "r2", fence, deps)
+    assert any(r["run_id"] == "r2" for r in repo.current().values()) and committed(repo)["version"] == "r1"
+    monkeypatch.setattr(repo.table, "transact", transact)
+    with deps.ledger.lock("load", "r2, again", wait_s=0) as fence:
+        again = loader.load(second, body, "r2", fence, deps)
+    assert {k: again.found[k] for k in ("inserted", "updated", "unchanged", "rows_total")} == {
+        "inserted": 10, "updated": 10, "unchanged": 20, "rows_total": 40}
+    assert committed(repo)["version"] == "r2" and len(repo.current()) == 40

@@ -52,7 +52,7 @@ def test_save_then_restore_into_empty_resources(aws_env: object, tmp_path: Path)
     assert s3.get_object(Bucket=after["COVID_ETL_BUCKET"], Key="../odd key")["Body"].read() == b"{}"
     runs = RunLedger(after["COVID_ETL_TABLE"])
     busy, done = runs.get("20200302T000000Z-busy"), runs.get("20200301T000000Z-done")
-    assert busy is not None and busy.status == "failed" and busy.error == state.INTERRUPTED
+    assert busy is not None and busy.status == "interrupted" and busy.error == state.INTERRUPTED
     assert done is not None and (done.status, done.inserted, done.error) == ("succeeded", 1, None)
 
 

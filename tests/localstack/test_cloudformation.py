@@ -118,7 +118,7 @@ def _first_run(stack: SplitStack, timeout: float, logs: Path) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         runs = sorted(stack.runs(), key=lambda r: r["started_at"])
-        if runs and runs[0].get("status") in ("succeeded", "no_change", "failed"):
+        if runs and runs[0].get("status") in ("succeeded", "no_change", "failed", "gave_up", "interrupted"):
             return runs[0]
         if time.monotonic() > deadline:
             tails = "\n".join(f"--- {p.name}\n{p.read_text()[-2000:]}" for p in sorted(logs.glob("*.log")))

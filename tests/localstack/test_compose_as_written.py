@@ -146,7 +146,7 @@ def _first_new_run(stack: SplitStack, known: set[str], timeout: float) -> dict[s
     deadline = time.monotonic() + timeout
     while True:
         new = sorted((r for r in stack.runs() if r["run_id"] not in known), key=lambda r: r["started_at"])
-        if new and new[0].get("status") in ("succeeded", "no_change", "failed"):
+        if new and new[0].get("status") in ("succeeded", "no_change", "failed", "gave_up", "interrupted"):
             return new[0]
         assert time.monotonic() < deadline, f"no new run ended within {timeout:g} s: {new}"
         time.sleep(2)

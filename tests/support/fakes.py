@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from services.loader.handler import Series
 from shared.idempotency import Claim, ClaimedElsewhere
 from shared.ledger import ClaimStore, Ledger
-from shared.lock import Fence
-from shared.runs import Run, RunEnd, Runs, StageRecord
+from shared.lock import Fence, transactions
+from shared.runs import Run, RunEnd, Runs, StageRecord, check_transition
 from shared.topology import Stage
 
 
@@ -30,6 +30,7 @@ class MemoryRuns:
         self.items[run_id] = run.model_copy(update={"stages": {**run.stages, stage: record}})
 
     def close(self, run_id: str, end: RunEnd, last: tuple[Stage, StageRecord] | None = None) -> None:
+        check_transition(run_id, self.items[run_id].status if run_id in self.items else None, end.status)
         if last:
             self.record_stage(run_id, *last)
         run = self.items.get(run_id) or Run(run_id=run_id)
@@ -93,9 +94,6 @@ class FakeLedger(MemoryRuns):
     def source_versions(self) -> dict[str, dict[str, Any]]:
         return dict(self.sources)
 
-    def versions(self, sources: Sequence[str]) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
-        return {k: v for k, v in self.sources.items() if k in sources}, self.dataset
-
     def dataset_version(self) -> dict[str, Any] | None:
         return self.dataset
 
@@ -116,45 +114,36 @@ def _conforms(fake: FakeLedger) -> Ledger:
 
 
 class FakeSeries:
-    """The loader's Series port on a dict; commits versions into a FakeLedger like DynamoDB would."""
+    """The loader's Series port on a dict; commits versions into a FakeLedger like DynamoDB would, in
+    the transactions `shared.lock.transactions` plans, as `SeriesRepository.load` does."""
 
     def __init__(self, ledger: FakeLedger, per_transaction: int = 100) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         self.ledger, self.per_transaction = ledger, per_transaction
-        self.written: list[int] = []
-        self.die_before_commit = 0  # loads that die between their rows and their commit (a SIGKILL)
+        self.written: list[int] = []  # the rows each load wrote
+        self.dies_after: int | None = None  # a load dies after this many transactions (a SIGKILL), once
 
-    def atomic(self, rows: int, sources: int) -> bool:
-        return rows + sources + 2 <= self.per_transaction
+    def current(self) -> dict[str, dict[str, Any]]:
+        return {d: dict(r) for d, r in self.rows.items()}
 
     def load(self, rows: list[dict[str, Any]], sources: list[dict[str, Any]], dataset: dict[str, Any],
              fence: Fence) -> None:
-        """As SeriesRepository.load: one step when atomic, else the `writing` mark, the rows, the commit."""
-        if not self.atomic(len(rows), len(sources)):
-            if self.ledger.dataset:
-                self.ledger.dataset = {**self.ledger.dataset, "writing": dataset["version"]}
-            self.write(rows, dataset["version"], fence)
-            if self.die_before_commit:
-                self.die_before_commit -= 1
-                raise RuntimeError("killed between two transactions")
-        else:
-            self.write(rows, dataset["version"], fence)
-        self.commit_versions(sources, dataset, fence)
-
-    def current(self, committed: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
-        return {d: dict(r) for d, r in self.rows.items()}
-
-    def write(self, rows: list[dict[str, Any]], run_id: str, fence: Fence) -> None:
+        writes: list[tuple[str, dict[str, Any]]] = [*(("row", r) for r in rows), *(("source", s) for s in sources),
+                                                    ("dataset", dataset)]
         self.written.append(len(rows))
-        for row in rows:
-            item = {**row, "run_id": run_id}
-            if item.get("recovered") is None:
-                item.pop("recovered", None)
-            self.rows[row["date"]] = item
-
-    def commit_versions(self, sources: list[dict[str, Any]], dataset: dict[str, Any], fence: Fence) -> None:
-        self.ledger.sources = {s["name"]: s for s in sources}
-        self.ledger.dataset = dataset
+        for n, planned in enumerate(transactions(len(writes), self.per_transaction)):
+            if self.dies_after == n:
+                self.dies_after = None
+                raise RuntimeError(f"killed after {n} transaction(s)")
+            for kind, write in writes[planned.start:planned.stop]:
+                if kind == "row":
+                    item = {**write, "run_id": dataset["version"], "first_run": write.get("first_run",
+                                                                                         dataset["version"])}
+                    self.rows[write["date"]] = {k: v for k, v in item.items() if v is not None}
+                elif kind == "source":
+                    self.ledger.sources[write["name"]] = write
+                else:
+                    self.ledger.dataset = write
 
 
 def _series_conforms(fake: FakeSeries) -> Series:

@@ -27,7 +27,8 @@ from typing import Any
 import boto3
 from boto3.dynamodb.conditions import Key
 
-FINAL = ("succeeded", "no_change", "failed")
+from shared.runs import FINAL
+
 DUMMY_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
 

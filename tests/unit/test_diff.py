@@ -62,3 +62,24 @@ def test_dates_no_longer_in_the_dataset_are_kept_and_listed() -> None:
     d = diff(current, [row("2020-03-02")])
     assert d.kept == ["2020-03-01", "2020-03-05"]
     assert d.writes == []
+
+
+def test_rows_are_written_with_the_run_that_first_wrote_them() -> None:
+    current = stored(row("2020-03-01"), row("2020-03-02"))
+    current["2020-03-02"]["first_run"] = "first"
+    d = diff(current, [row("2020-03-01", cases=11), row("2020-03-02", cases=11), row("2020-03-03")], "r2")
+    assert {r["date"]: r["first_run"] for r in d.writes} == {
+        "2020-03-01": "old", "2020-03-02": "first", "2020-03-03": "r2"}  # (a row from before: its writer)
+
+
+def test_a_retry_counts_its_own_rows_as_its_first_try_did_and_does_not_write_them_again() -> None:
+    """The first try (run r2) inserted 03-03 and updated 03-01, then died before its commit."""
+    current = stored(row("2020-03-01"), row("2020-03-02"))
+    current["2020-03-01"].update(cases=11, run_id="r2", first_run="old")
+    current["2020-03-03"] = {**row("2020-03-03"), "run_id": "r2", "first_run": "r2"}
+    records = [row("2020-03-01", cases=11), row("2020-03-02"), row("2020-03-03"), row("2020-03-04")]
+    d = diff(current, records, "r2")
+    assert ([r["date"] for r in d.inserted], [r["date"] for r in d.updated], d.unchanged) == (
+        ["2020-03-03", "2020-03-04"], ["2020-03-01"], 1)
+    assert [r["date"] for r in d.writes] == ["2020-03-04"]
+    assert diff(current, records, "r3").unchanged == 3  # another run: they are the table's rows

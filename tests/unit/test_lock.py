@@ -104,10 +104,22 @@ def test_the_lease_stops_renewing_before_it_is_released() -> None:
 
 def test_a_failed_action_is_named_by_its_index_in_the_whole_list() -> None:
     step = lock.TRANSACTION_ITEMS - 1
-    # the second transaction's third action failed; its first is the fence's condition check
+    # the second transaction's third action failed (its first is the fence's condition check); the first
+    # transaction held the 5 actions left over from full transactions
     client = FakeDynamo(None, cancelled("None", "None", "None", "ConditionalCheckFailed"))
     table = Table("t", client, FakeClock())
     actions = [table.put_action({"pk": "series#US", "sk": f"d{i}"}) for i in range(step + 5)]
     with pytest.raises(ConditionFailed) as failed:
         fenced(table, actions, FENCE)
-    assert failed.value.failed == [step + 2]
+    assert failed.value.failed == [5 + 2]
+
+
+@pytest.mark.parametrize(("count", "per_transaction", "sizes"), [
+    (0, 100, []), (5, 100, [5]), (99, 100, [99]), (100, 100, [1, 99]), (423, 100, [27, 99, 99, 99, 99]),
+    (25, 10, [7, 9, 9])])
+def test_writes_are_planned_in_full_transactions_but_the_first(count: int, per_transaction: int,
+                                                                sizes: list[int]) -> None:
+    """So that the last writes (a load's versions, which commit it) are in the last transaction."""
+    planned = lock.transactions(count, per_transaction)
+    assert [len(t) for t in planned] == sizes
+    assert [i for t in planned for i in t] == list(range(count))  # each write once, in order

@@ -24,7 +24,7 @@ from shared.messages import (
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
 V1 = sorted((CONTRACTS / "v1").glob("*.json"))
 KINDS = ["extract.requested.v1", "sources.extracted.v1", "sources.unchanged.v1", "dataset.transformed.v1",
-         "dataset.loaded.v1", "stage.failed.v1"]
+         "dataset.loaded.v1", "dataset.superseded.v1", "stage.failed.v1"]
 SOURCE = SourceVersion(name="jhu", url="http://x/jhu.csv", key="raw/jhu/1.csv", sha256="1", bytes=3, changed=False)
 
 

@@ -22,6 +22,12 @@ def test_one_metric_is_one_and_the_others_zero(status: str) -> None:
     assert doc["run_id"] == "run-1"
 
 
+@pytest.mark.parametrize("status", ["gave_up", "interrupted"])
+def test_a_run_given_up_on_or_interrupted_counts_as_failed(status: str) -> None:
+    doc = outcome_document("acme", "run-1", status)
+    assert (doc["RunsFailed"], doc["RunsSucceeded"], doc["RunsNoChange"], doc["status"]) == (1, 0, 0, status)
+
+
 def test_a_status_that_is_not_final_is_refused() -> None:
     with pytest.raises(ValueError):
         outcome_document("acme", "run-1", "running")
