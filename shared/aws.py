@@ -39,7 +39,8 @@ def client(service: str) -> Any:
 def lookup_client(service: str) -> Any:
     """A client for a one-off question that must answer in seconds, even with no network:
     two attempts and a short connect timeout (the CLI looking for a deployed system)."""
-    config = client_config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=2, read_timeout=10)
+    # total_max_attempts counts the first try; botocore's max_attempts counts retries only (2 made 3 tries)
+    config = client_config(retries={"total_max_attempts": 2, "mode": "standard"}, connect_timeout=2, read_timeout=10)
     return boto3.session.Session().client(service, region_name=region(), config=config)
 
 
