@@ -169,3 +169,11 @@ def test_each_image_installs_its_specs_layers_and_its_own_code(spec: FunctionSpe
         assert spec in PIPELINE
         (cmd,) = stage.instructions("CMD")
         assert yaml.safe_load(cmd) == list(spec.command)
+
+
+def test_ci_builds_every_target() -> None:
+    """The images job of .github/workflows/ci.yml builds one image per function of the topology, and ops."""
+    jobs = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())["jobs"]
+    scripts = " ".join(step.get("run", "") for step in jobs["images"]["steps"])
+    (targets,) = re.findall(r"for target in ([^;]+); do", scripts)
+    assert targets.split() == list(TARGETS)
