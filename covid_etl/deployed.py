@@ -11,18 +11,11 @@ import os
 from typing import Any
 
 from shared import aws
-from shared.topology import DEFAULT_PREFIX, QUEUES, dlq_url_var, queue_url_var
+from shared.topology import DEFAULT_PREFIX, QUEUES, SERVICE_PARAMETERS, parameter_name
 
+__all__ = ["SETTINGS", "deployed_env", "parameter_name", "use_deployed", "variable"]
 # setting (the COVID_ETL_* variable without its prefix) -> parameter path under /<prefix>/
 SETTINGS = {"TABLE": "table", "BUCKET": "bucket", "TOPIC_ARN": "topic-arn"}
-# per queue (`/<prefix>/<queue>/<key>`): its URL and its dead-letter queue's
-STAGE_SETTINGS = {"QUEUE_URL": "queue-url", "DLQ_URL": "dlq-url"}
-QUEUE_VARIABLES = {"queue-url": queue_url_var, "dlq-url": dlq_url_var}
-
-
-def parameter_name(prefix: str, key: str, stage: str | None = None) -> str:
-    """`/<prefix>/<key>` for the data stack's settings, `/<prefix>/<stage>/<key>` for a service's."""
-    return f"/{prefix}/{stage}/{key}" if stage else f"/{prefix}/{key}"
 
 
 def variable(prefix: str, name: str) -> str | None:
@@ -31,8 +24,8 @@ def variable(prefix: str, name: str) -> str | None:
     if len(parts) == 1:
         setting = {v: k for k, v in SETTINGS.items()}.get(parts[0])
         return f"COVID_ETL_{setting}" if setting else None
-    if len(parts) == 2 and parts[0] in QUEUES and parts[1] in QUEUE_VARIABLES:
-        return QUEUE_VARIABLES[parts[1]](parts[0])
+    if len(parts) == 2 and parts[0] in QUEUES and parts[1] in SERVICE_PARAMETERS:
+        return SERVICE_PARAMETERS[parts[1]](parts[0])
     return None
 
 

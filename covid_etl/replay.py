@@ -19,6 +19,7 @@ from botocore.config import Config
 
 from shared import aws
 from shared.blobs import S3BlobStore
+from shared.layout import archive_prefix
 from shared.settings import Settings
 from shared.topology import service
 
@@ -122,7 +123,7 @@ def describe(body: str) -> str:
 def replay_run(settings: Settings, run_id: str, stage: str, dry_run: bool) -> dict[str, Any]:
     queue = queue_name(stage)
     s3 = aws.client("s3")
-    prefix = f"archive/{run_id}/{queue}/"
+    prefix = archive_prefix(run_id, queue)
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=settings.bucket_name, Prefix=prefix).get("Contents", [])]
     if not keys:
         raise SystemExit(f"no archived message for run {run_id} at stage {stage} (s3://{settings.bucket_name}/{prefix})")

@@ -21,9 +21,9 @@ from typing import Any
 
 from shared.clock import SYSTEM, Clock
 from shared.dynamo import ConditionFailed, Table
+from shared.layout import IDEM_PK
 from shared.renewal import renewing
 
-IDEM_PK = "idem"
 KEEP_S = 14 * 24 * 3600  # as long as a message can live in a DLQ, so a replay is still recognised
 logger = logging.getLogger(__name__)
 HELD = "#s = :p AND holder = :me"  # the claim is still in progress under this holder

@@ -22,15 +22,12 @@ from typing import Any, Protocol
 from shared.clock import SYSTEM, Clock, now_iso
 from shared.dynamo import ConditionFailed, Table
 from shared.idempotency import Claim, Claims, taken_over
+from shared.layout import META_PK, RUN_PK, SERIES_PK, SOURCE_PK
 from shared.lock import Fence, hold
 from shared.runs import ENTERED_FROM, FINAL, IllegalTransition, Run, RunEnd, Runs, StageRecord
 from shared.topology import Stage
 
-__all__ = ["FINAL", "Ledger", "RunLedger", "now_iso"]
-SERIES_PK = "series#US"
-RUN_PK = "run"
-SOURCE_PK = "source"
-META_PK = "meta"
+__all__ = ["FINAL", "META_PK", "RUN_PK", "SERIES_PK", "SOURCE_PK", "Ledger", "RunLedger", "now_iso"]
 
 
 class ClaimStore(Protocol):

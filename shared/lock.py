@@ -22,9 +22,9 @@ from typing import Any
 
 from shared.clock import SYSTEM, Clock
 from shared.dynamo import ConditionFailed, Table
+from shared.layout import LOCK_PK
 from shared.renewal import renewing
 
-LOCK_PK = "lock"
 # Actions per transaction, the condition check included: AWS's limit. DynamoDB Local 1.x (the npm
 # build the LocalStack tier runs) allows 10 (`COVID_ETL_TRANSACTION_ITEMS`); smaller transactions
 # cost more round trips, never more capacity (a transactional write costs the same per item).

@@ -6,6 +6,7 @@ from typing import Any, Protocol
 
 from shared import aws, tracing
 from shared.blobs import BlobStore
+from shared.layout import archive_key
 from shared.messages import Message
 from shared.settings import Settings
 
@@ -14,11 +15,6 @@ class Publisher(Protocol):
     """Sends a message to one of the pipeline's queues, named by its consumer."""
 
     def send(self, queue: str, message: Message) -> None: ...
-
-
-def archive_key(run_id: str, queue: str, message_id: str) -> str:
-    """Where a sent message is kept: by run and by the stage (queue) it was sent to."""
-    return f"archive/{run_id}/{queue}/{message_id}.json"
 
 
 class SqsPublisher:

@@ -1,15 +1,19 @@
 """Typed settings, read from `COVID_ETL_*` environment variables and validated at start.
 
 Resource names and defaults come from `shared.topology`; a name set in the environment (what `up`,
-docker-compose and the CDK app pass) wins over the one derived from the prefix.
+docker-compose and the CDK app pass) wins over the one derived from the prefix. The queue URLs are
+one mapping, `queue_urls`, with a key per queue of the topology, read from
+`COVID_ETL_<QUEUE>_QUEUE_URL` (`QueueUrlsSource`): a service added there needs no field here.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from shared import topology
 from shared.topology import Resources
@@ -42,10 +46,7 @@ class Settings(BaseSettings):
     bucket: str = ""
     table: str = ""
     topic_arn: str = ""
-    extractor_queue_url: str = ""
-    transformer_queue_url: str = ""
-    loader_queue_url: str = ""
-    notifier_queue_url: str = ""
+    queue_urls: dict[str, str] = Field(default_factory=dict)  # by queue (topology.QUEUES)
 
     load_lock_wait_s: float = 30.0
     # Actions per DynamoDB transaction: AWS allows 100; DynamoDB Local 1.x (the npm build) allows 10
@@ -61,6 +62,24 @@ class Settings(BaseSettings):
     emulator_port: int = 0
     schedule_seconds: float = 86400.0
 
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, QueueUrlsSource(settings_cls), dotenv_settings, file_secret_settings
+
+    @model_validator(mode="before")
+    @classmethod
+    def _queue_urls_by_name(cls, data: Any) -> Any:
+        """`Settings(loader_queue_url=...)`, as the variables are named, fills `queue_urls` too."""
+        if isinstance(data, dict):
+            named = {q: data.pop(f"{q}_queue_url") for q in topology.QUEUES if f"{q}_queue_url" in data}
+            if named:
+                data["queue_urls"] = {**data.get("queue_urls", {}), **named}
+        return data
+
     @property
     def resources(self) -> Resources:
         return Resources(self.prefix, self.visibility_timeout_s, self.max_receive_count)
@@ -74,7 +93,7 @@ class Settings(BaseSettings):
         return self.table or self.resources.table
 
     def queue_url(self, queue: str) -> str:
-        url = str(getattr(self, f"{queue}_queue_url"))
+        url = self.queue_urls.get(queue, "")
         if not url:
             raise MissingSetting(f"{topology.queue_url_var(queue)} is not set")
         return url
@@ -83,6 +102,18 @@ class Settings(BaseSettings):
         """A queue's DLQ sits beside it: same endpoint and account, the name `topology.dlq_of` gives."""
         base, name = self.queue_url(queue).rstrip("/").rsplit("/", 1)
         return f"{base}/{topology.dlq_of(name)}"
+
+
+class QueueUrlsSource(PydanticBaseSettingsSource):
+    """`queue_urls` from `COVID_ETL_<QUEUE>_QUEUE_URL`, one variable per queue of the topology."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # everything is read at once, in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        urls = {q: os.environ[topology.queue_url_var(q)] for q in topology.QUEUES
+                if os.environ.get(topology.queue_url_var(q))}
+        return {"queue_urls": urls} if urls else {}
 
 
 @lru_cache(maxsize=1)

@@ -93,13 +93,13 @@ function fromUrl(name, fallback) {
 async function start() {
   const [summary, runs] = await Promise.all([
     get("/api/v1/summary").catch((error) => error),
-    get("/api/v1/runs?limit=30").then((r) => r.data).catch(() => []),
+    get("/api/v1/runs?limit=30").catch(() => ({ data: [], stages: [] })),
   ]);
-  renderHistory(runs);
+  renderHistory(runs.data, runs.stages);
   if (summary instanceof Error) {
     renderSources(null);
     if (summary.status === 503) {
-      renderEmpty(runs);
+      renderEmpty(runs.data);
       say("No data loaded yet.", true);
     } else say(`Could not load the summary: ${summary.message}`, true);
     return;

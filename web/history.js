@@ -1,8 +1,8 @@
 // The pipeline history: one row per run (newest first), failed runs marked, each opening onto its
-// stages with timings, its warnings as a list and its error.
+// stages with timings, its warnings as a list and its error. The stages are shown in the pipeline's
+// order, which `/api/v1/runs` gives as `stages` (from shared/topology.py); a stage it does not name
+// goes last.
 import { el, num } from "./format.js";
-
-const ORDER = ["extract", "transform", "load", "notify"];
 
 export function duration(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return "—";
@@ -21,8 +21,10 @@ export function runDuration(run) {
   return stages.length ? stages.reduce((a, b) => a + b, 0) : null;
 }
 
-function stages(run) {
-  const entries = Object.entries(run.stages || {}).sort(([a], [b]) => ORDER.indexOf(a) - ORDER.indexOf(b));
+const rank = (order, stage) => (order.includes(stage) ? order.indexOf(stage) : order.length);
+
+function stages(run, order) {
+  const entries = Object.entries(run.stages || {}).sort(([a], [b]) => rank(order, a) - rank(order, b));
   if (!entries.length) return el("p", {}, "No stage has started.");
   return el("table", { class: "stages" },
     el("caption", { class: "visually-hidden" }, `Stages of run ${run.run_id}`),
@@ -36,7 +38,7 @@ function stages(run) {
 
 const FAILED = ["failed", "gave_up", "interrupted"];
 
-function details(run, id) {
+function details(run, id, order) {
   const warnings = run.warnings || [];
   const range = run.first_date ? `, ${run.first_date} to ${run.last_date}` : "";
   // failed on bad input, given up on after the last delivery (its message in a DLQ), or interrupted
@@ -48,17 +50,17 @@ function details(run, id) {
     : `${num(run.inserted)} inserted, ${num(run.updated)} updated, ${num(run.unchanged)} unchanged, ` +
       `${num(run.rows_total)} rows in total${range}.`;
   return el("tr", { class: "details", id, hidden: "" }, el("td", { colspan: "7" }, el("p", {}, `Run ${run.run_id}: ${outcome}`),
-    el("h3", {}, "Stages"), stages(run),
+    el("h3", {}, "Stages"), stages(run, order),
     el("h3", {}, `Warnings (${warnings.length})`),
     warnings.length ? el("ul", {}, ...warnings.map((w) => el("li", {}, w))) : el("p", {}, "None."),
     ...(run.error ? [el("h3", {}, "Error"), el("p", { class: "error-text" }, run.error)] : [])));
 }
 
-function row(run, index) {
+function row(run, index, order) {
   const id = `run-details-${index}`;
   const toggle = el("button", { type: "button", "aria-expanded": "false", "aria-controls": id },
     utc(run.started_at), el("span", { class: "visually-hidden" }, `, ${run.status}: show details`));
-  const detail = details(run, id);
+  const detail = details(run, id, order);
   toggle.addEventListener("click", () => {
     const open = toggle.getAttribute("aria-expanded") !== "true";
     toggle.setAttribute("aria-expanded", String(open));
@@ -73,12 +75,13 @@ function row(run, index) {
   return el("tbody", {}, summary, detail);
 }
 
-export function renderHistory(runs) {
+/** The runs as rows; `order`: the pipeline's stages in order (`/api/v1/runs`' `stages`). */
+export function renderHistory(runs, order = []) {
   const table = document.getElementById("history");
   for (const body of table.querySelectorAll("tbody")) body.remove();
   if (!runs.length) {
     table.append(el("tbody", {}, el("tr", {}, el("td", { colspan: "7" }, "No runs yet."))));
     return;
   }
-  table.append(...runs.map(row));
+  table.append(...runs.map((run, index) => row(run, index, order)));
 }

@@ -1,15 +1,15 @@
-"""Least privilege on the shared table and bucket: what each service reads and writes, and nothing more.
+"""Least privilege on the shared table and bucket, as each function's spec declares it.
 
-The table's partitions are listed in `shared/ledger.py`; a `dynamodb:LeadingKeys` condition limits
-each statement to the partitions that the service touches (so the notifier cannot write `series#US`).
-No service deletes anything: claims and locks are released by expiring their lease. S3 access is
-per key prefix; `s3:ListBucket` (no listing is ever made) lets a HeadObject on a missing key answer
-404 instead of 403, which `BlobStore.exists` relies on.
+What a function reads and writes is its `Access` in `shared/topology.py` (partitions and key
+prefixes named in `shared/layout.py`); this module turns it into IAM statements. A
+`dynamodb:LeadingKeys` condition limits each table statement to the partitions that the service
+touches (so the notifier cannot write `series#US`). No service deletes anything: claims and locks
+are released by expiring their lease. S3 access is per key prefix; `s3:ListBucket` (no listing is
+ever made) lets a HeadObject on a missing key answer 404 instead of 403, which `BlobStore.exists`
+relies on.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
@@ -18,48 +18,22 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from shared.idempotency import IDEM_PK
-from shared.ledger import META_PK, RUN_PK, SERIES_PK, SOURCE_PK
-from shared.lock import LOCK_PK
+from shared.topology import FUNCTIONS, Access, FunctionSpec
 
+__all__ = ["ACCESS", "DDB_READ", "DDB_WRITE", "Access", "function_role", "grant", "role_name"]
 DDB_READ = ("dynamodb:GetItem", "dynamodb:Query")
 # ConditionCheckItem: the loader's fenced transactions check the load lock's token (`shared.lock`)
 DDB_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem")
-
-
-@dataclass(frozen=True)
-class Access:
-    """Partitions and key prefixes one service reads and writes."""
-
-    reads: tuple[str, ...] = ()
-    writes: tuple[str, ...] = ()
-    gets: tuple[str, ...] = ()  # S3 key prefixes read (GetObject, HeadObject)
-    puts: tuple[str, ...] = ()  # S3 key prefixes written
-    lists: bool = False  # calls `BlobStore.exists`
-
-
-# Every stage records its run and claims its messages (`shared.stage`, `shared.idempotency`); a stage
-# that ends a run closes it with the table as it stands (the dataset item, META).
-STAGE = (RUN_PK, IDEM_PK)
-ACCESS = {
-    "extractor": Access(reads=(*STAGE, SOURCE_PK, META_PK), writes=STAGE, gets=("raw/",), puts=("raw/", "archive/"),
-                        lists=True),
-    "transformer": Access(reads=(*STAGE, META_PK), writes=STAGE, gets=("raw/",), puts=("datasets/", "archive/")),
-    "loader": Access(reads=(*STAGE, SERIES_PK, META_PK, LOCK_PK),
-                     writes=(*STAGE, SERIES_PK, SOURCE_PK, META_PK, LOCK_PK),
-                     gets=("datasets/",), puts=("archive/",)),
-    "notifier": Access(reads=(*STAGE, META_PK), writes=STAGE, puts=("archive/",)),
-    "api": Access(reads=(SERIES_PK, RUN_PK, SOURCE_PK, META_PK)),
-}
+ACCESS = {spec.name: spec.access for spec in FUNCTIONS}  # by function, for cdk-nag's acknowledgements
 
 
 def _leading_keys(partitions: tuple[str, ...]) -> dict[str, dict[str, list[str]]]:
     return {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": sorted(set(partitions))}}
 
 
-def grant(role: iam.IGrantable, service: str, table: dynamodb.ITable, bucket: s3.IBucket) -> None:
-    """Add the service's table and bucket statements to its role."""
-    access = ACCESS[service]
+def grant(role: iam.IGrantable, spec: FunctionSpec, table: dynamodb.ITable, bucket: s3.IBucket) -> None:
+    """Add the function's table and bucket statements (its spec's `access`) to its role."""
+    access = spec.access
     policy = role.grant_principal
     if access.reads:
         policy.add_to_principal_policy(iam.PolicyStatement(

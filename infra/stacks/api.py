@@ -20,6 +20,7 @@ from infra.stacks import access, alarms, refs
 from infra.stacks.assets import ARCHITECTURE, RUNTIME, Assets
 from infra.stacks.service import log_group
 from services.api.security_headers import REFERRER_POLICY, content_security_policy
+from shared.topology import API
 
 WEB_DIR = ROOT / "web"
 # Requests a second over all clients, and the burst above it. The dashboard makes a few requests per
@@ -35,20 +36,20 @@ class Api(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: InfraConfig, assets: Assets) -> None:
         super().__init__(scope, construct_id)
         res = config.resources
-        logs_ = log_group(self, config, "api")
+        logs_ = log_group(self, config, API.name)
         self.function = lambda_.Function(
-            self, "Function", function_name=f"{res.prefix}-api", runtime=RUNTIME, architecture=ARCHITECTURE,
-            role=access.function_role(self, logs_, res.prefix, "api"), log_group=logs_,
-            handler="services.api.lambda_function.handler", code=assets.code("api"),
-            layers=assets.layers(self, "api"),
-            memory_size=1024, timeout=cdk.Duration.seconds(29),  # API Gateway gives up at 30 s
+            self, "Function", function_name=res.function(API.name), runtime=RUNTIME, architecture=ARCHITECTURE,
+            role=access.function_role(self, logs_, res.prefix, API.name), log_group=logs_,
+            handler="services.api.lambda_function.handler", code=assets.code(API.name),
+            layers=assets.layers(self, API.name),
+            memory_size=API.memory_mb, timeout=cdk.Duration.seconds(29),  # API Gateway gives up at 30 s
             tracing=lambda_.Tracing.ACTIVE,  # the function: an HTTP API itself cannot be traced by X-Ray
             # A public endpoint must not take the concurrency the pipeline's functions need (0: no reservation).
             reserved_concurrent_executions=config.api_concurrency or None,
             environment={"COVID_ETL_PREFIX": res.prefix, "COVID_ETL_TABLE": res.table,
                          "POWERTOOLS_SERVICE_NAME": f"{res.prefix}-api"},
         )
-        access.grant(self.function, "api", refs.table(self, config), refs.bucket(self, config))
+        access.grant(self.function, API, refs.table(self, config), refs.bucket(self, config))
         self.http_api = apigw.HttpApi(
             self, "HttpApi", api_name=f"{res.prefix}-api",
             default_integration=integrations.HttpLambdaIntegration("App", self.function),

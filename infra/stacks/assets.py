@@ -16,13 +16,12 @@ import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from shared.topology import FUNCTIONS
+
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.X86_64
 LAYERS = ("base", "data", "web")
-LAYERS_BY_SERVICE = {
-    "extractor": ("base",), "transformer": ("base", "data"), "loader": ("base",), "notifier": ("base",),
-    "api": ("base", "web"),
-}
+LAYERS_BY_SERVICE = {spec.name: spec.layers for spec in FUNCTIONS}  # declared in shared/topology.py
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
 
 

@@ -20,6 +20,7 @@ from constructs import Construct
 from infra.config import InfraConfig
 from infra.stacks import alarms, refs
 from infra.stacks.access import role_name
+from shared.layout import ARCHIVE
 
 ARCHIVE_DAYS = 90
 TTL_ATTRIBUTE = "expires_at"  # idempotency claims expire by themselves
@@ -44,7 +45,7 @@ class DataStack(cdk.Stack):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL, encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True, versioned=False, removal_policy=config.removal, auto_delete_objects=not config.prod,
             lifecycle_rules=[
-                s3.LifecycleRule(id="expire-archive", prefix="archive/", expiration=cdk.Duration.days(ARCHIVE_DAYS)),
+                s3.LifecycleRule(id="expire-archive", prefix=ARCHIVE, expiration=cdk.Duration.days(ARCHIVE_DAYS)),
                 s3.LifecycleRule(id="abort-uploads", abort_incomplete_multipart_upload_after=cdk.Duration.days(7)),
             ],
         )

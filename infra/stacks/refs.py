@@ -15,8 +15,8 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from covid_etl.deployed import parameter_name
 from infra.config import InfraConfig
+from shared.topology import parameter_name
 
 KEY_ARN = "key-arn"  # the topic's KMS key, for the notifier's grant (not a CLI setting)
 

@@ -17,13 +17,10 @@ from constructs import Construct
 from infra.config import InfraConfig
 from infra.stacks import access, alarms, refs
 from infra.stacks.assets import ARCHITECTURE, RUNTIME, Assets
-from shared.topology import DAILY, DLQ_RETENTION_S, EXTRACTOR, SERVICES, ServiceSpec, queue_url_var
+from shared.topology import DAILY, DLQ_RETENTION_S, EXTRACTOR, SERVICE_PARAMETERS, SERVICES, ServiceSpec, queue_url_var
 
 __all__ = ["SERVICES", "PipelineFunction", "ServiceSpec", "ServiceStack"]
 DLQ_RETENTION = cdk.Duration.seconds(DLQ_RETENTION_S)
-# Loads wait on one lease (shared/lock.py): more pollers would only burn receives while they wait.
-# 2 is the least an SQS event source allows; the lease stays what keeps loads apart.
-MAX_CONCURRENCY = {"loader": 2}
 LAMBDA_HANDLER = "shared.runtime.lambda_entry.handler"  # one for every service, named by COVID_ETL_SERVICE
 
 
@@ -87,9 +84,9 @@ class PipelineFunction(Construct):
             )
             self.function.add_event_source(sources.SqsEventSource(
                 self.queue, batch_size=spec.batch_size, report_batch_item_failures=True,
-                max_concurrency=MAX_CONCURRENCY.get(name)))
+                max_concurrency=spec.max_concurrency))
         grantee: iam.IGrantable = self.function or role
-        access.grant(grantee, name, table, bucket)
+        access.grant(grantee, spec, table, bucket)
         for q in [*targets_.values(), self.dlq]:  # its own DLQ: a poison message goes there at once
             q.grant_send_messages(grantee)
         if spec.publishes:
@@ -117,8 +114,9 @@ class ServiceStack(cdk.Stack):
             # The target's default input is the scheduled event itself, which the extractor accepts.
             self.rule.add_target(targets.SqsQueue(self.service.queue))
             self.rule_alarm = alarms.schedule_failed(self, self.service.alarm_topic, config.prefix, self.rule)
-        refs.publish(self, config, "queue-url", self.service.queue.queue_url, spec.name)
-        refs.publish(self, config, "dlq-url", self.service.dlq.queue_url, spec.name)
+        urls = {"queue-url": self.service.queue.queue_url, "dlq-url": self.service.dlq.queue_url}
+        for key in SERVICE_PARAMETERS:  # what `covid_etl.deployed` reads back
+            refs.publish(self, config, key, urls[key], spec.name)
         cdk.CfnOutput(self, "QueueUrl", value=self.service.queue.queue_url)
         cdk.CfnOutput(self, "DeadLetterQueueUrl", value=self.service.dlq.queue_url)
         if self.service.function:

@@ -11,6 +11,7 @@ from typing import Any
 
 from services.api.data_routes import DAILY_FIELDS
 from shared.runs import Run
+from shared.topology import STAGES
 
 REF = "#/components/schemas/{model}"
 
@@ -86,7 +87,10 @@ def document() -> dict[str, Any]:
             "/api/v1/summary": _get("Latest day, totals, weekly change, source freshness",
                                     _json(_ref("Summary"), "The summary"), _503=PROBLEM),
             "/api/v1/runs": _get("Run history, newest first", _json(
-                _obj({"data": {"type": "array", "items": _ref("Run")}}), "Runs"), [
+                _obj({"data": {"type": "array", "items": _ref("Run")},
+                      "stages": {"type": "array", "items": {"type": "string", "enum": list(STAGES)},
+                                 "description": "The pipeline's stages, in the order a run passes them"}},
+                     additionalProperties=False), "Runs"), [
                 {"name": "limit", "in": "query", "required": False,
                  "schema": {"type": "integer", "minimum": 1, "maximum": 100}}]),
             "/api/v1/runs/{run_id}": _get("One run", _json(_ref("Run"), "The run"), [

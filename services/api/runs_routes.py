@@ -10,6 +10,7 @@ from services.api import params
 from services.api.problems import Problem
 from services.api.responses import send_live
 from services.api.store import Store
+from shared.topology import STAGES
 
 bp = Blueprint("runs", __name__, url_prefix="/api/v1")
 RUN_ID = re.compile(r"^[0-9A-Za-z:_.-]{1,80}$")
@@ -21,10 +22,12 @@ def _store() -> Store:
 
 @bp.get("/runs")
 def runs() -> Response:
-    """The newest runs first (default 20, at most 100), each with its stages, counts and warnings."""
+    """The newest runs first (default 20, at most 100), each with its stages, counts and warnings;
+    `stages`: the pipeline's stages in the order a run passes them (`shared.topology`)."""
     args = params.query(("limit",))
     limit = params.integer(args, "limit", 20, 1, 100)
-    return send_live({"data": [run.as_json() for run in _store().runs(limit)]}, f"runs|{limit}")
+    return send_live({"data": [run.as_json() for run in _store().runs(limit)], "stages": list(STAGES)},
+                     f"runs|{limit}")
 
 
 @bp.get("/runs/<run_id>")

@@ -8,6 +8,7 @@ from typing import Any
 
 from services.extractor.fetch import fetch
 from shared.blobs import BlobStore, sha256_hex
+from shared.layout import raw_key
 from shared.messages import (
     ExtractRequestedV1,
     Message,
@@ -35,11 +36,6 @@ class Deps(StageDeps):
         if key not in self.stored and self.blobs.exists(key):
             self.stored.add(key)
         return key in self.stored
-
-
-def raw_key(name: str, sha256: str) -> str:
-    """Raw inputs are content-addressed: the same bytes are stored once."""
-    return f"raw/{name}/{sha256}.csv"
 
 
 def handle(message: Message, deps: Deps) -> None:

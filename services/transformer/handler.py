@@ -16,6 +16,7 @@ from services.transformer.parse import parse_jhu, parse_nyt
 from services.transformer.transform import JoinPolicy, to_records, transform
 from shared.blobs import BlobStore, sha256_hex
 from shared.errors import InputError
+from shared.layout import dataset_key
 from shared.messages import DatasetTransformedV1, Message, SourcesExtractedV1, SourceVersion
 from shared.stage import Outcome, StageDeps, run_stage
 from shared.topology import TRANSFORMER
@@ -47,7 +48,7 @@ def transform_sources(extracted: SourcesExtractedV1, deps: Deps) -> Outcome:
     records = to_records(joined)
     body = json.dumps({"records": records}, separators=(",", ":")).encode()
     digest = sha256_hex(body)
-    key = f"datasets/{digest}.json"
+    key = dataset_key(digest)
     deps.blobs.put(key, body, "application/json")
     # model_copy does not validate: give it a date, not the frame's ISO string
     sources = [s.model_copy(update={"last_date": date.fromisoformat(frames[s.name]["date"].max())})

@@ -36,7 +36,9 @@ def test_summary_takes_no_parameters(client: FlaskClient) -> None:
 def test_runs_newest_first_with_stages_and_limit(client: FlaskClient, store: FakeStore) -> None:
     store.run_items = [run("20261128T100000Z-a"), run("20261128T120000Z-b", "failed", error="boom"),
                        run("20261128T110000Z-c", warnings=["nyt is 4 days stale"])]
-    data = client.get("/api/v1/runs").get_json()["data"]
+    body = client.get("/api/v1/runs").get_json()
+    data = body["data"]
+    assert body["stages"] == ["extract", "transform", "load", "notify"]  # in the order a run passes them
     assert [r["run_id"] for r in data] == ["20261128T120000Z-b", "20261128T110000Z-c", "20261128T100000Z-a"]
     assert data[0]["error"] == "boom" and data[1]["warnings"] == ["nyt is 4 days stale"]
     assert data[2]["stages"]["load"]["duration_ms"] == 1000

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Made, open_page
+from tests.browser.conftest import TIMEOUT_MS, Made, open_page
 from tests.browser.test_dashboard import api
 from tests.support.stack import Stack
 
@@ -96,3 +96,24 @@ def test_a_successful_run_opens_onto_every_stage_with_timings_and_its_warnings(p
     assert details.locator("li").all_inner_texts() == run["warnings"] == made.succeeded["warnings"]
     assert f"Warnings ({len(run['warnings'])})" in details.inner_text()
     assert f"{run['inserted']:,} inserted, {run['updated']:,} updated" in details.inner_text()
+
+
+def test_a_runs_stages_are_shown_in_the_order_the_api_gives(browser: Any, stack: Stack, made: Made) -> None:
+    """The dashboard keeps no stage list of its own: reverse `/api/v1/runs`' `stages` and the stages turn."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+
+    def reversed_stages(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        assert body["stages"] == ["extract", "transform", "load", "notify"]
+        route.fulfill(response=response, json={**body, "stages": body["stages"][::-1]})
+
+    context.route("**/api/v1/runs?*", reversed_stages)
+    page = context.new_page()
+    page.goto(stack.api + "/", wait_until="domcontentloaded")
+    row = page.locator(f"#history tr.run[data-run-id='{made.succeeded['run_id']}']")
+    row.locator("button").click()
+    details = page.locator(f"#{row.locator('button').get_attribute('aria-controls')}")
+    assert [cells(r)[0] for r in details.locator("tbody tr").all()] == ["notify", "load", "transform", "extract"]
+    context.close()

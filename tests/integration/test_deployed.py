@@ -12,10 +12,10 @@ from types import SimpleNamespace
 import pytest
 
 from covid_etl import cli
-from covid_etl.deployed import STAGE_SETTINGS, deployed_env, parameter_name
+from covid_etl.deployed import deployed_env, parameter_name
 from covid_etl.resources import Resources, provision
 from shared import aws
-from shared.topology import QUEUES
+from shared.topology import QUEUES, SERVICE_PARAMETERS
 from tests.conftest import Emulator, clear_caches
 
 
@@ -27,8 +27,8 @@ def publish_like_the_stacks(env: dict[str, str], prefix: str) -> None:
               parameter_name(prefix, "topic-arn"): env["COVID_ETL_TOPIC_ARN"],
               parameter_name(prefix, "key-arn"): "arn:aws:kms:us-east-1:123456789012:key/not-a-setting"}
     for stage in QUEUES:
-        for setting, key in STAGE_SETTINGS.items():
-            values[parameter_name(prefix, key, stage)] = env[f"COVID_ETL_{stage.upper()}_{setting}"]
+        for key, variable in SERVICE_PARAMETERS.items():
+            values[parameter_name(prefix, key, stage)] = env[variable(stage)]
     for name, value in values.items():
         ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
 

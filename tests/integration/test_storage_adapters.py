@@ -6,8 +6,9 @@ import json
 
 from shared import aws
 from shared.blobs import S3BlobStore
+from shared.layout import archive_key
 from shared.messages import DatasetTransformedV1, make_message, parse_message
-from shared.queues import SqsPublisher, archive_key
+from shared.queues import SqsPublisher
 
 
 def test_blob_store_put_get_exists(provisioned: dict[str, str]) -> None:

@@ -1,0 +1,42 @@
+"""Where the pipeline's data lives: the table's partitions and the bucket's key prefixes.
+
+Named once here; the adapters that write the keys (`shared.ledger`, `shared.idempotency`,
+`shared.lock`, the extractor's raw files, the transformer's datasets, `shared.queues`' archive),
+the services' access declarations (`shared.topology`) and the bucket's lifecycle rule use these
+names. Standard library only, as `shared.topology` that imports it.
+"""
+
+from __future__ import annotations
+
+# Table partitions (the `pk` of an item)
+SERIES_PK = "series#US"  # the daily rows
+RUN_PK = "run"  # the run ledger
+SOURCE_PK = "source"  # each source's loaded version
+META_PK = "meta"  # the dataset item
+IDEM_PK = "idem"  # idempotency claims
+LOCK_PK = "lock"  # the load lease
+
+# Bucket key prefixes
+RAW = "raw/"  # the sources' bytes, content-addressed, kept
+DATASETS = "datasets/"  # the transformer's records, content-addressed
+ARCHIVE = "archive/"  # every message sent, by run and queue; expires
+
+
+def raw_key(source: str, sha256: str) -> str:
+    """Raw inputs are content-addressed: the same bytes are stored once."""
+    return f"{RAW}{source}/{sha256}.csv"
+
+
+def dataset_key(sha256: str) -> str:
+    """A transformed dataset, named by the sha256 of its JSON body."""
+    return f"{DATASETS}{sha256}.json"
+
+
+def archive_prefix(run_id: str, queue: str) -> str:
+    """Where the messages sent to `queue` in run `run_id` are kept."""
+    return f"{ARCHIVE}{run_id}/{queue}/"
+
+
+def archive_key(run_id: str, queue: str, message_id: str) -> str:
+    """One sent message's copy: by run and by the stage (queue) it was sent to."""
+    return f"{archive_prefix(run_id, queue)}{message_id}.json"
