@@ -4,10 +4,10 @@ Single-table layout (partition key `pk`, sort key `sk`, both strings):
 
 | pk          | sk            | what                                                   |
 |-------------|---------------|--------------------------------------------------------|
-| `series#US` | `2020-01-21`  | one day: date, cases, deaths, recovered (absent = null)|
+| `series#US` | `2020-01-21`  | one day: a `shared.daily` row (absent = null), its runs |
 | `run`       | run id        | one run: status, stage_<name> maps, counts, sources    |
-| `source`    | `nyt`, `jhu`  | the version of each source last loaded                 |
-| `meta`      | `dataset`     | data version (run id of the last load), totals         |
+| `source`    | `nyt`, `jhu`  | the version of each source last loaded (`LoadedSource`)|
+| `meta`      | `dataset`     | the data version (`DatasetVersion`): last load, totals |
 | `idem`      | stage#msg id  | idempotency claims (`shared.idempotency`)              |
 | `lock`      | `load`        | the lease and fencing token that keep loads apart      |
 
@@ -17,20 +17,55 @@ Run ids sort by start time, so `Query pk=run` newest first lists the history wit
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Protocol
+from typing import Any, NotRequired, Protocol, TypedDict, cast
 
 from shared.clock import SYSTEM, Clock, now_iso
+from shared.daily import SERIES_PK
 from shared.dynamo import ConditionFailed, Table
 from shared.idempotency import Claim, Claims, taken_over
 from shared.lock import Fence, hold
 from shared.runs import ENTERED_FROM, FINAL, IllegalTransition, Run, RunEnd, Runs, StageRecord
 from shared.topology import Stage
 
-__all__ = ["FINAL", "Ledger", "RunLedger", "now_iso"]
-SERIES_PK = "series#US"
+__all__ = ["FINAL", "SERIES_PK", "DatasetVersion", "LoadCounts", "LoadedSource", "Ledger", "RunLedger", "now_iso"]
 RUN_PK = "run"
 SOURCE_PK = "source"
 META_PK = "meta"
+
+
+class LoadCounts(TypedDict):
+    """What a load did: rows inserted, updated, left unchanged, and the dates kept that the sources dropped."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+    kept: list[str]
+
+
+class DatasetVersion(TypedDict):
+    """The `meta/dataset` item: the run whose load the table holds (`version`), its span and counts."""
+
+    version: str
+    rows_total: int
+    first_date: str | None
+    last_date: str | None
+    counts: NotRequired[LoadCounts]  # (items from before the counts were kept)
+    loaded_at: NotRequired[str]  # set by the write
+
+
+class LoadedSource(TypedDict):
+    """A `source/<name>` item: the `shared.messages.SourceVersion` last loaded (as JSON), and when."""
+
+    name: str
+    url: str
+    key: str
+    sha256: str
+    bytes: int
+    changed: bool
+    etag: NotRequired[str]  # absent: null
+    last_modified: NotRequired[str]
+    last_date: NotRequired[str]
+    loaded_at: str
 
 
 class ClaimStore(Protocol):
@@ -53,10 +88,11 @@ class Ledger(Runs, Protocol):
 
     def lock(self, name: str, owner: str, wait_s: float = 300) -> contextlib.AbstractContextManager[Fence]: ...
 
-    def source_versions(self) -> dict[str, dict[str, Any]]:
+    def source_versions(self) -> dict[str, LoadedSource]:
         """The loaded version of each source."""
 
-    def dataset_version(self) -> dict[str, Any] | None: ...
+    def dataset_version(self) -> DatasetVersion | None:
+        """The data version the table holds, or None before the first load."""
 
     def finish(self, run_id: str, stage: Stage, record: StageRecord | None, claim: Claim,
                outcome: dict[str, Any]) -> None:
@@ -126,11 +162,11 @@ class RunLedger:
     def recent(self, limit: int = 20) -> list[Run]:
         return [run_view(item) for item in self.table.query(RUN_PK, newest_first=True, limit=limit)]
 
-    def source_versions(self) -> dict[str, dict[str, Any]]:
-        return {item["sk"]: item for item in self.table.query(SOURCE_PK)}
+    def source_versions(self) -> dict[str, LoadedSource]:
+        return {item["sk"]: cast(LoadedSource, item) for item in self.table.query(SOURCE_PK)}
 
-    def dataset_version(self) -> dict[str, Any] | None:
-        return self.table.get(META_PK, "dataset")
+    def dataset_version(self) -> DatasetVersion | None:
+        return cast(DatasetVersion | None, self.table.get(META_PK, "dataset"))
 
 
 def _stage(record: StageRecord) -> dict[str, Any]:

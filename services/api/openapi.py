@@ -1,15 +1,16 @@
 """The OpenAPI 3 document of the read API, served at `/api/v1/openapi.json`.
 
-The paths and the series' schemas are written beside the routes; a run's schemas (`Run`,
-`StageRecord`, `SourceVersion`) are generated from the models the ledger and the routes use
-(`shared.runs`). schemathesis checks the document against the app in tests/api.
+The paths are written beside the routes; a day's schema (`Day`) is generated from the row's
+declaration (`shared.daily`), a run's (`Run`, `StageRecord`, `SourceVersion`) from the models the
+ledger and the routes use (`shared.runs`). schemathesis checks the document against the app in tests/api.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.api.data_routes import DAILY_FIELDS
+from services.api.data_routes import TYPES
+from shared.daily import COUNTS, DAY, KEY, VALUES, Field
 from shared.runs import Run
 
 REF = "#/components/schemas/{model}"
@@ -36,22 +37,31 @@ PROBLEM = {"description": "A problem document (RFC 7807)",
 DATE_PARAM = {"in": "query", "required": False, "schema": {"type": "string", "format": "date"}}
 CHANGE = _obj({"avg7": _n("number"), "avg7_week_before": _n("number"), "change_pct": _n("number")})
 
+
+def field_schema(field: Field) -> dict[str, Any]:
+    """A field of `shared.daily`'s declarations as an OpenAPI 3.0 schema (the key is a date)."""
+    kind = {"type": TYPES[field.kind], **({"format": "date"} if field.name == KEY else {})}
+    return _n(kind.pop("type"), **kind) if field.nullable else kind
+
+
+DAY_SCHEMA = {f.name: field_schema(f) for f in DAY}
+FIELD = _obj({"name": {"type": "string"}, "label": {"type": "string"},
+              "type": {"type": "string", "enum": sorted(set(TYPES.values()))}, "nullable": {"type": "boolean"},
+              "source": _n("string"), "of": _n("string")})
+
 SCHEMAS: dict[str, Any] = {
     "Problem": _obj({"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
                      "detail": {"type": "string"}, "instance": {"type": "string"},
                      "parameter": {"type": "string"}}, ["type", "title", "status", "detail"]),
-    "Day": _obj({"date": {"type": "string", "format": "date"}, "cases": {"type": "integer"},
-                 "deaths": {"type": "integer"}, "recovered": _n("integer"),
-                 "new_cases": _n("integer"), "new_deaths": _n("integer"),
-                 "new_cases_avg7": _n("number"), "new_deaths_avg7": _n("number")}, list(DAILY_FIELDS),
-                additionalProperties=False),
+    "Day": _obj(DAY_SCHEMA, additionalProperties=False),
+    "Field": FIELD,
     "Summary": _obj({
         "date": {"type": "string", "format": "date"},
-        "totals": _obj({"cases": {"type": "integer"}, "deaths": {"type": "integer"}, "recovered": _n("integer")}),
+        "totals": _obj({k: DAY_SCHEMA[k] for k in VALUES}),
         "recovered_last_reported": _n("string", format="date"),
-        "new": _obj({"cases": _n("integer"), "deaths": _n("integer")}),
-        "avg7": _obj({"cases": _n("number"), "deaths": _n("number")}),
-        "week_change": _obj({"cases": CHANGE, "deaths": CHANGE}),
+        "new": _obj({f: DAY_SCHEMA[f"new_{f}"] for f in COUNTS}),
+        "avg7": _obj({f: DAY_SCHEMA[f"new_{f}_avg7"] for f in COUNTS}),
+        "week_change": _obj({f: CHANGE for f in COUNTS}),
         "sources": {"type": "array", "items": _obj({"name": {"type": "string"}, "last_date": _n("string"),
                                                     "loaded_at": _n("string"), "url": _n("string")})},
         "dataset": _obj({"version": _n("string"), "rows_total": _n("integer"), "first_date": _n("string"),
@@ -83,6 +93,8 @@ def document() -> dict[str, Any]:
                 {**DATE_PARAM, "name": "to", "description": "last day (inclusive)"},
                 {"name": "format", "in": "query", "required": False,
                  "schema": {"type": "string", "enum": ["json", "csv"]}}]),
+            "/api/v1/fields": _get("The series' fields: name, label, type, where each comes from", _json(
+                _obj({"data": {"type": "array", "items": _ref("Field")}}), "The fields, in a table's order")),
             "/api/v1/summary": _get("Latest day, totals, weekly change, source freshness",
                                     _json(_ref("Summary"), "The summary"), _503=PROBLEM),
             "/api/v1/runs": _get("Run history, newest first", _json(

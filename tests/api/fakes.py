@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from shared.runs import DailyRow, Run, RunStatus, StageRecord
+from shared.daily import DailyRow
+from shared.runs import Run, RunStatus, StageRecord
 from shared.topology import STAGES
 
 Row = dict[str, Any]

@@ -12,7 +12,8 @@ from services.api.app import create_app
 from services.api.store import DynamoStore
 from services.loader.repository import SeriesRepository
 from shared.ledger import RunLedger, now_iso
-from shared.runs import DailyRow, StageRecord
+from shared.daily import DailyRow
+from shared.runs import StageRecord
 from tests.api.fakes import series
 
 TABLE = "api-integration"
