@@ -14,6 +14,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+
 from services.api.derive import with_derived
 from services.api.store import Store
 from shared.daily import Day

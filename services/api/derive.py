@@ -9,12 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
-from typing import cast
+from typing import TypedDict, cast
 
 from shared.daily import COUNTS, ROW_FIELDS, VALUES, DailyRow, Day
 from shared.ledger import DatasetVersion, LoadedSource
 
 WINDOW = 7
+
+
+class Summary(TypedDict):
+    """What `/api/v1/summary` says (the route adds the credit line)."""
+
+    date: str
+    totals: dict[str, object]  # the row's values (`shared.daily.VALUES`) on the latest day
+    recovered_last_reported: str | None
+    new: dict[str, object]  # by count (`shared.daily.COUNTS`)
+    avg7: dict[str, object]
+    week_change: dict[str, dict[str, float | None]]
+    sources: list[dict[str, object]]
+    dataset: dict[str, object]
 
 
 def _day_before(day: str) -> str:
@@ -80,7 +93,7 @@ def _change(now: float | None, before: float | None) -> dict[str, float | None]:
 
 
 def summary(derived: list[Day], sources: Mapping[str, LoadedSource], dataset: DatasetVersion | None
-            ) -> dict[str, object] | None:
+            ) -> Summary | None:
     """Latest day, totals, last day's new counts and averages, the week-on-week change, freshness."""
     if not derived:
         return None
@@ -90,7 +103,7 @@ def summary(derived: list[Day], sources: Mapping[str, LoadedSource], dataset: Da
     reported = [r["date"] for r in derived if r.get("recovered") is not None]
     found: Mapping[str, object] = dataset or {}
     return {
-        "date": last["date"],
+        "date": derived[-1]["date"],
         "totals": {k: last[k] for k in VALUES},
         "recovered_last_reported": reported[-1] if reported else None,
         "new": {f: last[f"new_{f}"] for f in COUNTS},
