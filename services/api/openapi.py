@@ -7,20 +7,21 @@ ledger and the routes use (`shared.runs`). schemathesis checks the document agai
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from services.api.data_routes import TYPES
 from shared.daily import COUNTS, DAY, KEY, VALUES, Field
 from shared.runs import Run
 
 REF = "#/components/schemas/{model}"
+Schema = dict[str, object]  # a JSON (OpenAPI) object
 
 
-def _n(kind: str, **extra: Any) -> dict[str, Any]:
+def _n(kind: str, **extra: object) -> Schema:
     return {"type": kind, "nullable": True, **extra}
 
 
-def _obj(props: dict[str, Any], required: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+def _obj(props: Mapping[str, object], required: list[str] | None = None, **extra: object) -> Schema:
     return {"type": "object", "properties": props, "required": required or list(props), **extra}
 
 
@@ -28,7 +29,7 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+def _json(schema: Mapping[str, object], description: str) -> Schema:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
@@ -38,10 +39,10 @@ DATE_PARAM = {"in": "query", "required": False, "schema": {"type": "string", "fo
 CHANGE = _obj({"avg7": _n("number"), "avg7_week_before": _n("number"), "change_pct": _n("number")})
 
 
-def field_schema(field: Field) -> dict[str, Any]:
+def field_schema(field: Field) -> Schema:
     """A field of `shared.daily`'s declarations as an OpenAPI 3.0 schema (the key is a date)."""
-    kind = {"type": TYPES[field.kind], **({"format": "date"} if field.name == KEY else {})}
-    return _n(kind.pop("type"), **kind) if field.nullable else kind
+    extra = {"format": "date"} if field.name == KEY else {}
+    return _n(TYPES[field.kind], **extra) if field.nullable else {"type": TYPES[field.kind], **extra}
 
 
 DAY_SCHEMA = {f.name: field_schema(f) for f in DAY}
@@ -49,7 +50,7 @@ FIELD = _obj({"name": {"type": "string"}, "label": {"type": "string"},
               "type": {"type": "string", "enum": sorted(set(TYPES.values()))}, "nullable": {"type": "boolean"},
               "source": _n("string"), "of": _n("string")})
 
-SCHEMAS: dict[str, Any] = {
+SCHEMAS: dict[str, object] = {
     "Problem": _obj({"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
                      "detail": {"type": "string"}, "instance": {"type": "string"},
                      "parameter": {"type": "string"}}, ["type", "title", "status", "detail"]),
@@ -70,13 +71,13 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
-def _get(summary: str, ok: dict[str, Any], params: list[dict[str, Any]] | None = None,
-         **errors: dict[str, Any]) -> dict[str, Any]:
+def _get(summary: str, ok: Mapping[str, object], params: list[Schema] | None = None,
+         **errors: Mapping[str, object]) -> Schema:
     responses = {"200": ok, "400": PROBLEM, **{code[1:]: v for code, v in errors.items()}}
     return {"get": {"summary": summary, "parameters": params or [], "responses": responses}}
 
 
-def document() -> dict[str, Any]:
+def document() -> Schema:
     """The whole document; paths and schemas as the routes produce them."""
     daily_ok = {"description": "The series, sorted by date",
                 "content": {"application/json": {"schema": _obj({"data": {"type": "array", "items": _ref("Day")}})},
@@ -113,21 +114,21 @@ def document() -> dict[str, Any]:
     }
 
 
-def model_schemas() -> dict[str, Any]:
+def model_schemas() -> dict[str, object]:
     """`Run` and the models it holds, as OpenAPI 3.0 schemas (JSON Schema's `null` as `nullable`)."""
     schema = Run.model_json_schema(ref_template=REF, mode="serialization")
     found = {name: _openapi(sub) for name, sub in schema.pop("$defs", {}).items()}
     return {**found, "Run": _openapi(schema)}
 
 
-def _openapi(node: Any) -> Any:
+def _openapi(node: object) -> object:
     if isinstance(node, list):
         return [_openapi(n) for n in node]
     if not isinstance(node, dict):
         return node
     node = {k: _openapi(v) for k, v in node.items() if k != "title"}
     options = node.pop("anyOf", None)
-    if options is not None:
+    if isinstance(options, list):  # (pydantic's `X | None`: X, nullable)
         kept = [o for o in options if o.get("type") != "null"]
         merged = kept[0] if len(kept) == 1 and "$ref" not in kept[0] else {"anyOf": kept} if len(kept) > 1 else \
             {"allOf": kept}
