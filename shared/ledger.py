@@ -17,6 +17,7 @@ Run ids sort by start time, so `Query pk=run` newest first lists the history wit
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import Any, NotRequired, Protocol, TypedDict, cast
 
 from shared.clock import SYSTEM, Clock, now_iso
@@ -169,11 +170,11 @@ class RunLedger:
         return cast(DatasetVersion | None, self.table.get(META_PK, "dataset"))
 
 
-def _stage(record: StageRecord) -> dict[str, Any]:
+def _stage(record: StageRecord) -> dict[str, object]:
     return record.model_dump(mode="json", exclude_none=True)
 
 
-def run_view(item: dict[str, Any]) -> Run:
+def run_view(item: Mapping[str, object]) -> Run:
     """A run item as a `Run`: `stage_<name>` attributes gathered under `stages`."""
     run = {"run_id": item["sk"], **item}  # a run whose start was never recorded still has its key
     run["stages"] = {k[6:]: run.pop(k) for k in sorted(run) if k.startswith("stage_")}
