@@ -61,7 +61,6 @@ def transform(nyt: pd.DataFrame, jhu: pd.DataFrame, policy: JoinPolicy = "inner"
 
 def to_records(frame: pd.DataFrame) -> list[DailyRow]:
     """Rows as `DailyRow`s (plain str, int, float and None), for JSON and DynamoDB."""
-    kinds = [f.kind for f in ROW]
-    return [cast(DailyRow, {name: None if pd.isna(value) else kind(value)
-                            for name, kind, value in zip(COLUMNS, kinds, values, strict=True)})
-            for values in frame[COLUMNS].itertuples(index=False, name=None)]
+    # column by column: pandas boxes the values as Python's (Int64's as int) and nulls become None
+    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in COLUMNS]
+    return cast(list[DailyRow], [dict(zip(COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)])
