@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import urllib.request
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -85,7 +86,7 @@ def brief(run: Run | None, now: datetime) -> RunBrief | None:
                     finished_at=run.finished_at, age_s=age, error=run.error)
 
 
-def freshness(versions: dict[str, dict[str, Any]], today: date, after_days: int) -> list[Freshness]:
+def freshness(versions: Mapping[str, Mapping[str, object]], today: date, after_days: int) -> list[Freshness]:
     out = []
     for name, version in sorted(versions.items()):
         last = version.get("last_date")

@@ -4,10 +4,10 @@ Single-table layout (partition key `pk`, sort key `sk`, both strings):
 
 | pk          | sk            | what                                                   |
 |-------------|---------------|--------------------------------------------------------|
-| `series#US` | `2020-01-21`  | one day: date, cases, deaths, recovered (absent = null)|
+| `series#US` | `2020-01-21`  | one day: a `shared.daily` row (absent = null), its runs |
 | `run`       | run id        | one run: status, stage_<name> maps, counts, sources    |
-| `source`    | `nyt`, `jhu`  | the version of each source last loaded                 |
-| `meta`      | `dataset`     | data version (run id of the last load), totals         |
+| `source`    | `nyt`, `jhu`  | the version of each source last loaded (`LoadedSource`)|
+| `meta`      | `dataset`     | the data version (`DatasetVersion`): last load, totals |
 | `idem`      | stage#msg id  | idempotency claims (`shared.idempotency`)              |
 | `lock`      | `load`        | the lease and fencing token that keep loads apart      |
 
@@ -17,7 +17,8 @@ Run ids sort by start time, so `Query pk=run` newest first lists the history wit
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any, NotRequired, Protocol, TypedDict, cast
 
 from shared.clock import SYSTEM, Clock, now_iso
 from shared.dynamo import ConditionFailed, Table
@@ -27,7 +28,43 @@ from shared.lock import Fence, hold
 from shared.runs import ENTERED_FROM, FINAL, IllegalTransition, Run, RunEnd, Runs, StageRecord
 from shared.topology import Stage
 
-__all__ = ["FINAL", "META_PK", "RUN_PK", "SERIES_PK", "SOURCE_PK", "Ledger", "RunLedger", "now_iso"]
+__all__ = ["FINAL", "META_PK", "RUN_PK", "SERIES_PK", "SOURCE_PK", "DatasetVersion", "LoadCounts",
+           "LoadedSource", "Ledger", "RunLedger", "now_iso"]
+
+
+class LoadCounts(TypedDict):
+    """What a load did: rows inserted, updated, left unchanged, and the dates kept that the sources dropped."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+    kept: list[str]
+
+
+class DatasetVersion(TypedDict):
+    """The `meta/dataset` item: the run whose load the table holds (`version`), its span and counts."""
+
+    version: str
+    rows_total: int
+    first_date: str | None
+    last_date: str | None
+    counts: NotRequired[LoadCounts]  # (items from before the counts were kept)
+    loaded_at: NotRequired[str]  # set by the write
+
+
+class LoadedSource(TypedDict):
+    """A `source/<name>` item: the `shared.messages.SourceVersion` last loaded (as JSON), and when."""
+
+    name: str
+    url: str
+    key: str
+    sha256: str
+    bytes: int
+    changed: bool
+    etag: NotRequired[str]  # absent: null
+    last_modified: NotRequired[str]
+    last_date: NotRequired[str]
+    loaded_at: str
 
 
 class ClaimStore(Protocol):
@@ -50,10 +87,11 @@ class Ledger(Runs, Protocol):
 
     def lock(self, name: str, owner: str, wait_s: float = 300) -> contextlib.AbstractContextManager[Fence]: ...
 
-    def source_versions(self) -> dict[str, dict[str, Any]]:
+    def source_versions(self) -> dict[str, LoadedSource]:
         """The loaded version of each source."""
 
-    def dataset_version(self) -> dict[str, Any] | None: ...
+    def dataset_version(self) -> DatasetVersion | None:
+        """The data version the table holds, or None before the first load."""
 
     def finish(self, run_id: str, stage: Stage, record: StageRecord | None, claim: Claim,
                outcome: dict[str, Any]) -> None:
@@ -123,18 +161,18 @@ class RunLedger:
     def recent(self, limit: int = 20) -> list[Run]:
         return [run_view(item) for item in self.table.query(RUN_PK, newest_first=True, limit=limit)]
 
-    def source_versions(self) -> dict[str, dict[str, Any]]:
-        return {item["sk"]: item for item in self.table.query(SOURCE_PK)}
+    def source_versions(self) -> dict[str, LoadedSource]:
+        return {item["sk"]: cast(LoadedSource, item) for item in self.table.query(SOURCE_PK)}
 
-    def dataset_version(self) -> dict[str, Any] | None:
-        return self.table.get(META_PK, "dataset")
+    def dataset_version(self) -> DatasetVersion | None:
+        return cast(DatasetVersion | None, self.table.get(META_PK, "dataset"))
 
 
-def _stage(record: StageRecord) -> dict[str, Any]:
+def _stage(record: StageRecord) -> dict[str, object]:
     return record.model_dump(mode="json", exclude_none=True)
 
 
-def run_view(item: dict[str, Any]) -> Run:
+def run_view(item: Mapping[str, object]) -> Run:
     """A run item as a `Run`: `stage_<name>` attributes gathered under `stages`."""
     run = {"run_id": item["sk"], **item}  # a run whose start was never recorded still has its key
     run["stages"] = {k[6:]: run.pop(k) for k in sorted(run) if k.startswith("stage_")}

@@ -9,7 +9,7 @@ version and the date come in as arguments. (A run given up on or interrupted is 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, TypeGuard
 
 from shared.messages import (
     DatasetLoadedV1,
@@ -21,6 +21,9 @@ from shared.messages import (
 )
 from shared.runs import RunEnd
 
+if TYPE_CHECKING:  # (the ledger's adapter imports boto3; this module stays pure)
+    from shared.ledger import DatasetVersion
+
 Terminal = DatasetLoadedV1 | SourcesUnchangedV1 | DatasetSupersededV1 | StageFailedV1
 
 
@@ -28,7 +31,7 @@ def is_terminal(payload: Payload | None) -> TypeGuard[Terminal]:
     return isinstance(payload, DatasetLoadedV1 | SourcesUnchangedV1 | DatasetSupersededV1 | StageFailedV1)
 
 
-def run_end(event: Terminal, table: dict[str, Any] | None, *, finished_at: str, today: date,
+def run_end(event: Terminal, table: DatasetVersion | None, *, finished_at: str, today: date,
             stale_after_days: int) -> RunEnd:
     """How the run ended; `table` is the dataset version as it stands (for a run that wrote nothing)."""
     sources = event.sources if not isinstance(event, StageFailedV1) else []
@@ -37,10 +40,10 @@ def run_end(event: Terminal, table: dict[str, Any] | None, *, finished_at: str, 
         return RunEnd(status="succeeded", finished_at=finished_at, inserted=event.inserted, updated=event.updated,
                       unchanged=event.unchanged, rows_total=event.rows_total, first_date=event.first_date,
                       last_date=event.last_date, sources=sources, warnings=warnings)
-    table = table or {}
-    as_it_stands = {"inserted": 0, "updated": 0, "rows_total": table.get("rows_total", 0),
-                    "unchanged": table.get("rows_total", 0), "first_date": table.get("first_date"),
-                    "last_date": table.get("last_date")}
+    total, first, last = (table["rows_total"], table.get("first_date"), table.get("last_date")) if table else (
+        0, None, None)
+    as_it_stands = {"inserted": 0, "updated": 0, "rows_total": total, "unchanged": total, "first_date": first,
+                    "last_date": last}
     if isinstance(event, SourcesUnchangedV1 | DatasetSupersededV1):
         return RunEnd(status="no_change", finished_at=finished_at, sources=sources, warnings=warnings,
                       **as_it_stands)

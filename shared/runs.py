@@ -1,4 +1,4 @@
-"""A run of the pipeline as types: `Run`, its `StageRecord`s, `RunStatus`, `RunEnd`, and the `DailyRow`.
+"""A run of the pipeline as types: `Run`, its `StageRecord`s, `RunStatus`, `RunEnd` (the daily row: `shared.daily`).
 
 The `Runs` port stores them: `shared.ledger.RunLedger` in DynamoDB (the tests' in-memory fake,
 `MemoryRuns`, is in `tests/support/fakes.py`, checked against the port by mypy). A run's status
@@ -10,7 +10,7 @@ and the API's response schemas are generated from these models.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, Protocol, TypedDict
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -48,15 +48,6 @@ def check_transition(run_id: str, current: RunStatus | None, new: RunStatus) -> 
     """`IllegalTransition` unless a run in status `current` may take status `new`."""
     if current not in ENTERED_FROM[new]:
         raise IllegalTransition(run_id, current, new)
-
-
-class DailyRow(TypedDict):
-    """One day of the series. A TypedDict, not a model: thousands are read per request, unvalidated."""
-
-    date: str
-    cases: int
-    deaths: int
-    recovered: int | None
 
 
 class _Record(BaseModel):

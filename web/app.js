@@ -3,7 +3,7 @@
 // view can be shared and reloaded.
 import { drawCharts, resizeCharts } from "./charts.js";
 import { renderHistory } from "./history.js";
-import { renderCards, renderEmpty, renderSources, renderTable } from "./panels.js";
+import { renderCards, renderEmpty, renderSources, renderTable, renderTableHead } from "./panels.js";
 
 const API = (window.COVID_ETL_API || "").replace(/\/$/, "");
 const status = document.getElementById("status");
@@ -12,6 +12,7 @@ const main = document.getElementById("main");
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 let bounds = { first: null, last: null };
 let recovery = { lastReported: null, stillReported: false };
+let fields = []; // the table's columns, from the API
 let latest = 0; // the newest range request; answers to older ones are dropped
 
 class HttpError extends Error {
@@ -58,7 +59,7 @@ async function loadRange() {
   main.dataset.busy = "true";
   const { data } = await get(`/api/v1/daily?${params}`);
   if (!current() || !(await drawCharts(data, recovery, current))) return;
-  renderTable(data);
+  renderTable(data, fields);
   remember();
   main.dataset.busy = "false"; // charts, table and URL all show this range (tests wait for it)
   say(data.length ? `Showing ${data.length} days, ${data[0].date} to ${data[data.length - 1].date}.`
@@ -91,11 +92,14 @@ function fromUrl(name, fallback) {
 }
 
 async function start() {
-  const [summary, runs] = await Promise.all([
+  const [summary, runs, columns] = await Promise.all([
     get("/api/v1/summary").catch((error) => error),
     get("/api/v1/runs?limit=30").catch(() => ({ data: [], stages: [] })),
+    get("/api/v1/fields").then((r) => r.data),
   ]);
   renderHistory(runs.data, runs.stages);
+  fields = columns;
+  renderTableHead(fields);
   if (summary instanceof Error) {
     renderSources(null);
     if (summary.status === 503) {

@@ -27,12 +27,17 @@ export function renderCards(summary) {
   } else fill("card-recovered", num(t.recovered), "Cumulative", "Johns Hopkins University CSSE");
 }
 
-export function renderTable(rows) {
+/** The table's columns are the API's fields (`/api/v1/fields`), in its order: the first heads each row. */
+export function renderTableHead(fields) {
+  document.querySelector("#table thead tr").replaceChildren(...fields.map((f) => el("th", { scope: "col" }, f.label)));
+}
+
+export function renderTable(rows, fields) {
   const body = document.querySelector("#table tbody");
+  const [key, ...values] = fields;
+  const cell = (f, r) => el("td", {}, (f.type === "number" ? avg : num)(r[f.name]));
   const trs = rows.slice().reverse().map((r) => el("tr", {},
-    el("th", { scope: "row" }, r.date), el("td", {}, num(r.cases)), el("td", {}, num(r.new_cases)),
-    el("td", {}, avg(r.new_cases_avg7)), el("td", {}, num(r.deaths)), el("td", {}, num(r.new_deaths)),
-    el("td", {}, avg(r.new_deaths_avg7)), el("td", {}, num(r.recovered))));
+    el("th", { scope: "row" }, r[key.name]), ...values.map((f) => cell(f, r))));
   body.replaceChildren(...trs);
 }
 

@@ -14,10 +14,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from services.api.derive import with_derived
 from services.api.store import Store
+from shared.daily import Day
+from shared.ledger import DatasetVersion, LoadedSource
 
 EMPTY = "empty"  # the version before the first load
 
@@ -38,9 +39,9 @@ class Snapshot:
     """What one data version holds: the derived series, source versions and the dataset item."""
 
     version: str
-    derived: list[dict[str, Any]]
-    sources: dict[str, dict[str, Any]]
-    dataset: dict[str, Any] | None
+    derived: list[Day]
+    sources: dict[str, LoadedSource]
+    dataset: DatasetVersion | None
 
 
 def render(version: str, key: str, body: bytes, content_type: str) -> Rendered:

@@ -1,23 +1,24 @@
-"""`/api/v1/daily` (JSON or CSV) and `/api/v1/summary`, served from the version cache."""
+"""`/api/v1/daily` (JSON or CSV), `/api/v1/summary` and `/api/v1/fields`, served from the version cache."""
 
 from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from collections.abc import Sequence
 
 from flask import Blueprint, Response, current_app
 
 from services.api import params
-from services.api.cache import ResponseCache, Snapshot
+from services.api.cache import ResponseCache, Snapshot, render
 from services.api.derive import in_range, summary
 from services.api.problems import Problem
 from services.api.responses import json_bytes, send
+from shared.daily import DAY_FIELDS, Day, Field, table_columns
 
 bp = Blueprint("data", __name__, url_prefix="/api/v1")
 
-DAILY_FIELDS = ("date", "cases", "deaths", "recovered", "new_cases", "new_deaths",
-                "new_cases_avg7", "new_deaths_avg7")
+DAILY_FIELDS = DAY_FIELDS  # a day's JSON keys and CSV columns, in order (`shared.daily.Day`)
+TYPES = {str: "string", int: "integer", float: "number"}  # Python's types as JSON Schema's
 CREDIT = ("Cases and deaths: The New York Times (github.com/nytimes/covid-19-data). Recovered: "
           "Johns Hopkins University CSSE via datasets/covid-19.")
 
@@ -26,7 +27,7 @@ def _cache() -> ResponseCache:
     return current_app.extensions["covid_etl.cache"]
 
 
-def daily_csv(rows: list[dict[str, Any]]) -> bytes:
+def daily_csv(rows: Sequence[Day]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=DAILY_FIELDS, lineterminator="\n")
     writer.writeheader()
@@ -66,3 +67,19 @@ def summary_view() -> Response:
         return json_bytes({**result, "credit": CREDIT}), "application/json"
 
     return send(_cache().get("summary", build))
+
+
+def describe(field: Field) -> dict[str, object]:
+    """A field of the series as `/api/v1/fields` lists it."""
+    return {"name": field.name, "label": field.column.label, "type": TYPES[field.kind], "nullable": field.nullable,
+            "source": field.column.source, "of": field.column.of}
+
+
+FIELDS = render("fields", "fields", json_bytes({"data": [describe(f) for f in table_columns()]}), "application/json")
+
+
+@bp.get("/fields")
+def fields() -> Response:
+    """The series' fields as a table shows them: each value followed by those derived from it."""
+    params.query(())
+    return send(FIELDS)

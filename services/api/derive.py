@@ -1,32 +1,48 @@
 """The pure core of the read API: derived daily values and the summary, from plain rows.
 
-No boto3, no Flask, no clock: every function takes rows (dicts with date, cases, deaths,
-recovered) and returns new dicts, so the unit tests and the real-data check call them directly.
+No boto3, no Flask, no clock: every function takes rows (`shared.daily.DailyRow`) and returns new
+dicts, so the unit tests and the real-data check call them directly. The values derived from each
+count (`shared.daily.COUNTS`) are `Day`'s `new_<count>` and `new_<count>_avg7`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import TypedDict, cast
 
-from shared.runs import DailyRow
+from shared.daily import COUNTS, ROW_FIELDS, VALUES, DailyRow, Day
+from shared.ledger import DatasetVersion, LoadedSource
 
-Row = dict[str, Any]
 WINDOW = 7
-COUNTS: tuple[Literal["cases", "deaths"], ...] = ("cases", "deaths")
+
+
+class Summary(TypedDict):
+    """What `/api/v1/summary` says (the route adds the credit line)."""
+
+    date: str
+    totals: dict[str, object]  # the row's values (`shared.daily.VALUES`) on the latest day
+    recovered_last_reported: str | None
+    new: dict[str, object]  # by count (`shared.daily.COUNTS`)
+    avg7: dict[str, object]
+    week_change: dict[str, dict[str, float | None]]
+    sources: list[dict[str, object]]
+    dataset: dict[str, object]
 
 
 def _day_before(day: str) -> str:
     return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
 
 
-def _delta(today: DailyRow, before: DailyRow | None, field: Literal["cases", "deaths"]) -> int | None:
+def _delta(today: Mapping[str, object], before: Mapping[str, object] | None, field: str) -> int | None:
     # Unknown when the day before is missing (first day of the series, or a gap in it):
     # reporting the cumulative count as "new" would show a spike that never happened.
-    if before is None or today.get(field) is None or before.get(field) is None:
+    if before is None:
         return None
-    return int(today[field]) - int(before[field])
+    now, then = today.get(field), before.get(field)
+    if not isinstance(now, int | float) or not isinstance(then, int | float):
+        return None
+    return int(now) - int(then)
 
 
 def _avg(values: list[int | None]) -> float | None:
@@ -35,64 +51,71 @@ def _avg(values: list[int | None]) -> float | None:
     return round(sum(v for v in values if v is not None) / WINDOW, 2)
 
 
-def with_derived(rows: Sequence[DailyRow]) -> list[Row]:
-    """Each row plus new_cases, new_deaths and their trailing 7-day averages, sorted by date.
+def with_derived(rows: Sequence[DailyRow]) -> list[Day]:
+    """Each row plus each count's new value and its trailing 7-day average, sorted by date.
 
     Computed over the whole series, so a range cut later keeps the values of its first days.
     Negative new counts (a source revising its total down) are kept as reported.
     """
     ordered = sorted(rows, key=lambda r: r["date"])
-    by_date = {r["date"]: r for r in ordered}
-    out: list[Row] = []
-    recent: dict[str, list[int | None]] = {"cases": [], "deaths": []}
+    by_date: dict[str, Mapping[str, object]] = {r["date"]: r for r in ordered}
+    out: list[Day] = []
+    recent: dict[str, list[int | None]] = {f: [] for f in COUNTS}
     previous_date: str | None = None
     for row in ordered:
-        before = by_date.get(_day_before(row["date"]))
+        day = row["date"]
+        before = by_date.get(_day_before(day))
         if previous_date is not None and before is None:
-            recent = {"cases": [], "deaths": []}  # a gap restarts the window
-        item: Row = {"date": row["date"], "cases": row.get("cases"), "deaths": row.get("deaths"),
-                     "recovered": row.get("recovered")}
+            recent = {f: [] for f in COUNTS}  # a gap restarts the window
+        fields: Mapping[str, object] = row
+        item = {name: fields.get(name) for name in ROW_FIELDS}
         for field in COUNTS:
-            new = _delta(row, before, field)
+            new = _delta(fields, before, field)
             recent[field] = (recent[field] + [new])[-WINDOW:]
             item[f"new_{field}"] = new
-        for field in ("cases", "deaths"):
+        for field in COUNTS:
             item[f"new_{field}_avg7"] = _avg(recent[field])
-        out.append(item)
-        previous_date = row["date"]
+        out.append(cast(Day, item))
+        previous_date = day
     return out
 
 
-def in_range(rows: list[Row], start: str | None, end: str | None) -> list[Row]:
+def in_range(rows: list[Day], start: str | None, end: str | None) -> list[Day]:
     """The rows with start <= date <= end (ISO dates compare as strings)."""
     return [r for r in rows if (start is None or r["date"] >= start) and (end is None or r["date"] <= end)]
 
 
-def _change(now: float | None, before: float | None) -> dict[str, Any]:
+def _change(now: float | None, before: float | None) -> dict[str, float | None]:
     pct = None
-    if now is not None and before not in (None, 0):
-        pct = round((now - before) / before * 100, 1)  # type: ignore[operator]
+    if now is not None and before is not None and before != 0:
+        pct = round((now - before) / before * 100, 1)
     return {"avg7": now, "avg7_week_before": before, "change_pct": pct}
 
 
-def summary(derived: list[Row], sources: dict[str, Row], dataset: Row | None) -> Row | None:
+def summary(derived: list[Day], sources: Mapping[str, LoadedSource], dataset: DatasetVersion | None
+            ) -> Summary | None:
     """Latest day, totals, last day's new counts and averages, the week-on-week change, freshness."""
     if not derived:
         return None
-    last = derived[-1]
-    week_before = {r["date"]: r for r in derived}.get(
-        (date.fromisoformat(last["date"]) - timedelta(days=WINDOW)).isoformat(), {})
+    last: Mapping[str, object] = derived[-1]
+    week_before: Mapping[str, object] = {r["date"]: r for r in derived}.get(
+        (date.fromisoformat(derived[-1]["date"]) - timedelta(days=WINDOW)).isoformat(), {})
     reported = [r["date"] for r in derived if r.get("recovered") is not None]
+    found: Mapping[str, object] = dataset or {}
     return {
-        "date": last["date"],
-        "totals": {k: last[k] for k in ("cases", "deaths", "recovered")},
+        "date": derived[-1]["date"],
+        "totals": {k: last[k] for k in VALUES},
         "recovered_last_reported": reported[-1] if reported else None,
-        "new": {"cases": last["new_cases"], "deaths": last["new_deaths"]},
-        "avg7": {"cases": last["new_cases_avg7"], "deaths": last["new_deaths_avg7"]},
-        "week_change": {f: _change(last[f"new_{f}_avg7"], week_before.get(f"new_{f}_avg7"))
-                        for f in ("cases", "deaths")},
+        "new": {f: last[f"new_{f}"] for f in COUNTS},
+        "avg7": {f: last[f"new_{f}_avg7"] for f in COUNTS},
+        "week_change": {f: _change(_number(last, f"new_{f}_avg7"), _number(week_before, f"new_{f}_avg7"))
+                        for f in COUNTS},
         "sources": [{"name": name, "last_date": s.get("last_date"), "loaded_at": s.get("loaded_at"),
                      "url": s.get("url")} for name, s in sorted(sources.items())],
-        "dataset": {k: (dataset or {}).get(k) for k in ("version", "rows_total", "first_date",
-                                                          "last_date", "loaded_at")},
+        "dataset": {k: found.get(k) for k in ("version", "rows_total", "first_date", "last_date", "loaded_at")},
     }
+
+
+def _number(row: Mapping[str, object], field: str) -> float | None:
+    value = row.get(field)
+    return value if isinstance(value, int | float) else None

@@ -1,26 +1,28 @@
 """The OpenAPI 3 document of the read API, served at `/api/v1/openapi.json`.
 
-The paths and the series' schemas are written beside the routes; a run's schemas (`Run`,
-`StageRecord`, `SourceVersion`) are generated from the models the ledger and the routes use
-(`shared.runs`). schemathesis checks the document against the app in tests/api.
+The paths are written beside the routes; a day's schema (`Day`) is generated from the row's
+declaration (`shared.daily`), a run's (`Run`, `StageRecord`, `SourceVersion`) from the models the
+ledger and the routes use (`shared.runs`). schemathesis checks the document against the app in tests/api.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
-from services.api.data_routes import DAILY_FIELDS
+from services.api.data_routes import TYPES
+from shared.daily import COUNTS, DAY, KEY, VALUES, Field
 from shared.runs import Run
 from shared.topology import STAGES
 
 REF = "#/components/schemas/{model}"
+Schema = dict[str, object]  # a JSON (OpenAPI) object
 
 
-def _n(kind: str, **extra: Any) -> dict[str, Any]:
+def _n(kind: str, **extra: object) -> Schema:
     return {"type": kind, "nullable": True, **extra}
 
 
-def _obj(props: dict[str, Any], required: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+def _obj(props: Mapping[str, object], required: list[str] | None = None, **extra: object) -> Schema:
     return {"type": "object", "properties": props, "required": required or list(props), **extra}
 
 
@@ -28,7 +30,7 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+def _json(schema: Mapping[str, object], description: str) -> Schema:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
@@ -37,22 +39,31 @@ PROBLEM = {"description": "A problem document (RFC 7807)",
 DATE_PARAM = {"in": "query", "required": False, "schema": {"type": "string", "format": "date"}}
 CHANGE = _obj({"avg7": _n("number"), "avg7_week_before": _n("number"), "change_pct": _n("number")})
 
-SCHEMAS: dict[str, Any] = {
+
+def field_schema(field: Field) -> Schema:
+    """A field of `shared.daily`'s declarations as an OpenAPI 3.0 schema (the key is a date)."""
+    extra = {"format": "date"} if field.name == KEY else {}
+    return _n(TYPES[field.kind], **extra) if field.nullable else {"type": TYPES[field.kind], **extra}
+
+
+DAY_SCHEMA = {f.name: field_schema(f) for f in DAY}
+FIELD = _obj({"name": {"type": "string"}, "label": {"type": "string"},
+              "type": {"type": "string", "enum": sorted(set(TYPES.values()))}, "nullable": {"type": "boolean"},
+              "source": _n("string"), "of": _n("string")})
+
+SCHEMAS: dict[str, object] = {
     "Problem": _obj({"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
                      "detail": {"type": "string"}, "instance": {"type": "string"},
                      "parameter": {"type": "string"}}, ["type", "title", "status", "detail"]),
-    "Day": _obj({"date": {"type": "string", "format": "date"}, "cases": {"type": "integer"},
-                 "deaths": {"type": "integer"}, "recovered": _n("integer"),
-                 "new_cases": _n("integer"), "new_deaths": _n("integer"),
-                 "new_cases_avg7": _n("number"), "new_deaths_avg7": _n("number")}, list(DAILY_FIELDS),
-                additionalProperties=False),
+    "Day": _obj(DAY_SCHEMA, additionalProperties=False),
+    "Field": FIELD,
     "Summary": _obj({
         "date": {"type": "string", "format": "date"},
-        "totals": _obj({"cases": {"type": "integer"}, "deaths": {"type": "integer"}, "recovered": _n("integer")}),
+        "totals": _obj({k: DAY_SCHEMA[k] for k in VALUES}),
         "recovered_last_reported": _n("string", format="date"),
-        "new": _obj({"cases": _n("integer"), "deaths": _n("integer")}),
-        "avg7": _obj({"cases": _n("number"), "deaths": _n("number")}),
-        "week_change": _obj({"cases": CHANGE, "deaths": CHANGE}),
+        "new": _obj({f: DAY_SCHEMA[f"new_{f}"] for f in COUNTS}),
+        "avg7": _obj({f: DAY_SCHEMA[f"new_{f}_avg7"] for f in COUNTS}),
+        "week_change": _obj({f: CHANGE for f in COUNTS}),
         "sources": {"type": "array", "items": _obj({"name": {"type": "string"}, "last_date": _n("string"),
                                                     "loaded_at": _n("string"), "url": _n("string")})},
         "dataset": _obj({"version": _n("string"), "rows_total": _n("integer"), "first_date": _n("string"),
@@ -61,13 +72,13 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
-def _get(summary: str, ok: dict[str, Any], params: list[dict[str, Any]] | None = None,
-         **errors: dict[str, Any]) -> dict[str, Any]:
+def _get(summary: str, ok: Mapping[str, object], params: list[Schema] | None = None,
+         **errors: Mapping[str, object]) -> Schema:
     responses = {"200": ok, "400": PROBLEM, **{code[1:]: v for code, v in errors.items()}}
     return {"get": {"summary": summary, "parameters": params or [], "responses": responses}}
 
 
-def document() -> dict[str, Any]:
+def document() -> Schema:
     """The whole document; paths and schemas as the routes produce them."""
     daily_ok = {"description": "The series, sorted by date",
                 "content": {"application/json": {"schema": _obj({"data": {"type": "array", "items": _ref("Day")}})},
@@ -84,6 +95,8 @@ def document() -> dict[str, Any]:
                 {**DATE_PARAM, "name": "to", "description": "last day (inclusive)"},
                 {"name": "format", "in": "query", "required": False,
                  "schema": {"type": "string", "enum": ["json", "csv"]}}]),
+            "/api/v1/fields": _get("The series' fields: name, label, type, where each comes from", _json(
+                _obj({"data": {"type": "array", "items": _ref("Field")}}), "The fields, in a table's order")),
             "/api/v1/summary": _get("Latest day, totals, weekly change, source freshness",
                                     _json(_ref("Summary"), "The summary"), _503=PROBLEM),
             "/api/v1/runs": _get("Run history, newest first", _json(
@@ -105,21 +118,21 @@ def document() -> dict[str, Any]:
     }
 
 
-def model_schemas() -> dict[str, Any]:
+def model_schemas() -> dict[str, object]:
     """`Run` and the models it holds, as OpenAPI 3.0 schemas (JSON Schema's `null` as `nullable`)."""
     schema = Run.model_json_schema(ref_template=REF, mode="serialization")
     found = {name: _openapi(sub) for name, sub in schema.pop("$defs", {}).items()}
     return {**found, "Run": _openapi(schema)}
 
 
-def _openapi(node: Any) -> Any:
+def _openapi(node: object) -> object:
     if isinstance(node, list):
         return [_openapi(n) for n in node]
     if not isinstance(node, dict):
         return node
     node = {k: _openapi(v) for k, v in node.items() if k != "title"}
     options = node.pop("anyOf", None)
-    if options is not None:
+    if isinstance(options, list):  # (pydantic's `X | None`: X, nullable)
         kept = [o for o in options if o.get("type") != "null"]
         merged = kept[0] if len(kept) == 1 and "$ref" not in kept[0] else {"anyOf": kept} if len(kept) > 1 else \
             {"allOf": kept}

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from shared.ledger import META_PK, SERIES_PK, RunLedger
-from shared.runs import DailyRow, Run
-
-Row = dict[str, Any]
+from shared.daily import PROJECTION, PROJECTION_NAMES, SERIES_PK, DailyRow, from_item
+from shared.ledger import META_PK, DatasetVersion, LoadedSource, RunLedger
+from shared.runs import Run
 
 
 class Store(Protocol):
     """What the API reads. DynamoStore in production; an in-memory fake in unit tests."""
 
-    def dataset_version(self) -> Row | None:
+    def dataset_version(self) -> DatasetVersion | None:
         """The `meta/dataset` item (its `version` is the run id of the last load), or None."""
 
     def daily(self) -> list[DailyRow]:
-        """Every day of the series: date, cases, deaths, recovered (None when unknown)."""
+        """Every day of the series (a field is None when unknown)."""
 
-    def sources(self) -> dict[str, Row]:
+    def sources(self) -> dict[str, LoadedSource]:
         """The last loaded version of each source, by name."""
 
     def runs(self, limit: int) -> list[Run]:
@@ -39,18 +38,16 @@ class DynamoStore:
         self.ledger = RunLedger(table_name, client)
         self.table = self.ledger.table
 
-    def dataset_version(self) -> Row | None:
+    def dataset_version(self) -> DatasetVersion | None:
         return self.ledger.dataset_version()
 
     def daily(self) -> list[DailyRow]:
         # Only the fields the API shows: smaller pages, fewer round trips. A consistent read (the cache
         # reads the rows once per data version, so its double cost is paid once per load): an eventual
         # one could return rows older than the version just read, and the cache would keep them.
-        items = self.table.query(SERIES_PK, projection="#d, cases, deaths, recovered", names={"#d": "date"})
-        return [{"date": i["date"], "cases": i["cases"], "deaths": i["deaths"], "recovered": i.get("recovered")}
-                for i in items]
+        return [from_item(i) for i in self.table.query(SERIES_PK, projection=PROJECTION, names=PROJECTION_NAMES)]
 
-    def sources(self) -> dict[str, Row]:
+    def sources(self) -> dict[str, LoadedSource]:
         return self.ledger.source_versions()
 
     def runs(self, limit: int) -> list[Run]:

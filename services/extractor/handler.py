@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from services.extractor.fetch import fetch
 from shared.blobs import BlobStore, sha256_hex
 from shared.layout import raw_key
+from shared.ledger import LoadedSource
 from shared.messages import (
     ExtractRequestedV1,
     Message,
@@ -56,7 +56,7 @@ def extract(request: ExtractRequestedV1, deps: Deps) -> Outcome:
     return Outcome(SourcesUnchangedV1(sources=sources), record)
 
 
-def _extract_one(name: SourceName, url: str, last: dict[str, Any] | None, force: bool, deps: Deps) -> SourceVersion:
+def _extract_one(name: SourceName, url: str, last: LoadedSource | None, force: bool, deps: Deps) -> SourceVersion:
     # A conditional GET only makes sense against the same URL whose version we loaded.
     same = last is not None and last.get("url") == url and deps.has_raw(last["key"])
     got = fetch(url, etag=last.get("etag") if same and last else None,
@@ -71,7 +71,7 @@ def _extract_one(name: SourceName, url: str, last: dict[str, Any] | None, force:
     key = raw_key(name, digest)
     # bytes other than the loaded version's are almost never stored yet: put them without asking first
     # (putting stored bytes again rewrites the same object); the loaded version's are asked about once
-    if key not in deps.stored and (digest != (last or {}).get("sha256") or not deps.has_raw(key)):
+    if key not in deps.stored and (last is None or digest != last["sha256"] or not deps.has_raw(key)):
         deps.blobs.put(key, data, "text/csv")
         deps.stored.add(key)
     changed = force or last is None or last.get("sha256") != digest

@@ -11,30 +11,37 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-Row = dict[str, Any]
-VALUES = ("cases", "deaths", "recovered")
+from shared.daily import VALUES, DailyRow
+
+Stored = Mapping[str, object]  # a row's item as the table holds it (`shared.daily.to_item`)
+
+
+class RowWrite(DailyRow, total=False):
+    """A row to write, with the run that first wrote it (absent: the writing run)."""
+
+    first_run: str | None
 
 
 @dataclass
 class Diff:
-    inserted: list[Row] = field(default_factory=list)  # each with the `first_run` to store
-    updated: list[Row] = field(default_factory=list)
+    inserted: list[RowWrite] = field(default_factory=list)  # each with the `first_run` to store
+    updated: list[RowWrite] = field(default_factory=list)
     unchanged: int = 0
     kept: list[str] = field(default_factory=list)  # dates in the table that the dataset no longer has
     written: set[str] = field(default_factory=set)  # dates counted above that this run wrote already
 
     @property
-    def writes(self) -> list[Row]:
+    def writes(self) -> list[RowWrite]:
         return [row for row in self.inserted + self.updated if row["date"] not in self.written]
 
 
-def values(row: Mapping[str, Any]) -> tuple[Any, ...]:
+def values(row: Mapping[str, object]) -> tuple[object, ...]:
+    """What a load compares: the row's values (`shared.daily.VALUES`), an absent one null."""
     return tuple(row.get(k) for k in VALUES)
 
 
-def diff(current: Mapping[str, Mapping[str, Any]], records: Iterable[Row], run_id: str | None = None) -> Diff:
+def diff(current: Mapping[str, Stored], records: Iterable[DailyRow], run_id: str | None = None) -> Diff:
     """Compare the dataset with the table's rows (by date); an unchanged row needs no write. `run_id`:
     the loading run, whose own rows (an earlier try's) are counted as that try wrote them."""
     out = Diff()
@@ -46,7 +53,7 @@ def diff(current: Mapping[str, Mapping[str, Any]], records: Iterable[Row], run_i
             out.inserted.append({**record, "first_run": run_id})
             continue
         first = old.get("first_run", old.get("run_id"))  # (rows from before `first_run`: their writer)
-        row = {**record, "first_run": first}
+        row: RowWrite = {**record, "first_run": None if first is None else str(first)}
         mine = run_id is not None and old.get("run_id") == run_id
         if mine and first == run_id:
             out.inserted.append(row)

@@ -8,11 +8,14 @@ superseded when that run was a later one (else it is retried).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-from services.loader.diff import diff
+from services.loader.diff import RowWrite, Stored, diff
 from shared.blobs import BlobStore, sha256_hex
+from shared.daily import DailyRow
+from shared.ledger import DatasetVersion, LoadCounts
 from shared.lock import Fence, LostLock
 from shared.messages import DatasetLoadedV1, DatasetSupersededV1, DatasetTransformedV1, Message, new_id
 from shared.stage import Outcome, StageDeps, run_stage
@@ -22,10 +25,10 @@ from shared.topology import LOADER
 class Series(Protocol):
     """Where the daily rows live (DynamoDB in production, a dict in unit tests); writes are fenced."""
 
-    def current(self) -> dict[str, dict[str, Any]]:
+    def current(self) -> dict[str, Stored]:
         """The rows by date, with the runs that first and last wrote them (`first_run`, `run_id`)."""
 
-    def load(self, rows: list[dict[str, Any]], sources: list[dict[str, Any]], dataset: dict[str, Any],
+    def load(self, rows: Sequence[RowWrite], sources: Sequence[Mapping[str, object]], dataset: DatasetVersion,
              fence: Fence) -> None:
         """Write `rows` and commit the source versions and `dataset` (the dataset version's item), the
         commit in the last of the transactions `shared.lock.transactions` plans."""
@@ -50,15 +53,15 @@ def handle(message: Message, deps: Deps) -> None:
             with deps.ledger.lock("load", owner=f"{run_id}/{new_id()}", wait_s=deps.lock_wait_s) as fence:
                 return load(transformed, body, run_id, fence, deps)
         except LostLock:
-            committed = deps.ledger.dataset_version() or {}
-            if committed.get("version", "") > run_id:
+            committed = deps.ledger.dataset_version()
+            if committed and committed["version"] > run_id:
                 return superseded(transformed, committed, paused=True)
             raise  # an earlier run took over: this one is retried and loads after it
 
     run_stage(LOADER, message, deps, locked_load)
 
 
-def superseded(transformed: DatasetTransformedV1, committed: dict[str, Any], paused: bool = False) -> Outcome:
+def superseded(transformed: DatasetTransformedV1, committed: DatasetVersion, paused: bool = False) -> Outcome:
     """Writing this run's older data over a later run's would move the table back in time: the run ends
     as `no_change` (`DatasetSupersededV1`), the table keeping the newer data."""
     newer = committed["version"]
@@ -75,25 +78,25 @@ def load(transformed: DatasetTransformedV1, body: bytes, run_id: str, fence: Fen
     """Diff `body` (the transformed dataset, read from `transformed.key`) against the table and write it."""
     if sha256_hex(body) != transformed.sha256:
         raise RuntimeError(f"{transformed.key}: sha256 does not match the message")  # retried
-    records = json.loads(body)["records"]
-    committed = deps.ledger.dataset_version() or {}
-    if committed.get("version", "") > run_id:  # run ids sort by start: a later run loaded first
+    records: list[DailyRow] = json.loads(body)["records"]
+    committed = deps.ledger.dataset_version()
+    if committed and committed["version"] > run_id:  # run ids sort by start: a later run loaded first
         return superseded(transformed, committed)
-    if committed.get("version") == run_id and "counts" in committed:
+    if committed and committed["version"] == run_id and "counts" in committed:
         return counted(transformed, committed)  # a redelivery: this load was committed already
     current = deps.series.current()
     sources = [s.model_dump(mode="json") for s in transformed.sources]
     changes = diff(current, records, run_id)  # counts this run's rows from a try that died as that try's
     dates = sorted(set(current) | {r["date"] for r in records})
-    counts = {"inserted": len(changes.inserted), "updated": len(changes.updated), "unchanged": changes.unchanged,
-              "kept": changes.kept}
-    dataset = {"version": run_id, "rows_total": len(dates), "first_date": dates[0] if dates else None,
-               "last_date": dates[-1] if dates else None, "counts": counts}
+    counts: LoadCounts = {"inserted": len(changes.inserted), "updated": len(changes.updated),
+                          "unchanged": changes.unchanged, "kept": changes.kept}
+    dataset: DatasetVersion = {"version": run_id, "rows_total": len(dates), "first_date": dates[0] if dates else None,
+                               "last_date": dates[-1] if dates else None, "counts": counts}
     deps.series.load(changes.writes, sources, dataset, fence)
     return counted(transformed, dataset)
 
 
-def counted(transformed: DatasetTransformedV1, dataset: dict[str, Any]) -> Outcome:
+def counted(transformed: DatasetTransformedV1, dataset: DatasetVersion) -> Outcome:
     """The outcome of the load that committed `dataset`, from the counts it committed with it."""
     counts, rows_total = dataset["counts"], dataset["rows_total"]
     warnings = list(transformed.warnings)

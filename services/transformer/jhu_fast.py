@@ -18,8 +18,12 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
+from shared.daily import from_source
+
 BLOCK = 4 << 20  # the per-byte arrays of the field check stay ~15 MB; smaller blocks cost more calls
-JHU_COLUMNS = ("Date", "Country/Region", "Province/State", "Recovered")  # what the join needs; both paths read these
+# what the join needs (the row's JHU fields' columns: `shared.daily`); both paths read these
+VALUE_COLUMNS = tuple(f.source_column for f in from_source("jhu"))
+JHU_COLUMNS = ("Date", "Country/Region", "Province/State", *VALUE_COLUMNS)
 
 
 def us_rows(stream: IO[bytes], block: int = BLOCK) -> pd.DataFrame | None:
@@ -59,7 +63,7 @@ def _block(lines: bytes, header: list[str]) -> tuple[pd.DataFrame, int] | None:
         return None
     try:  # the names as categories: ~200 distinct values, compared once each rather than once a row
         frame = pd.read_csv(io.BytesIO(lines), header=None, names=header, usecols=list(JHU_COLUMNS), encoding="utf-8",
-                            dtype={"Date": str, "Recovered": str, "Country/Region": "category",
+                            dtype={"Date": str, **dict.fromkeys(VALUE_COLUMNS, str), "Country/Region": "category",
                                    "Province/State": "category"}, keep_default_na=False)
     except (UnicodeDecodeError, pd.errors.ParserError, ValueError):
         return None

@@ -17,9 +17,10 @@ from typing import IO
 import pandas as pd
 
 from services.transformer.jhu_fast import JHU_COLUMNS, us_rows
+from shared.daily import KEY, from_source
 from shared.errors import InputError
 
-NYT_COLUMNS = ("date", "cases", "deaths")
+NYT_COLUMNS = ("date", *(f.source_column for f in from_source("nyt")))
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COUNT = re.compile(r"^\d+(\.0*)?$")
 SHOW = 5
@@ -103,19 +104,22 @@ def check_counts(source: str, column: str, values: pd.Series, allow_empty: bool 
         raise InputError(f"{source}: a value of {column!r} is out of range ({error})") from error
 
 
+def counts(source: str, frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """The row's fields read from `source` (`shared.daily`), each checked; a nullable one may be empty."""
+    return {f.name: check_counts(source, f.source_column, frame[f.source_column], allow_empty=f.nullable)
+            for f in from_source(source)}
+
+
 def parse_nyt(data: bytes) -> pd.DataFrame:
-    """NYT `us.csv` -> columns date, cases, deaths; sorted by date."""
+    """NYT `us.csv` -> the date and the row's NYT fields (cases, deaths); sorted by date."""
     frame = read_table("nyt", data, NYT_COLUMNS)
-    out = pd.DataFrame({
-        "date": check_dates("nyt", frame["date"]),
-        "cases": check_counts("nyt", "cases", frame["cases"]),
-        "deaths": check_counts("nyt", "deaths", frame["deaths"]),
-    })
-    return out.sort_values("date", ignore_index=True)
+    out = pd.DataFrame({KEY: check_dates("nyt", frame["date"]), **counts("nyt", frame)})
+    return out.sort_values(KEY, ignore_index=True)
 
 
 def parse_jhu(data: bytes | IO[bytes]) -> pd.DataFrame:
-    """JHU combined time series -> the US national series: columns date, recovered; sorted by date.
+    """JHU combined time series -> the US national series: the date and the row's JHU fields (recovered);
+    sorted by date.
 
     Takes the bytes or a seekable binary stream. A well-formed file is streamed and only its US
     national rows are kept (`jhu_fast`); anything irregular is read again by the strict path."""
@@ -128,11 +132,8 @@ def parse_jhu(data: bytes | IO[bytes]) -> pd.DataFrame:
     if us.empty:
         raise InputError("jhu: no rows for the US national series (Country/Region 'US', empty "
                          "Province/State); the source's layout changed")
-    out = pd.DataFrame({
-        "date": check_dates("jhu", us["Date"]),
-        "recovered": check_counts("jhu", "Recovered", us["Recovered"], allow_empty=True),
-    })
-    return out.sort_values("date", ignore_index=True)
+    out = pd.DataFrame({KEY: check_dates("jhu", us["Date"]), **counts("jhu", us)})
+    return out.sort_values(KEY, ignore_index=True)
 
 
 def parse_jhu_file(path: str | Path) -> pd.DataFrame:

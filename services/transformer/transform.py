@@ -5,12 +5,15 @@ No boto3, no environment, no sockets: frames in, a frame and warnings out.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 import pandas as pd
 
+from shared.daily import KEY, ROW, ROW_FIELDS, DailyRow
+
 JoinPolicy = Literal["inner", "nyt"]
-COLUMNS = ["date", "cases", "deaths", "recovered"]
+COLUMNS = list(ROW_FIELDS)
+INTEGERS = {f.name: "Int64" for f in ROW if f.kind is int}
 SHOW = 5
 
 
@@ -49,18 +52,15 @@ def transform(nyt: pd.DataFrame, jhu: pd.DataFrame, policy: JoinPolicy = "inner"
         raise ValueError(f"unknown join policy {policy!r}; use 'inner' or 'nyt'")
     jhu = recovered_reported(jhu)
     how = "inner" if policy == "inner" else "left"
-    joined = nyt.merge(jhu[["date", "recovered"]], on="date", how=how, validate="one_to_one")
-    joined = joined.sort_values("date", ignore_index=True)[COLUMNS]
-    joined["recovered"] = joined["recovered"].astype("Int64")
-    warnings = (decreases(nyt, "nyt", "cases") + decreases(nyt, "nyt", "deaths")
-                + decreases(jhu, "jhu", "recovered"))
+    joined = nyt.merge(jhu, on=KEY, how=how, validate="one_to_one")
+    joined = joined.sort_values(KEY, ignore_index=True)[COLUMNS].astype(INTEGERS)
+    frames = {"nyt": nyt, "jhu": jhu}
+    warnings = [w for f in ROW if f.column.source for w in decreases(frames[f.column.source], f.column.source, f.name)]
     return joined, warnings
 
 
-def to_records(frame: pd.DataFrame) -> list[dict[str, object]]:
-    """Rows as plain dicts with ints and None, for JSON and DynamoDB."""
-    records = []
-    for date, cases, deaths, recovered in frame[COLUMNS].itertuples(index=False, name=None):
-        records.append({"date": str(date), "cases": int(cases), "deaths": int(deaths),
-                        "recovered": None if pd.isna(recovered) else int(recovered)})
-    return records
+def to_records(frame: pd.DataFrame) -> list[DailyRow]:
+    """Rows as `DailyRow`s (plain str, int, float and None), for JSON and DynamoDB."""
+    # column by column: pandas boxes the values as Python's (Int64's as int) and nulls become None
+    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in COLUMNS]
+    return cast(list[DailyRow], [dict(zip(COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from shared.runs import DailyRow, Run, RunStatus, StageRecord
+from shared.daily import DailyRow
+from shared.ledger import DatasetVersion, LoadedSource
+from shared.runs import Run, RunStatus, StageRecord
 from shared.topology import STAGES
-
-Row = dict[str, Any]
 
 
 def series(days: int, start: str = "2020-03-01", recovered_until: int | None = None) -> list[DailyRow]:
@@ -39,10 +39,10 @@ class FakeStore:
     def __init__(self, rows: list[DailyRow] | None = None, version: str | None = "run-1") -> None:
         self.rows = list(rows or [])
         self.version = version
-        self.source_items: dict[str, Row] = {
-            "jhu": {"name": "jhu", "last_date": "2020-03-20", "url": "http://jhu", "loaded_at": "t"},
-            "nyt": {"name": "nyt", "last_date": "2020-03-21", "url": "http://nyt", "loaded_at": "t"},
-        }
+        self.source_items: dict[str, LoadedSource] = {
+            name: {"name": name, "last_date": last, "url": f"http://{name}", "loaded_at": "t",
+                   "key": f"raw/{name}/a.csv", "sha256": "a", "bytes": 1, "changed": True}
+            for name, last in (("jhu", "2020-03-20"), ("nyt", "2020-03-21"))}
         self.run_items: list[Run] = []
         self.calls: dict[str, int] = {}
         self.down = False
@@ -56,7 +56,7 @@ class FakeStore:
         """What the loader does: replace the rows, then commit a new version."""
         self.rows, self.version = list(rows), version
 
-    def dataset_version(self) -> Row | None:
+    def dataset_version(self) -> DatasetVersion | None:
         self._count("dataset_version")
         if self.version is None:
             return None
@@ -68,7 +68,7 @@ class FakeStore:
         self._count("daily")
         return [r.copy() for r in self.rows]
 
-    def sources(self) -> dict[str, Row]:
+    def sources(self) -> dict[str, LoadedSource]:
         self._count("sources")
         return dict(self.source_items)
 

@@ -62,3 +62,16 @@ def test_no_data_loaded_yet_is_an_empty_series(client: FlaskClient, store, clock
     store.load([], "run-2")
     clock.now += 5
     assert client.get("/api/v1/daily").get_json() == {"data": []}
+
+
+def test_fields_are_the_series_columns_in_a_tables_order_with_their_labels(client: FlaskClient) -> None:
+    response = client.get("/api/v1/fields")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    fields = response.get_json()["data"]
+    assert [f["name"] for f in fields] == ["date", "cases", "new_cases", "new_cases_avg7", "deaths", "new_deaths",
+                                           "new_deaths_avg7", "recovered"]
+    assert sorted(f["name"] for f in fields) == sorted(FIELDS)  # every column of /daily, none other
+    assert fields[2] == {"name": "new_cases", "label": "New cases", "type": "integer", "nullable": True,
+                         "source": None, "of": "cases"}
+    assert (fields[3]["type"], fields[3]["label"]) == ("number", "7-day avg")
+    assert (fields[7]["source"], fields[7]["nullable"], fields[1]["nullable"]) == ("jhu", True, False)

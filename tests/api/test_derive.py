@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.api.derive import in_range, summary, with_derived
+from shared.ledger import LoadedSource
 from tests.api.fakes import series
 
 
@@ -46,7 +47,9 @@ def test_in_range_is_inclusive_and_open_ended() -> None:
 
 def test_summary_reports_latest_day_week_change_and_last_recovered_date() -> None:
     derived = with_derived(series(21, recovered_until=15))
-    result = summary(derived, {"nyt": {"last_date": "2020-03-21"}}, {"version": "v"})
+    nyt: LoadedSource = {"name": "nyt", "url": "http://nyt", "key": "raw/nyt/a.csv", "sha256": "a", "bytes": 1,
+                         "changed": True, "last_date": "2020-03-21", "loaded_at": "t"}
+    result = summary(derived, {"nyt": nyt}, {"version": "v", "rows_total": 21, "first_date": None, "last_date": None})
     assert result is not None
     assert result["date"] == "2020-03-21"
     assert result["totals"] == {"cases": derived[-1]["cases"], "deaths": derived[-1]["deaths"], "recovered": None}

@@ -10,9 +10,11 @@ from flask.testing import FlaskClient
 
 from services.api.app import create_app
 from services.api.store import DynamoStore
+from services.loader.diff import RowWrite
 from services.loader.repository import SeriesRepository
+from shared.daily import DailyRow
 from shared.ledger import RunLedger, now_iso
-from shared.runs import DailyRow, StageRecord
+from shared.runs import StageRecord
 from tests.api.fakes import series
 
 TABLE = "api-integration"
@@ -40,7 +42,7 @@ def dynamo(aws_env: Any) -> tuple[Any, list[str], Any]:
 def load(client: Any, rows: list[DailyRow], run_id: str) -> None:
     repo = SeriesRepository(TABLE, client)
     with RunLedger(TABLE, client).lock("load", run_id) as fence:
-        repo.write([dict(r) for r in rows], run_id, fence)
+        repo.write([RowWrite(**r) for r in rows], run_id, fence)
         repo.commit_versions([{"name": "nyt", "last_date": rows[-1]["date"], "url": "http://nyt"}],
                              {"version": run_id, "rows_total": len(rows), "first_date": rows[0]["date"],
                               "last_date": rows[-1]["date"]}, fence)

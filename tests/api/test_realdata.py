@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from services.api.app import create_app
-from shared.runs import DailyRow
+from shared.daily import DailyRow
 from tests.api.fakes import FakeStore
 from tests.support.tiers import no_real_data
 

@@ -60,6 +60,11 @@ def test_charts_cards_table_and_sources_show_the_loaded_data(page: Any, stack: S
         assert drawn_pixels(page, chart) > 2000
     assert page.locator("#table tbody tr").count() == len(daily)
     assert page.locator("#table tbody tr").first.locator("th").inner_text() == daily[-1]["date"]
+    labels = [f["label"] for f in api(stack, "/api/v1/fields")["data"]]  # the columns are the API's fields
+    assert page.locator("#table thead th").all_inner_texts() == labels == [
+        "Date", "Cases", "New cases", "7-day avg", "Deaths", "New deaths", "7-day avg", "Recovered"]
+    last = page.locator("#table tbody tr").first.locator("td").all_inner_texts()
+    assert last[0] == f"{daily[-1]['cases']:,}" and last[-1] == "—"  # recovered: not reported at the end
     assert f"{summary['totals']['cases']:,}" in page.locator("#cards").inner_text()
     assert f"Not reported since {summary['recovered_last_reported']}" in page.locator("#cards").inner_text()
     assert "NYT" in page.locator("#sources").inner_text()

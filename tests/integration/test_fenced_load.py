@@ -121,7 +121,8 @@ def test_a_loader_paused_past_its_lease_cannot_write_over_a_later_runs_load(prov
     assert all(r["run_id"] == LATER and r["cases"] == 10 * i + 1 for i, r in enumerate(current[d] for d in
                                                                                         sorted(current)))
     assert rows_of(repo, PAUSED) == 0  # nothing of the paused run survived, nothing was written after
-    assert (RunLedger(table).dataset_version() or {}).get("version") == LATER
+    committed = RunLedger(table).dataset_version()
+    assert committed is not None and committed["version"] == LATER
 
     ledger = RunLedger(table)
     won, lost = ledger.get(LATER), json.loads(out.strip().splitlines()[-1])

@@ -3,28 +3,32 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from services.loader import handler as loader
-from services.loader.diff import diff
+from services.loader.diff import RowWrite, diff
 from services.loader.repository import SeriesRepository
 from shared.blobs import BlobStore, MemoryBlobStore, sha256_hex
-from shared.ledger import RunLedger
+from shared.ledger import DatasetVersion, RunLedger
 from shared.lock import Fence
 from shared.messages import DatasetTransformedV1
 from shared.queues import MemoryPublisher
 
 
-def rows(n: int, start: date = date(2020, 3, 1), bump: int = 0) -> list[dict[str, Any]]:
+def rows(n: int, start: date = date(2020, 3, 1), bump: int = 0) -> list[RowWrite]:
     return [{"date": (start + timedelta(days=i)).isoformat(), "cases": 10 * i + bump, "deaths": i,
              "recovered": None if i % 7 == 3 else 2 * i} for i in range(n)]
 
 
-def values(current: dict[str, dict[str, Any]]) -> list[tuple[Any, ...]]:
+def bumped(row: RowWrite) -> RowWrite:
+    return {**row, "cases": row["cases"] + 1}
+
+
+def values(current: Mapping[str, Mapping[str, object]]) -> list[tuple[object, ...]]:
     return [(d, r["cases"], r["deaths"], r.get("recovered")) for d, r in sorted(current.items())]
 
 
@@ -60,7 +64,7 @@ def test_reading_pages_through_a_large_series(repo: SeriesRepository) -> None:
 def test_diff_over_the_table_gives_exact_counts_and_writes_only_changes(repo: SeriesRepository,
                                                                         fence: Fence) -> None:
     repo.write(rows(40), "run-1", fence)
-    new = rows(40, bump=0)[:30] + [dict(r, cases=r["cases"] + 1) for r in rows(40)[30:]] + rows(10, date(2020, 4, 10))
+    new = rows(40, bump=0)[:30] + [bumped(r) for r in rows(40)[30:]] + rows(10, date(2020, 4, 10))
     changes = diff(repo.current(), new)
     assert (len(changes.inserted), len(changes.updated), changes.unchanged) == (10, 10, 30)
     repo.write(changes.writes, "run-2", fence)
@@ -70,15 +74,19 @@ def test_diff_over_the_table_gives_exact_counts_and_writes_only_changes(repo: Se
     assert diff(after, new).writes == []
 
 
-def committed(repo: SeriesRepository) -> dict[str, Any]:
-    return RunLedger(repo.table.name).dataset_version() or {}
+def committed(repo: SeriesRepository) -> DatasetVersion:
+    found = RunLedger(repo.table.name).dataset_version()
+    assert found is not None
+    return found
 
 
 @pytest.mark.parametrize("n", [5, 97, 98, 230])
 def test_a_load_writes_its_rows_commits_and_gives_the_lock_up(repo: SeriesRepository, n: int) -> None:
     ledger, data = RunLedger(repo.table.name), rows(n)
     with ledger.lock("load", "run-1") as fence:
-        repo.load(data, [{"name": "nyt", "last_date": data[-1]["date"]}], {"version": "run-1", "rows_total": n}, fence)
+        repo.load(data, [{"name": "nyt", "last_date": data[-1]["date"]}],
+                  {"version": "run-1", "rows_total": n, "first_date": data[0]["date"], "last_date": data[-1]["date"]},
+                  fence)
     assert values(repo.current()) == [(r["date"], r["cases"], r["deaths"], r["recovered"]) for r in data]
     assert committed(repo)["version"] == "run-1" and ledger.source_versions()["nyt"]["last_date"] == data[-1]["date"]
     with ledger.lock("load", "next", wait_s=0):
@@ -89,7 +97,7 @@ class Killed(Exception):
     pass
 
 
-def transformed(blobs: BlobStore, data: list[dict[str, Any]]) -> tuple[DatasetTransformedV1, bytes]:
+def transformed(blobs: BlobStore, data: list[RowWrite]) -> tuple[DatasetTransformedV1, bytes]:
     body = json.dumps({"records": data}).encode()
     blobs.put(f"datasets/{sha256_hex(body)}.json", body)
     return DatasetTransformedV1(key=f"datasets/{sha256_hex(body)}.json", sha256=sha256_hex(body), rows=len(data),
@@ -106,7 +114,7 @@ def test_a_load_killed_between_its_transactions_then_retried_counts_like_one_cle
     first, body = transformed(deps.blobs, rows(30))
     with deps.ledger.lock("load", "r1") as fence:
         loader.load(first, body, "r1", fence, deps)
-    second, body = transformed(deps.blobs, rows(20) + [dict(r, cases=r["cases"] + 1) for r in rows(30)[20:]]
+    second, body = transformed(deps.blobs, rows(20) + [bumped(r) for r in rows(30)[20:]]
                                + rows(10, date(2020, 3, 31)))
     transact, made = repo.table.transact, list[int]()
 

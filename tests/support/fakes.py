@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, cast
 
+from services.loader.diff import RowWrite, Stored
 from services.loader.handler import Series
+from shared.daily import KEY, to_item
 from shared.idempotency import Claim, ClaimedElsewhere
-from shared.ledger import ClaimStore, Ledger
+from shared.ledger import ClaimStore, DatasetVersion, Ledger, LoadedSource
 from shared.lock import Fence, transactions
 from shared.runs import Run, RunEnd, Runs, StageRecord, check_transition
 from shared.topology import Stage
@@ -77,8 +79,8 @@ class FakeLedger(MemoryRuns):
 
     def __init__(self) -> None:
         super().__init__()
-        self.sources: dict[str, dict[str, Any]] = {}
-        self.dataset: dict[str, Any] | None = None
+        self.sources: dict[str, LoadedSource] = {}
+        self.dataset: DatasetVersion | None = None
         self.fake_claims = FakeClaims()
         self.locks: list[str] = []
 
@@ -91,10 +93,10 @@ class FakeLedger(MemoryRuns):
         """Each run as the API shows it (absent fields left out), for assertions."""
         return {run_id: run.as_json() for run_id, run in self.items.items()}
 
-    def source_versions(self) -> dict[str, dict[str, Any]]:
+    def source_versions(self) -> dict[str, LoadedSource]:
         return dict(self.sources)
 
-    def dataset_version(self) -> dict[str, Any] | None:
+    def dataset_version(self) -> DatasetVersion | None:
         return self.dataset
 
     def finish(self, run_id: str, stage: Stage, record: StageRecord | None, claim: Claim,
@@ -118,18 +120,18 @@ class FakeSeries:
     the transactions `shared.lock.transactions` plans, as `SeriesRepository.load` does."""
 
     def __init__(self, ledger: FakeLedger, per_transaction: int = 100) -> None:
-        self.rows: dict[str, dict[str, Any]] = {}
+        self.rows: dict[str, dict[str, object]] = {}
         self.ledger, self.per_transaction = ledger, per_transaction
         self.written: list[int] = []  # the rows each load wrote
         self.dies_after: int | None = None  # a load dies after this many transactions (a SIGKILL), once
 
-    def current(self) -> dict[str, dict[str, Any]]:
+    def current(self) -> dict[str, Stored]:
         return {d: dict(r) for d, r in self.rows.items()}
 
-    def load(self, rows: list[dict[str, Any]], sources: list[dict[str, Any]], dataset: dict[str, Any],
+    def load(self, rows: Sequence[RowWrite], sources: Sequence[Mapping[str, object]], dataset: DatasetVersion,
              fence: Fence) -> None:
-        writes: list[tuple[str, dict[str, Any]]] = [*(("row", r) for r in rows), *(("source", s) for s in sources),
-                                                    ("dataset", dataset)]
+        writes: list[tuple[str, Mapping[str, object]]] = [*(("row", r) for r in rows),
+                                                          *(("source", s) for s in sources), ("dataset", dataset)]
         self.written.append(len(rows))
         for n, planned in enumerate(transactions(len(writes), self.per_transaction)):
             if self.dies_after == n:
@@ -137,13 +139,14 @@ class FakeSeries:
                 raise RuntimeError(f"killed after {n} transaction(s)")
             for kind, write in writes[planned.start:planned.stop]:
                 if kind == "row":
-                    item = {**write, "run_id": dataset["version"], "first_run": write.get("first_run",
-                                                                                         dataset["version"])}
-                    self.rows[write["date"]] = {k: v for k, v in item.items() if v is not None}
+                    first = write.get("first_run", dataset["version"])
+                    item = to_item(write, run_id=dataset["version"], first_run=None if first is None else str(first),
+                                   updated_at="t")
+                    self.rows[str(write[KEY])] = {k: v for k, v in item.items() if v is not None}
                 elif kind == "source":
-                    self.ledger.sources[write["name"]] = write
+                    self.ledger.sources[str(write["name"])] = cast(LoadedSource, write)
                 else:
-                    self.ledger.dataset = write
+                    self.ledger.dataset = dataset
 
 
 def _series_conforms(fake: FakeSeries) -> Series:

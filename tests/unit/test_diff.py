@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from services.loader.diff import diff
+from shared.daily import DailyRow
 
 
-def row(date: str, cases: int = 10, deaths: int = 1, recovered: int | None = 5) -> dict[str, object]:
+def row(date: str, cases: int = 10, deaths: int = 1, recovered: int | None = 5) -> DailyRow:
     return {"date": date, "cases": cases, "deaths": deaths, "recovered": recovered}
 
 
-def stored(*rows: dict[str, object]) -> dict[str, dict[str, object]]:
+def stored(*rows: DailyRow) -> dict[str, dict[str, object]]:
     """Rows as the repository returns them: keyed by date, recovered absent when null."""
     out = {}
     for r in rows:
-        item = {"pk": "series#US", "sk": r["date"], "run_id": "old", **r}
+        item: dict[str, object] = {"pk": "series#US", "sk": r["date"], "run_id": "old", **r}
         if item["recovered"] is None:
             del item["recovered"]
         out[str(r["date"])] = item

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from shared.ledger import DatasetVersion
 from shared.messages import DatasetLoadedV1, SourcesUnchangedV1, SourceVersion, StageFailedV1
 from shared.run_end import Terminal, run_end
 from shared.runs import RunEnd
 
 SOURCE = SourceVersion(name="nyt", url="http://x/nyt.csv", key="raw/nyt/abc.csv", sha256="abc", bytes=10,
                        changed=True, last_date=date(2020, 3, 5))
-TABLE = {"rows_total": 9, "first_date": "2020-03-01", "last_date": "2020-03-09"}
+TABLE: DatasetVersion = {"version": "v0", "rows_total": 9, "first_date": "2020-03-01", "last_date": "2020-03-09"}
 
 
 def ended(event: Terminal, today: date = date(2020, 3, 6)) -> RunEnd:

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from services.transformer.transform import to_records, transform
+from shared.daily import DailyRow
 
 
 def nyt(*rows: tuple[str, int, int]) -> pd.DataFrame:
@@ -17,7 +18,7 @@ def jhu(*rows: tuple[str, int | None]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["date", "recovered"]).astype({"recovered": "Int64"})
 
 
-def joined(n: pd.DataFrame, j: pd.DataFrame, policy: str = "inner") -> list[dict[str, object]]:
+def joined(n: pd.DataFrame, j: pd.DataFrame, policy: str = "inner") -> list[DailyRow]:
     frame, _ = transform(n, j, policy)  # type: ignore[arg-type]
     return to_records(frame)
 
