@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -21,6 +21,10 @@ from shared import aws
 from shared.blobs import S3BlobStore
 from shared.settings import Settings
 from shared.topology import service
+
+if TYPE_CHECKING:
+    from types_boto3_sqs import SQSClient
+    from types_boto3_sqs.type_defs import MessageTypeDef, SendMessageRequestTypeDef
 
 
 def queue_name(stage: str) -> str:
@@ -58,7 +62,7 @@ def replay_dlq(settings: Settings, stage: str, dry_run: bool) -> dict[str, Any]:
     return {"stage": stage, "dry_run": False, "messages": waiting, "moved": moved, "method": method}
 
 
-def move_task(sqs: Any, dlq_url: str, source_url: str) -> int | None:
+def move_task(sqs: SQSClient, dlq_url: str, source_url: str) -> int | None:
     """Move with SQS's own task; None where the endpoint does not have it (moto)."""
     arn = lambda url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]  # noqa: E731
     dlq_arn = arn(dlq_url)
@@ -82,7 +86,7 @@ def move_task(sqs: Any, dlq_url: str, source_url: str) -> int | None:
         time.sleep(1)
 
 
-def move_by_hand(sqs: Any, dlq_url: str, source_url: str) -> int:
+def move_by_hand(sqs: SQSClient, dlq_url: str, source_url: str) -> int:
     moved = 0
     while True:
         batch = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
@@ -90,17 +94,18 @@ def move_by_hand(sqs: Any, dlq_url: str, source_url: str) -> int:
         if not batch:
             return moved
         for m in batch:
-            attributes = m.get("MessageAttributes") or {}
-            sqs.send_message(QueueUrl=source_url, MessageBody=m["Body"],
-                             **({"MessageAttributes": attributes} if attributes else {}))
+            copy: SendMessageRequestTypeDef = {"QueueUrl": source_url, "MessageBody": m["Body"]}
+            if attributes := m.get("MessageAttributes"):
+                copy["MessageAttributes"] = attributes
+            sqs.send_message(**copy)
             sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=m["ReceiptHandle"])  # only after the send
             moved += 1
             say(f"  moved {m['MessageId']}: {describe(m['Body'])}")
 
 
-def peek(sqs: Any, url: str) -> list[dict[str, Any]]:
+def peek(sqs: SQSClient, url: str) -> list[MessageTypeDef]:
     """List messages without consuming them (visibility 0: they stay available)."""
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[str, MessageTypeDef] = {}
     for _ in range(10):
         batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
                                     VisibilityTimeout=0).get("Messages", [])

@@ -18,13 +18,16 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from shared import aws
 from shared.clock import SYSTEM, Clock
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb import DynamoDBClient
 
 Item = dict[str, Any]
 CONFLICT_TRIES = 5  # tries of a write that meets a transaction in flight, with 1.5 s of waits at most
@@ -103,7 +106,7 @@ def _expression(condition: str | None, values: Mapping[str, object] | None,
 class Table:
     """One table keyed `pk` (partition) and `sk` (sort), both strings."""
 
-    def __init__(self, name: str, client: Any | None = None, clock: Clock = SYSTEM) -> None:
+    def __init__(self, name: str, client: DynamoDBClient | None = None, clock: Clock = SYSTEM) -> None:
         self.name = name
         self.client = client or aws.client("dynamodb")
         self.clock = clock  # waits between the tries of a conflicting write
