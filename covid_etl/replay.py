@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
@@ -39,7 +39,7 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def replay_dlq(settings: Settings, stage: str, dry_run: bool) -> dict[str, Any]:
+def replay_dlq(settings: Settings, stage: str, dry_run: bool) -> dict[str, object]:
     sqs, queue = aws.client("sqs"), queue_name(stage)
     source_url = settings.queue_url(queue)
     dlq_name = settings.resources.dlq(queue)
@@ -124,7 +124,7 @@ def describe(body: str) -> str:
         return "unparseable body"
 
 
-def replay_run(settings: Settings, run_id: str, stage: str, dry_run: bool) -> dict[str, Any]:
+def replay_run(settings: Settings, run_id: str, stage: str, dry_run: bool) -> dict[str, object]:
     queue = queue_name(stage)
     s3 = aws.client("s3")
     prefix = f"archive/{run_id}/{queue}/"

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import urllib.request
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Any
 
 from pydantic import BaseModel, computed_field
 
+from covid_etl.stackfile import StackFile
 from shared import aws
 from shared.ledger import RunLedger
 from shared.runs import FAILED, GOOD, Run
@@ -85,7 +86,7 @@ def brief(run: Run | None, now: datetime) -> RunBrief | None:
                     finished_at=run.finished_at, age_s=age, error=run.error)
 
 
-def freshness(versions: dict[str, dict[str, Any]], today: date, after_days: int) -> list[Freshness]:
+def freshness(versions: Mapping[str, Mapping[str, object]], today: date, after_days: int) -> list[Freshness]:
     out = []
     for name, version in sorted(versions.items()):
         last = version.get("last_date")
@@ -118,7 +119,7 @@ def assess(status: Status) -> Status:
     return status.model_copy(update={"problems": problems, "warnings": warnings})
 
 
-def read(stack: dict[str, Any] | None, settings: Settings, now: datetime | None = None) -> Status:
+def read(stack: StackFile | None, settings: Settings, now: datetime | None = None) -> Status:
     """Read everything the status shows from the stack's AWS (emulator) and processes."""
     now = now or datetime.now(UTC)
     ledger = RunLedger(settings.table_name)

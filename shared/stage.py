@@ -11,7 +11,7 @@ The notifier only announces.
 
 On `InputError` the stage is recorded as failed and, for a service that announces, the run is
 ended as failed and a `StageFailedV1` goes to the announcer; the incoming message is consumed.
-Any other exception is transient: the claim is released before anything else is written (when the
+Every other exception is transient: the claim is released before anything else is written (when the
 store is what failed, the redelivery may claim again at once), then the exception is re-raised so
 the queue redelivers the message (and in the end dead-letters it, see `give_up`).
 Next messages get ids derived from the incoming one, so duplicates stay recognisable downstream.
