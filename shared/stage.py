@@ -99,8 +99,9 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
     if not claim.fresh:
         recorded = claim.outcome or {}
         logger.info("duplicate of a handled message; re-sending its recorded outcome only")
-        if recorded.get("queue") and recorded.get("message"):
-            deps.publisher.send(recorded["queue"], parse_message(recorded["message"]))
+        to, body = recorded.get("queue"), recorded.get("message")
+        if to and body:
+            deps.publisher.send(to, parse_message(body))
         return None
     started_at, t0 = now_iso(deps.clock), deps.clock.monotonic()
 
