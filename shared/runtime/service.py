@@ -21,12 +21,12 @@ import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar
 
 from shared import aws, logs, tracing
-from shared.ledger import RunLedger
+from shared.ledger import Ledger, RunLedger
 from shared.messages import Message, parse_message
-from shared.queues import publisher_for
+from shared.queues import Publisher, publisher_for
 from shared.settings import Settings, get_settings
 from shared.stage import StageDeps, give_up, reject
 from shared.topology import ServiceSpec
@@ -67,7 +67,15 @@ class Service(Generic[D]):
     build: Callable[[Settings], D]
 
 
-def stage_deps(settings: Settings, spec: ServiceSpec) -> dict[str, Any]:
+class CommonDeps(TypedDict):
+    """`StageDeps`' fields, as keyword arguments of a service's `Deps`."""
+
+    ledger: Ledger
+    publisher: Publisher
+    stale_after_days: int
+
+
+def stage_deps(settings: Settings, spec: ServiceSpec) -> CommonDeps:
     """The dependencies every stage has (`StageDeps`), built from settings, for a service's `build`."""
     return {"ledger": RunLedger(settings.table_name, lease_s=settings.visibility_timeout_s),
             "publisher": publisher_for(settings, *spec.sends_to), "stale_after_days": settings.stale_after_days}
