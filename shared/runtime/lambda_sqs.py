@@ -8,20 +8,19 @@ count, in the DLQ). Uses Powertools' batch processor, the field's standard for t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared import logs, tracing
-from shared.runtime.service import BodyHandler, Service, body_handler
+from shared.runtime.service import BodyHandler, D, Service, body_handler
 from shared.settings import get_settings
 
 LambdaEvent = Mapping[str, object]  # an SQS event
 
 
-def lambda_handler(service: Service[Any], on_body: BodyHandler | None = None
+def lambda_handler(service: Service[D], on_body: BodyHandler | None = None
                    ) -> Callable[[LambdaEvent, object], PartialItemFailureResponse]:
     """The handler of `service`'s function (`on_body` replaces its body handler, for tests)."""
     logs.setup(service.spec.name, get_settings().log_level)  # the same JSON lines as in the container

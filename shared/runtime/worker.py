@@ -18,13 +18,13 @@ import logging
 import random
 import signal
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiobotocore.config import AioConfig
 
 from shared import aws, logs
 from shared.runtime import liveness
-from shared.runtime.service import BodyHandler, Service, body_handler
+from shared.runtime.service import BodyHandler, D, Service, body_handler
 from shared.runtime.warm import warm
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ class Worker:
         stop.cancel()
 
 
-def serve(service: Service[Any]) -> None:
+def serve(service: Service[D]) -> None:
     """Run `service`'s worker on its queue until SIGTERM or SIGINT."""
     from shared.settings import get_settings
 
