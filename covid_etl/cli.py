@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import time
-from typing import Any
+from typing import TypedDict
 
 from covid_etl.stackfile import find_stack
 from shared.ledger import RunLedger
@@ -33,13 +33,30 @@ def use_stack() -> None:
         use_deployed()
 
 
-def run_result(run: Run) -> dict[str, Any]:
+class RunResult(TypedDict):
     """The one JSON object of `covid-etl run --wait --json` (its fields are in the README)."""
+
+    run_id: str
+    status: str
+    inserted: int | None
+    updated: int | None
+    unchanged: int | None
+    rows_total: int | None
+    first_date: str | None
+    last_date: str | None
+    sources: dict[str, dict[str, object]]  # per source: changed, bytes, sha256, last_date
+    warnings: list[str]
+    error: str | None
+
+
+def run_result(run: Run) -> RunResult:
     data = run.model_dump(mode="json")
     sources = {s["name"]: {k: s.get(k) for k in ("changed", "bytes", "sha256", "last_date")}
                for s in data["sources"]}
-    keys = ("run_id", "status", "inserted", "updated", "unchanged", "rows_total", "first_date", "last_date")
-    return {**{k: data[k] for k in keys}, "sources": sources, "warnings": data["warnings"], "error": data["error"]}
+    return RunResult(run_id=data["run_id"], status=data["status"], inserted=data["inserted"],
+                     updated=data["updated"], unchanged=data["unchanged"], rows_total=data["rows_total"],
+                     first_date=data["first_date"], last_date=data["last_date"], sources=sources,
+                     warnings=data["warnings"], error=data["error"])
 
 
 def poll_delay(waited: float) -> float:

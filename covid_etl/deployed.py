@@ -8,12 +8,16 @@ same `COVID_ETL_*` environment that `covid-etl up` gives a local stack.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
 from shared import aws
 from shared.topology import DEFAULT_PREFIX, QUEUES, SERVICE_PARAMETERS, parameter_name
 
 __all__ = ["SETTINGS", "deployed_env", "parameter_name", "use_deployed", "variable"]
+
+if TYPE_CHECKING:
+    from types_boto3_ssm import SSMClient
+
 # setting (the COVID_ETL_* variable without its prefix) -> parameter path under /<prefix>/
 SETTINGS = {"TABLE": "table", "BUCKET": "bucket", "TOPIC_ARN": "topic-arn"}
 
@@ -29,7 +33,7 @@ def variable(prefix: str, name: str) -> str | None:
     return None
 
 
-def deployed_env(prefix: str, client: Any | None = None) -> dict[str, str]:
+def deployed_env(prefix: str, client: SSMClient | None = None) -> dict[str, str]:
     """The COVID_ETL_* settings of the system deployed under `prefix` (empty if there is none)."""
     ssm = client or aws.lookup_client("ssm")
     env = {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
@@ -22,6 +22,10 @@ from shared.blobs import S3BlobStore
 from shared.layout import archive_prefix
 from shared.settings import Settings
 from shared.topology import service
+
+if TYPE_CHECKING:
+    from types_boto3_sqs import SQSClient
+    from types_boto3_sqs.type_defs import MessageTypeDef, SendMessageRequestTypeDef
 
 
 def queue_name(stage: str) -> str:
@@ -36,7 +40,7 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def replay_dlq(settings: Settings, stage: str, dry_run: bool) -> dict[str, Any]:
+def replay_dlq(settings: Settings, stage: str, dry_run: bool) -> dict[str, object]:
     sqs, queue = aws.client("sqs"), queue_name(stage)
     source_url = settings.queue_url(queue)
     dlq_name = settings.resources.dlq(queue)
@@ -59,7 +63,7 @@ def replay_dlq(settings: Settings, stage: str, dry_run: bool) -> dict[str, Any]:
     return {"stage": stage, "dry_run": False, "messages": waiting, "moved": moved, "method": method}
 
 
-def move_task(sqs: Any, dlq_url: str, source_url: str) -> int | None:
+def move_task(sqs: SQSClient, dlq_url: str, source_url: str) -> int | None:
     """Move with SQS's own task; None where the endpoint does not have it (moto)."""
     arn = lambda url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]  # noqa: E731
     dlq_arn = arn(dlq_url)
@@ -83,7 +87,7 @@ def move_task(sqs: Any, dlq_url: str, source_url: str) -> int | None:
         time.sleep(1)
 
 
-def move_by_hand(sqs: Any, dlq_url: str, source_url: str) -> int:
+def move_by_hand(sqs: SQSClient, dlq_url: str, source_url: str) -> int:
     moved = 0
     while True:
         batch = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
@@ -91,17 +95,18 @@ def move_by_hand(sqs: Any, dlq_url: str, source_url: str) -> int:
         if not batch:
             return moved
         for m in batch:
-            attributes = m.get("MessageAttributes") or {}
-            sqs.send_message(QueueUrl=source_url, MessageBody=m["Body"],
-                             **({"MessageAttributes": attributes} if attributes else {}))
+            copy: SendMessageRequestTypeDef = {"QueueUrl": source_url, "MessageBody": m["Body"]}
+            if attributes := m.get("MessageAttributes"):
+                copy["MessageAttributes"] = attributes
+            sqs.send_message(**copy)
             sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=m["ReceiptHandle"])  # only after the send
             moved += 1
             say(f"  moved {m['MessageId']}: {describe(m['Body'])}")
 
 
-def peek(sqs: Any, url: str) -> list[dict[str, Any]]:
+def peek(sqs: SQSClient, url: str) -> list[MessageTypeDef]:
     """List messages without consuming them (visibility 0: they stay available)."""
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[str, MessageTypeDef] = {}
     for _ in range(10):
         batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
                                     VisibilityTimeout=0).get("Messages", [])
@@ -120,7 +125,7 @@ def describe(body: str) -> str:
         return "unparseable body"
 
 
-def replay_run(settings: Settings, run_id: str, stage: str, dry_run: bool) -> dict[str, Any]:
+def replay_run(settings: Settings, run_id: str, stage: str, dry_run: bool) -> dict[str, object]:
     queue = queue_name(stage)
     s3 = aws.client("s3")
     prefix = archive_prefix(run_id, queue)

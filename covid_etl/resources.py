@@ -7,7 +7,6 @@ Used by `covid-etl up` (moto or LocalStack) and by the tests. The names come fro
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from shared import aws
 from shared.topology import DAILY, DLQ_RETENTION_S, EXTRACTOR, QUEUES, Resources, dlq_url_var, queue_url_var
@@ -61,7 +60,7 @@ def _schedule(res: Resources, queue_url: str) -> None:
     sqs, events = aws.client("sqs"), aws.client("events")
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     rule_arn = events.put_rule(Name=res.schedule_rule, ScheduleExpression=DAILY, State="ENABLED")["RuleArn"]
-    policy: dict[str, Any] = {"Version": "2012-10-17", "Statement": [{
+    policy: dict[str, object] = {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
         "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}]}
     sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(policy)})

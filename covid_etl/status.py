@@ -13,10 +13,10 @@ import os
 import urllib.request
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Any
 
 from pydantic import BaseModel, computed_field
 
+from covid_etl.stackfile import StackFile
 from shared import aws
 from shared.ledger import RunLedger
 from shared.runs import FAILED, GOOD, Run
@@ -119,7 +119,7 @@ def assess(status: Status) -> Status:
     return status.model_copy(update={"problems": problems, "warnings": warnings})
 
 
-def read(stack: dict[str, Any] | None, settings: Settings, now: datetime | None = None) -> Status:
+def read(stack: StackFile | None, settings: Settings, now: datetime | None = None) -> Status:
     """Read everything the status shows from the stack's AWS (emulator) and processes."""
     now = now or datetime.now(UTC)
     ledger = RunLedger(settings.table_name)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from shared import aws
+
+if TYPE_CHECKING:
+    from types_boto3_s3 import S3Client
 
 
 def sha256_hex(data: bytes) -> str:
@@ -28,7 +31,7 @@ class BlobStore(Protocol):
 
 
 class S3BlobStore:
-    def __init__(self, bucket: str, client: Any | None = None) -> None:
+    def __init__(self, bucket: str, client: S3Client | None = None) -> None:
         self.bucket = bucket
         self.s3 = client or aws.client("s3")
 

@@ -16,9 +16,9 @@ answer, e.g. a lost fence).
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypedDict, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -26,10 +26,29 @@ from botocore.exceptions import ClientError
 from shared import aws
 from shared.clock import SYSTEM, Clock
 
+if TYPE_CHECKING:
+    from types_boto3_dynamodb import DynamoDBClient
+    from types_boto3_dynamodb.type_defs import (
+        GetItemInputTypeDef,
+        QueryInputTypeDef,
+        TransactWriteItemTypeDef,
+        UpdateItemInputTypeDef,
+    )
+
 Item = dict[str, Any]
 CONFLICT_TRIES = 5  # tries of a write that meets a transaction in flight, with 1.5 s of waits at most
 CONFLICT_WAIT_S = 0.05
 _serializer, _deserializer = TypeSerializer(), TypeDeserializer()
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Expression(TypedDict, total=False):
+    """A write's condition, as the client takes it."""
+
+    ConditionExpression: str
+    ExpressionAttributeValues: Item
+    ExpressionAttributeNames: dict[str, str]
 
 
 class ConditionFailed(Exception):
@@ -52,7 +71,7 @@ def to_dynamo(value: object) -> object:
     return value
 
 
-def plain(value: Any) -> Any:
+def plain(value: object) -> object:
     """DynamoDB's Decimals back to ints and floats, recursively."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
@@ -89,8 +108,8 @@ def _conflict(error: ClientError) -> bool:
 
 
 def _expression(condition: str | None, values: Mapping[str, object] | None,
-                names: Mapping[str, str] | None) -> Item:
-    out: dict[str, Any] = {}
+                names: Mapping[str, str] | None) -> Expression:
+    out: Expression = {}
     if condition:
         out["ConditionExpression"] = condition
     if values:
@@ -103,7 +122,7 @@ def _expression(condition: str | None, values: Mapping[str, object] | None,
 class Table:
     """One table keyed `pk` (partition) and `sk` (sort), both strings."""
 
-    def __init__(self, name: str, client: Any | None = None, clock: Clock = SYSTEM) -> None:
+    def __init__(self, name: str, client: DynamoDBClient | None = None, clock: Clock = SYSTEM) -> None:
         self.name = name
         self.client = client or aws.client("dynamodb")
         self.clock = clock  # waits between the tries of a conflicting write
@@ -114,10 +133,12 @@ class Table:
 
     def get(self, pk: str, sk: str, *, projection: str | None = None,
             names: Mapping[str, str] | None = None) -> Item | None:
-        extra: dict[str, Any] = {"ProjectionExpression": projection} if projection else {}
+        request: GetItemInputTypeDef = {"TableName": self.name, "Key": self.key(pk, sk), "ConsistentRead": True}
+        if projection:
+            request["ProjectionExpression"] = projection
         if names:
-            extra["ExpressionAttributeNames"] = dict(names)
-        found = self.client.get_item(TableName=self.name, Key=self.key(pk, sk), ConsistentRead=True, **extra)
+            request["ExpressionAttributeNames"] = dict(names)
+        found = self.client.get_item(**request)
         return deserialize(found["Item"]) if "Item" in found else None
 
     def put(self, item: Mapping[str, object], *, condition: str | None = None,
@@ -129,9 +150,11 @@ class Table:
                values: Mapping[str, object] | None = None, names: Mapping[str, str] | None = None,
                returning: bool = False) -> Item | None:
         """Update the item; `returning`: the item as the update left it (else None)."""
-        extra = {"ReturnValues": "ALL_NEW"} if returning else {}
-        answer = self._write(self.client.update_item, TableName=self.name, Key=self.key(pk, sk),
-                             UpdateExpression=expression, **_expression(condition, values, names), **extra)
+        request: UpdateItemInputTypeDef = {"TableName": self.name, "Key": self.key(pk, sk),
+                                           "UpdateExpression": expression, **_expression(condition, values, names)}
+        if returning:
+            request["ReturnValues"] = "ALL_NEW"
+        answer = self._write(self.client.update_item, **request)
         return deserialize(answer["Attributes"]) if returning else None
 
     def set_fields(self, pk: str, sk: str, fields: Mapping[str, object], *, condition: str | None = None,
@@ -155,9 +178,9 @@ class Table:
               projection: str | None = None, names: Mapping[str, str] | None = None,
               consistent: bool = True) -> Iterator[Item]:
         """The items of one partition, by sort key; pages are followed unless `limit` is given."""
-        kwargs: dict[str, Any] = {"TableName": self.name, "KeyConditionExpression": "pk = :pk",
-                                  "ExpressionAttributeValues": {":pk": {"S": pk}},
-                                  "ScanIndexForward": not newest_first, "ConsistentRead": consistent}
+        kwargs: QueryInputTypeDef = {"TableName": self.name, "KeyConditionExpression": "pk = :pk",
+                                     "ExpressionAttributeValues": {":pk": {"S": pk}},
+                                     "ScanIndexForward": not newest_first, "ConsistentRead": consistent}
         if limit:
             kwargs["Limit"] = limit
         if projection:
@@ -171,29 +194,29 @@ class Table:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def put_action(self, item: Mapping[str, object]) -> Item:
+    def put_action(self, item: Mapping[str, object]) -> TransactWriteItemTypeDef:
         """A put, as one action of `transact`."""
         return {"Put": {"TableName": self.name, "Item": serialize(item)}}
 
     def update_action(self, pk: str, sk: str, expression: str, *, condition: str | None = None,
                       values: Mapping[str, object] | None = None, names: Mapping[str, str] | None = None
-                      ) -> Item:
+                      ) -> TransactWriteItemTypeDef:
         return {"Update": {"TableName": self.name, "Key": self.key(pk, sk), "UpdateExpression": expression,
                            **_expression(condition, values, names)}}
 
     def check_action(self, pk: str, sk: str, condition: str, *, values: Mapping[str, object] | None = None,
-                     names: Mapping[str, str] | None = None) -> Item:
-        return {"ConditionCheck": {"TableName": self.name, "Key": self.key(pk, sk),
-                                   **_expression(condition, values, names)}}
+                     names: Mapping[str, str] | None = None) -> TransactWriteItemTypeDef:
+        return {"ConditionCheck": {"TableName": self.name, "Key": self.key(pk, sk), "ConditionExpression": condition,
+                                   **_expression(None, values, names)}}
 
-    def transact(self, actions: Sequence[Mapping[str, object]]) -> None:
+    def transact(self, actions: Sequence[TransactWriteItemTypeDef]) -> None:
         """All of `actions` or none (at most 100)."""
         self._write(self.client.transact_write_items, TransactItems=list(actions))
 
-    def _write(self, call: Any, **kwargs: Any) -> Any:
+    def _write(self, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         for attempt in range(1, CONFLICT_TRIES + 1):
             try:
-                return call(**kwargs)
+                return call(*args, **kwargs)
             except ClientError as error:
                 if _failed(error):
                     reasons = error.response.get("CancellationReasons") or []

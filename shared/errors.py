@@ -1,7 +1,7 @@
 """Errors that decide what happens to a message.
 
 `InputError`: the input is wrong (a bad file, a 404). Retrying cannot help: the stage records the
-failure, keeps the raw input, announces it, and the message is consumed. Any other exception is
+failure, keeps the raw input, announces it, and the message is consumed. Every other exception is
 taken as transient: the message goes back to its queue and, after the max receive count, to the DLQ.
 """
 

@@ -15,14 +15,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from shared.clock import SYSTEM, Clock
 from shared.dynamo import ConditionFailed, Table
 from shared.layout import IDEM_PK
 from shared.renewal import renewing
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 KEEP_S = 14 * 24 * 3600  # as long as a message can live in a DLQ, so a replay is still recognised
 logger = logging.getLogger(__name__)
@@ -34,11 +37,19 @@ class ClaimedElsewhere(Exception):
     """Another worker holds a live claim on this message; retry after its lease."""
 
 
+
+class RecordedOutcome(TypedDict, total=False):
+    """What a completed claim keeps: the message its stage sent, and where (none for a run's last stage)."""
+
+    queue: str | None
+    message: str | None  # its JSON
+
+
 @dataclass
 class Claim:
     key: str
     fresh: bool
-    outcome: dict[str, Any] | None = None  # the recorded outcome, when `fresh` is False
+    outcome: RecordedOutcome | None = None  # the recorded outcome, when `fresh` is False
     owner: str = ""  # who holds a fresh claim: only its holder renews, releases or completes it
 
 
@@ -80,7 +91,7 @@ class Claims:
         with renewing(lambda: self.renew(claim), self.lease_s / 3, f"claim {claim.key}"):
             yield
 
-    def complete(self, claim: Claim, outcome: dict[str, Any]) -> None:
+    def complete(self, claim: Claim, outcome: Mapping[str, object]) -> None:
         """Record the outcome. If a redelivery took the claim over meanwhile (this holder was paused past
         its lease), the taker records the same outcome: the next message's id derives from this one."""
         try:
@@ -89,7 +100,7 @@ class Claims:
         except ConditionFailed:
             taken_over(claim)
 
-    def complete_action(self, claim: Claim, outcome: dict[str, Any]) -> dict[str, Any]:
+    def complete_action(self, claim: Claim, outcome: Mapping[str, object]) -> TransactWriteItemTypeDef:
         """`complete` as one action of a transaction (its condition fails if the claim was taken over)."""
         return self.table.update_action(IDEM_PK, claim.key, COMPLETE, condition=HELD, names={"#s": "status"},
                                         values=_completed(claim, outcome))
@@ -105,7 +116,7 @@ class Claims:
             pass
 
 
-def _completed(claim: Claim, outcome: dict[str, Any]) -> dict[str, Any]:
+def _completed(claim: Claim, outcome: Mapping[str, object]) -> dict[str, object]:
     return {":c": "completed", ":o": outcome, ":p": "in_progress", ":me": claim.owner}
 
 

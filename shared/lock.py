@@ -18,12 +18,15 @@ import contextlib
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from shared.clock import SYSTEM, Clock
 from shared.dynamo import ConditionFailed, Table
 from shared.layout import LOCK_PK
 from shared.renewal import renewing
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 # Actions per transaction, the condition check included: AWS's limit. DynamoDB Local 1.x (the npm
 # build the LocalStack tier runs) allows 10 (`COVID_ETL_TRANSACTION_ITEMS`); smaller transactions
@@ -34,6 +37,15 @@ RELEASE = "SET lease_until = :zero REMOVE #o"  # (with :zero = 0 and #o = owner)
 
 class LostLock(Exception):
     """Another holder took the lock since this holder's fence was issued: its write was not made."""
+
+
+
+class Held(TypedDict):
+    """The condition that the lock is still ours, with its names and values."""
+
+    condition: str
+    names: dict[str, str]
+    values: dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -70,7 +82,7 @@ class Lease:
         self.fence = Fence(self.name, int(item["token"]))  # the token this update set: ours
         return self.fence
 
-    def _mine(self) -> dict[str, Any]:
+    def _mine(self) -> Held:
         assert self.fence is not None, "acquire first"
         return {"condition": "#o = :me AND #t = :t", "names": {"#o": "owner", "#t": "token"},
                 "values": {":me": self.owner, ":t": self.fence.token}}
@@ -121,7 +133,7 @@ def transactions(count: int, per_transaction: int = TRANSACTION_ITEMS) -> list[r
     return [range(max(0, end - step), end) for end in reversed(range(count, 0, -step))]
 
 
-def fenced(table: Table, actions: Sequence[Mapping[str, Any]], fence: Fence,
+def fenced(table: Table, actions: Sequence[TransactWriteItemTypeDef], fence: Fence,
            per_transaction: int = TRANSACTION_ITEMS, release: bool = False) -> None:
     """Make the writes `actions` (`Table.put_action`, ...) in the transactions `transactions` plans, each
     holding only while `fence` is the lock's current token; `LostLock` after a takeover. Another action's
@@ -146,6 +158,6 @@ def fenced(table: Table, actions: Sequence[Mapping[str, Any]], fence: Fence,
         fence.released.set()
 
 
-def fenced_puts(table: Table, items: Sequence[Mapping[str, Any]], fence: Fence,
+def fenced_puts(table: Table, items: Sequence[Mapping[str, object]], fence: Fence,
                 per_transaction: int = TRANSACTION_ITEMS, release: bool = False) -> None:
     fenced(table, [table.put_action(item) for item in items], fence, per_transaction, release)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -180,7 +180,11 @@ def parse_message(body: str | bytes) -> Message:
     return _message_adapter.validate_json(body)
 
 
-def _scheduled(event: dict) -> Message:
+# EventBridge's scheduled event, the fields read (a JSON object whose shape is checked by reading it)
+ScheduledEvent = TypedDict("ScheduledEvent", {"detail-type": str, "id": str, "time": str})
+
+
+def _scheduled(event: ScheduledEvent) -> Message:
     if event.get("detail-type") != "Scheduled Event":
         raise ValueError(f"unexpected event {event.get('detail-type')!r}")
     when = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from shared import aws, tracing
 from shared.blobs import BlobStore
 from shared.layout import archive_key
 from shared.messages import Message
 from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from types_boto3_sqs import SQSClient
 
 
 class Publisher(Protocol):
@@ -25,7 +28,7 @@ class SqsPublisher:
     a time); `send` returns once both are done and raises if either failed, so the stage's message is
     redelivered and its recorded outcome sent and archived again."""
 
-    def __init__(self, queue_urls: dict[str, str], client: Any | None = None,
+    def __init__(self, queue_urls: dict[str, str], client: SQSClient | None = None,
                  archive: BlobStore | None = None) -> None:
         self.queue_urls = queue_urls
         self.sqs = client or aws.client("sqs")

@@ -11,7 +11,7 @@ The notifier only announces.
 
 On `InputError` the stage is recorded as failed and, for a service that announces, the run is
 ended as failed and a `StageFailedV1` goes to the announcer; the incoming message is consumed.
-Any other exception is transient: the claim is released before anything else is written (when the
+Every other exception is transient: the claim is released before anything else is written (when the
 store is what failed, the redelivery may claim again at once), then the exception is re-raised so
 the queue redelivers the message (and in the end dead-letters it, see `give_up`).
 Next messages get ids derived from the incoming one, so duplicates stay recognisable downstream.
@@ -99,8 +99,9 @@ def run_stage(spec: ServiceSpec, message: Message, deps: StageDeps, work: Callab
     if not claim.fresh:
         recorded = claim.outcome or {}
         logger.info("duplicate of a handled message; re-sending its recorded outcome only")
-        if recorded.get("queue") and recorded.get("message"):
-            deps.publisher.send(recorded["queue"], parse_message(recorded["message"]))
+        to, body = recorded.get("queue"), recorded.get("message")
+        if to and body:
+            deps.publisher.send(to, parse_message(body))
         return None
     started_at, t0 = now_iso(deps.clock), deps.clock.monotonic()
 

@@ -23,16 +23,18 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypedDict, TypeVar
 
 from shared import logs
 from shared.messages import Message
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
+    from types_boto3_sqs.type_defs import MessageSystemAttributeValueTypeDef
 
 logger = logging.getLogger(__name__)
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 # AWS calls, and the sources' downloads (urllib): Powertools' default patches every module the X-Ray
 # SDK knows, importing each that is installed at the cold start.
 PATCHED = ("botocore", "httplib")
@@ -68,12 +70,12 @@ def active() -> Tracer | None:
     return _tracer if _tracer is not None and not _tracer.disabled else None
 
 
-def lambda_handler(handler: F) -> F:
+def lambda_handler(handler: Callable[P, R]) -> Callable[P, R]:
     """`handler` with each invocation in a subsegment `## handler` (errors recorded on it by the X-Ray
     SDK). Its response is not recorded: an API body can pass a segment document's 64 KB."""
 
     @functools.wraps(handler)
-    def traced(*args: Any, **kwargs: Any) -> Any:
+    def traced(*args: P.args, **kwargs: P.kwargs) -> R:
         tracer = active()
         if tracer is None:
             return handler(*args, **kwargs)
@@ -82,7 +84,7 @@ def lambda_handler(handler: F) -> F:
                 subsegment.put_annotation("service", tracer.service)
             return handler(*args, **kwargs)
 
-    return traced  # type: ignore[return-value]
+    return traced
 
 
 @contextlib.contextmanager
@@ -140,10 +142,14 @@ def stamped(message: Message) -> Message:
     return message.model_copy(update={"envelope": message.envelope.model_copy(update={"trace_header": header})})
 
 
-def system_attributes(message: Message) -> dict[str, Any]:
+class SystemAttributes(TypedDict, total=False):
+    MessageSystemAttributes: dict[Literal["AWSTraceHeader"], MessageSystemAttributeValueTypeDef]
+
+
+def system_attributes(message: Message) -> SystemAttributes:
     """SendMessage's `MessageSystemAttributes` for `message`'s trace header (X-Ray's SQS propagation),
     as keyword arguments: none without a well-formed header (SQS refuses a malformed one)."""
     header = message.envelope.trace_header
-    if not is_header(header):
+    if header is None or not is_header(header):
         return {}
     return {"MessageSystemAttributes": {"AWSTraceHeader": {"DataType": "String", "StringValue": header}}}

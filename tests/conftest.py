@@ -20,7 +20,7 @@ DUMMY_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
 
 def clear_caches() -> None:
     """AWS clients and settings are cached per process; a changed environment needs new ones."""
-    aws.client.cache_clear()
+    aws.forget_clients()
     get_settings.cache_clear()
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 import io
 import sys
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TypedDict, cast
 from urllib.parse import urlencode
 
 from flask import Flask
@@ -21,6 +21,36 @@ from shared import tracing
 tracing.setup()  # at the cold start; none outside Lambda
 _app: Flask | None = None
 TEXT_TYPES = ("application/json", "application/problem+json", "text/", "application/javascript")
+
+
+class RequestContext(TypedDict, total=False):
+    http: dict[str, str]  # v2: method, sourceIp, ...
+    identity: dict[str, str]  # v1: sourceIp, ...
+
+
+class ProxyEvent(TypedDict, total=False):
+    """The fields of an API Gateway proxy event (v1 and v2) that the adapter reads."""
+
+    version: str
+    rawPath: str
+    rawQueryString: str
+    path: str
+    httpMethod: str
+    headers: dict[str, str] | None
+    multiValueHeaders: dict[str, list[str]] | None
+    queryStringParameters: dict[str, str] | None
+    multiValueQueryStringParameters: dict[str, list[str]] | None
+    cookies: list[str]
+    body: str | None
+    isBase64Encoded: bool
+    requestContext: RequestContext
+
+
+class ProxyResponse(TypedDict):
+    statusCode: int
+    headers: dict[str, str]
+    isBase64Encoded: bool
+    body: str
 
 
 def app() -> Flask:
@@ -33,24 +63,24 @@ def app() -> Flask:
     return _app
 
 
-def _query(event: dict[str, Any]) -> str:
+def _query(event: ProxyEvent) -> str:
     if "rawQueryString" in event:  # v2
-        return event["rawQueryString"] or ""
+        return event.get("rawQueryString") or ""
     multi = event.get("multiValueQueryStringParameters") or {}
     single = event.get("queryStringParameters") or {}
     return urlencode([(k, v) for k, vs in multi.items() for v in vs] if multi else list(single.items()))
 
 
-def _headers(event: dict[str, Any]) -> dict[str, str]:
+def _headers(event: ProxyEvent) -> dict[str, str]:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     for key, values in (event.get("multiValueHeaders") or {}).items():
         headers[key.lower()] = ",".join(values)
-    if event.get("cookies"):  # v2 moves cookies out of the headers
-        headers["cookie"] = "; ".join(event["cookies"])
+    if cookies := event.get("cookies"):  # v2 moves cookies out of the headers
+        headers["cookie"] = "; ".join(cookies)
     return headers
 
 
-def environ(event: dict[str, Any]) -> dict[str, Any]:
+def environ(event: ProxyEvent) -> dict[str, object]:
     """A WSGI environ for an API Gateway proxy event (v1 or v2)."""
     v2 = event.get("version") == "2.0"
     http = event.get("requestContext", {}).get("http", {})
@@ -59,7 +89,7 @@ def environ(event: dict[str, Any]) -> dict[str, Any]:
     body = event.get("body") or ""
     raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
     headers = _headers(event)
-    env = {
+    env: dict[str, object] = {
         "REQUEST_METHOD": method or "GET", "PATH_INFO": path or "/", "SCRIPT_NAME": "",
         "QUERY_STRING": _query(event), "SERVER_NAME": headers.get("host", "lambda"),
         "SERVER_PORT": headers.get("x-forwarded-port", "443"), "SERVER_PROTOCOL": "HTTP/1.1",
@@ -77,23 +107,25 @@ def environ(event: dict[str, Any]) -> dict[str, Any]:
 
 
 @tracing.lambda_handler
-def handler(event: dict[str, Any], context: Any = None, flask_app: Flask | None = None) -> dict[str, Any]:
+def handler(event: Mapping[str, object], context: object = None, flask_app: Flask | None = None) -> ProxyResponse:
     """Run one API Gateway event through the app; binary or compressed bodies go base64."""
-    captured: dict[str, Any] = {}
+    started: list[tuple[int, list[tuple[str, str]]]] = []
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
-        captured["status"], captured["headers"] = int(status.split()[0]), headers
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None
+                       ) -> Callable[[bytes], None]:
+        started.append((int(status.split()[0]), headers))
         return lambda data: None  # the WSGI write() callable; Flask returns its body instead
 
-    result = (flask_app or app()).wsgi_app(environ(event), start_response)
+    result = (flask_app or app()).wsgi_app(environ(cast(ProxyEvent, event)), start_response)
     try:
         body = b"".join(result)
     finally:
         getattr(result, "close", lambda: None)()
     headers: dict[str, str] = {}
-    for key, value in captured["headers"]:
+    status, pairs = started[-1]
+    for key, value in pairs:
         headers[key] = f"{headers[key]},{value}" if key in headers else value
     ctype = headers.get("Content-Type", "")
     text = "Content-Encoding" not in headers and ctype.startswith(TEXT_TYPES)
-    return {"statusCode": captured["status"], "headers": headers, "isBase64Encoded": not text,
+    return {"statusCode": status, "headers": headers, "isBase64Encoded": not text,
             "body": body.decode() if text else base64.b64encode(body).decode()}

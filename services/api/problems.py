@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -15,7 +14,7 @@ log = logging.getLogger(__name__)
 class Problem(Exception):
     """An error to answer with a problem document; `parameter` names the offending query parameter."""
 
-    def __init__(self, status: int, kind: str, title: str, detail: str, **extra: Any) -> None:
+    def __init__(self, status: int, kind: str, title: str, detail: str, **extra: object) -> None:
         super().__init__(detail)
         self.status, self.kind, self.title, self.detail, self.extra = status, kind, title, detail, extra
 
@@ -24,7 +23,7 @@ def bad_parameter(name: str, detail: str) -> Problem:
     return Problem(400, "invalid-parameter", "Invalid query parameter", detail, parameter=name)
 
 
-def problem_response(status: int, kind: str, title: str, detail: str, **extra: Any) -> Response:
+def problem_response(status: int, kind: str, title: str, detail: str, **extra: object) -> Response:
     from services.api.responses import json_bytes
 
     body = {"type": PROBLEM_TYPE + kind, "title": title, "status": status, "detail": detail,

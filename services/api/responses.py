@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 from flask import Response, request
 
@@ -14,7 +13,7 @@ DATA_CACHE = "public, max-age=60"  # data changes once a day; ETags make revalid
 LIVE_CACHE = "no-cache"  # run history: always revalidate
 
 
-def json_bytes(value: Any) -> bytes:
+def json_bytes(value: object) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -49,7 +48,7 @@ def send(entry: Rendered, cache_control: str = DATA_CACHE) -> Response:
     return Response(entry.gzipped if gz else entry.body, headers=headers, content_type=entry.content_type)
 
 
-def send_live(value: Any, key: str) -> Response:
+def send_live(value: object, key: str) -> Response:
     """An uncached JSON response (run history) that still answers If-None-Match with 304."""
     body = json_bytes(value)
     return send(render(hashlib.sha256(body).hexdigest()[:16], key, body, "application/json"), LIVE_CACHE)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from services.notifier import letter
 from shared import aws
@@ -18,21 +18,25 @@ from shared.run_end import is_terminal
 from shared.stage import Outcome, StageDeps, run_stage
 from shared.topology import NOTIFIER
 
+if TYPE_CHECKING:
+    from types_boto3_sns import SNSClient
+    from types_boto3_sns.type_defs import MessageAttributeValueTypeDef
+
 
 class Announcer(Protocol):
     """Publishes a run's announcement (SNS in production)."""
 
-    def announce(self, subject: str, body: dict[str, Any]) -> None: ...
+    def announce(self, subject: str, body: dict[str, object]) -> None: ...
 
 
 class SnsAnnouncer:
-    def __init__(self, topic_arn: str, client: Any | None = None) -> None:
+    def __init__(self, topic_arn: str, client: SNSClient | None = None) -> None:
         self.topic_arn = topic_arn
         self.sns = client or aws.client("sns")
 
-    def announce(self, subject: str, body: dict[str, Any]) -> None:
-        attributes = {"status": {"DataType": "String", "StringValue": body["status"]},
-                      "run_id": {"DataType": "String", "StringValue": body["run_id"]}}
+    def announce(self, subject: str, body: dict[str, object]) -> None:
+        attributes: dict[str, MessageAttributeValueTypeDef] = {
+            key: {"DataType": "String", "StringValue": str(body[key])} for key in ("status", "run_id")}
         per_protocol = {"default": json.dumps(body), "email": body["text"]}
         self.sns.publish(TopicArn=self.topic_arn, Subject=subject[:100], Message=json.dumps(per_protocol),
                          MessageStructure="json", MessageAttributes=attributes)

@@ -6,8 +6,6 @@ Lambda subscribers get the JSON body, which carries the same text beside the mac
 
 from __future__ import annotations
 
-from typing import Any
-
 from shared.messages import SourceVersion
 from shared.runs import FAILED, Run
 
@@ -16,7 +14,7 @@ BODY_FIELDS = {"run_id", "status", "inserted", "updated", "unchanged", "rows_tot
                "sources", "warnings", "error", "stage", "raw_keys"}
 
 
-def body(run: Run, dashboard_url: str = "") -> dict[str, Any]:
+def body(run: Run, dashboard_url: str = "") -> dict[str, object]:
     """The JSON body (queue, Lambda and HTTP subscribers): the run's end, the text, the next step, the link."""
     return {**run.model_dump(mode="json", include=BODY_FIELDS), "text": text(run, dashboard_url),
             "next_step": next_step(run), "dashboard_url": dashboard_url or None}

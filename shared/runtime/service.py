@@ -11,7 +11,7 @@ dead-letter alarm sees it and `covid-etl replay --dlq` finds it), and the messag
 message of the wrong kind carries a run id: that run is first failed (`shared.stage.reject`: recorded,
 ended, announced), and only then is the body sent to the DLQ, so that a failed record retries the
 message, not the send.
-Any other failure is retried by the queue; the last delivery it allows
+Every other failure is retried by the queue; the last delivery it allows
 (`COVID_ETL_MAX_RECEIVE_COUNT`) also records and announces the failure (`shared.stage.give_up`).
 """
 
@@ -21,16 +21,19 @@ import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar
 
 from shared import aws, logs, tracing
-from shared.ledger import RunLedger
+from shared.ledger import Ledger, RunLedger
 from shared.messages import Message, parse_message
-from shared.queues import publisher_for
+from shared.queues import Publisher, publisher_for
 from shared.settings import Settings, get_settings
 from shared.stage import StageDeps, give_up, reject
 from shared.topology import ServiceSpec
 from shared.topology import service as spec_of
+
+if TYPE_CHECKING:
+    from types_boto3_sqs import SQSClient
 
 logger = logging.getLogger(__name__)
 D = TypeVar("D", bound=StageDeps)
@@ -47,7 +50,7 @@ class DeadLetters(Protocol):
 
 
 class SqsDeadLetters:
-    def __init__(self, dlq_url: str, client: Any | None = None) -> None:
+    def __init__(self, dlq_url: str, client: SQSClient | None = None) -> None:
         self.dlq_url = dlq_url
         self.sqs = client or aws.client("sqs")
 
@@ -64,7 +67,15 @@ class Service(Generic[D]):
     build: Callable[[Settings], D]
 
 
-def stage_deps(settings: Settings, spec: ServiceSpec) -> dict[str, Any]:
+class CommonDeps(TypedDict):
+    """`StageDeps`' fields, as keyword arguments of a service's `Deps`."""
+
+    ledger: Ledger
+    publisher: Publisher
+    stale_after_days: int
+
+
+def stage_deps(settings: Settings, spec: ServiceSpec) -> CommonDeps:
     """The dependencies every stage has (`StageDeps`), built from settings, for a service's `build`."""
     return {"ledger": RunLedger(settings.table_name, lease_s=settings.visibility_timeout_s),
             "publisher": publisher_for(settings, *spec.sends_to), "stale_after_days": settings.stale_after_days}

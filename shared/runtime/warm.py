@@ -12,7 +12,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 from shared import aws
 from shared.settings import get_settings
@@ -31,7 +30,7 @@ def warm(queue_url: str, wait_s: float = 5.0) -> None:
 def warm_clients(queue_url: str) -> None:
     settings = get_settings()
     meta = {"pk": "meta", "sk": "dataset"}
-    reads: list[Callable[[], Any]] = [
+    reads: list[Callable[[], object]] = [
         lambda: aws.client("dynamodb").get_item(TableName=settings.table_name,
                                                 Key={k: {"S": v} for k, v in meta.items()}),
         lambda: aws.client("s3").head_object(Bucket=settings.bucket_name, Key="warm-up"),

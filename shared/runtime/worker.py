@@ -18,14 +18,18 @@ import logging
 import random
 import signal
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aiobotocore.config import AioConfig
 
 from shared import aws, logs
 from shared.runtime import liveness
-from shared.runtime.service import BodyHandler, Service, body_handler
+from shared.runtime.service import BodyHandler, D, Service, body_handler
 from shared.runtime.warm import warm
+
+if TYPE_CHECKING:
+    from types_aiobotocore_sqs import SQSClient
+    from types_aiobotocore_sqs.type_defs import MessageTypeDef
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +79,7 @@ class Worker:
                     await self._process(sqs, message)
         logger.info("worker stopped")
 
-    async def _receive(self, sqs: Any) -> list[dict[str, Any]]:
+    async def _receive(self, sqs: SQSClient) -> list[MessageTypeDef]:
         poll = asyncio.ensure_future(sqs.receive_message(
             QueueUrl=self.queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=self.wait_seconds,
             VisibilityTimeout=self.visibility_timeout, MessageSystemAttributeNames=["ApproximateReceiveCount"]))
@@ -87,7 +91,7 @@ class Worker:
         stop.cancel()
         return poll.result().get("Messages", [])
 
-    async def _process(self, sqs: Any, message: dict[str, Any]) -> None:
+    async def _process(self, sqs: SQSClient, message: MessageTypeDef) -> None:
         receipt = message["ReceiptHandle"]
         heartbeat = asyncio.ensure_future(self._heartbeat(sqs, receipt))
         receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
@@ -102,14 +106,14 @@ class Worker:
         heartbeat.cancel()
         await self._quietly(sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt))
 
-    async def _heartbeat(self, sqs: Any, receipt: str) -> None:
+    async def _heartbeat(self, sqs: SQSClient, receipt: str) -> None:
         while True:
             await self.sleep(self.visibility_timeout / 3)
             liveness.touch(self.liveness_file)
             await self._quietly(sqs.change_message_visibility(
                 QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=self.visibility_timeout))
 
-    async def _quietly(self, call: Any) -> None:
+    async def _quietly(self, call: Awaitable[object]) -> None:
         try:
             await call
         except Exception as error:
@@ -123,7 +127,7 @@ class Worker:
         stop.cancel()
 
 
-def serve(service: Service[Any]) -> None:
+def serve(service: Service[D]) -> None:
     """Run `service`'s worker on its queue until SIGTERM or SIGINT."""
     from shared.settings import get_settings
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
@@ -17,6 +17,9 @@ from shared.lock import Lease, LostLock, fenced_puts
 from shared.messages import SourceVersion
 from shared.renewal import renewing
 from shared.runs import IllegalTransition, RunEnd, StageRecord
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb import DynamoDBClient
 
 
 @pytest.fixture
@@ -272,7 +275,7 @@ def test_a_conflict_is_retried_but_a_lost_fence_still_stops_the_write(ledger: Ru
     clock.advance(3)
     with ledger.lock("load", owner="later-run", wait_s=0) as current:
         conflicted = OneConflict(ledger.table.client)
-        table = Table(ledger.table.name, conflicted, clock)
+        table = Table(ledger.table.name, cast("DynamoDBClient", conflicted), clock)
         with pytest.raises(LostLock):  # the emulator's own failed condition, after the conflict's retry
             fenced_puts(table, [{"pk": "series#US", "sk": "2020-03-03", "cases": 1}], old)
         assert conflicted.transactions == 2

@@ -12,11 +12,11 @@ from shared.runtime import warm
 
 
 def test_the_clients_are_built_and_used_once_against_the_emulator(provisioned: dict[str, str]) -> None:
-    aws.client.cache_clear()  # as in a worker that just started (provisioning built some)
+    aws.forget_clients()  # as in a worker that just started (provisioning built some)
     frozen = gc.get_freeze_count()
     warm.warm(provisioned["COVID_ETL_LOADER_QUEUE_URL"], wait_s=60)
     clients = 4 if "COVID_ETL_TOPIC_ARN" in provisioned else 3  # sns too where a topic is configured
-    assert aws.client.cache_info().currsize == clients  # the one DynamoDB client is the low-level one
+    assert aws.clients_built() == clients  # the one DynamoDB client is the low-level one
     s3 = aws.client("s3")  # the same cached client the stages use, its endpoint resolved already
     assert s3.list_objects_v2(Bucket=provisioned["COVID_ETL_BUCKET"])["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert gc.get_freeze_count() == frozen  # the process's collector is left as it was

@@ -60,9 +60,9 @@ def queues(aws_env: object) -> dict[str, str]:
 
 def counts(url: str) -> tuple[int, int]:
     """(visible, in flight) messages on a queue."""
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    got = aws.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
-    return int(got[names[0]]), int(got[names[1]])
+    got = aws.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    return int(got["ApproximateNumberOfMessages"]), int(got["ApproximateNumberOfMessagesNotVisible"])
 
 
 def run_until(worker: Worker, done: Callable[[], bool], timeout: float = 30) -> None:

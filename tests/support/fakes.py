@@ -157,5 +157,5 @@ class FakeAnnouncer:
     def __init__(self) -> None:
         self.announced: list[tuple[str, dict[str, Any]]] = []
 
-    def announce(self, subject: str, body: dict[str, Any]) -> None:
+    def announce(self, subject: str, body: dict[str, object]) -> None:
         self.announced.append((subject, body))

@@ -69,7 +69,7 @@ def test_the_json_body_carries_the_fields_the_text_the_next_step_and_the_link() 
     got = body(run, "http://dash/")
     assert (got["run_id"], got["status"], got["stage"], got["error"], got["rows_total"]) == (
         "r1", "failed", "load", "ValidationException", 12)
-    assert got["sources"][0]["sha256"] == NYT.sha256 and got["warnings"] == ["w"]
+    assert got["sources"] == [NYT.model_dump(mode="json")] and got["warnings"] == ["w"]
     assert got["text"] == text(run, "http://dash/") and got["next_step"] == "covid-etl replay --run r1 --from load"
     assert got["dashboard_url"] == "http://dash/"
     assert body(ended("no_change"))["dashboard_url"] is None

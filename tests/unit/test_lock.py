@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
@@ -14,6 +14,9 @@ from shared import lock
 from shared.clock import FakeClock
 from shared.dynamo import CONFLICT_TRIES, ConditionFailed, Table
 from shared.lock import Fence, Lease, LostLock, fenced, fenced_puts, hold
+
+if TYPE_CHECKING:
+    from types_boto3_dynamodb import DynamoDBClient
 
 CONFLICT = {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
 
@@ -54,19 +57,24 @@ class FakeDynamo:
         return {"Attributes": {"owner": {"S": "me"}, "token": {"N": "3"}}}  # read by an acquiring update
 
 
+def as_client(fake: FakeDynamo) -> DynamoDBClient:
+    """The fake where `Table` takes boto3's client: it has the methods `Table` calls."""
+    return cast("DynamoDBClient", fake)
+
+
 FENCE = Fence("load", 3)
 
 
 def test_a_fenced_write_that_meets_a_renewal_is_retried() -> None:
     client, clock = FakeDynamo(cancelled("TransactionConflict", "None")), FakeClock()
-    fenced_puts(Table("t", client, clock), [{"pk": "series#US", "sk": "2020-03-01", "cases": 1}], FENCE)
+    fenced_puts(Table("t", as_client(client), clock), [{"pk": "series#US", "sk": "2020-03-01", "cases": 1}], FENCE)
     assert client.calls == ["transact", "transact"]
     assert len(client.transactions) == 1 and len(clock.slept) == 1 and 0 <= clock.slept[0] <= 0.1
 
 
 def test_a_renewal_that_meets_a_fenced_write_is_retried() -> None:
     client, clock = FakeDynamo(update_conflict()), FakeClock()
-    lease = Lease(Table("t", client, clock), "load", "me", 60, clock)
+    lease = Lease(Table("t", as_client(client), clock), "load", "me", 60, clock)
     lease.acquire(0)
     client.fails.append(update_conflict())
     assert lease.renew()
@@ -76,14 +84,14 @@ def test_a_renewal_that_meets_a_fenced_write_is_retried() -> None:
 def test_a_lost_fence_is_not_retried_even_after_a_conflict() -> None:
     client = FakeDynamo(cancelled("TransactionConflict", "None"), cancelled("ConditionalCheckFailed", "None"))
     with pytest.raises(LostLock):
-        fenced_puts(Table("t", client, FakeClock()), [{"pk": "series#US", "sk": "2020-03-01"}], FENCE)
+        fenced_puts(Table("t", as_client(client), FakeClock()), [{"pk": "series#US", "sk": "2020-03-01"}], FENCE)
     assert client.calls == ["transact", "transact"]
 
 
 def test_conflicts_are_retried_a_bounded_number_of_times() -> None:
     client, clock = FakeDynamo(*(cancelled("TransactionConflict") for _ in range(CONFLICT_TRIES + 1))), FakeClock()
     with pytest.raises(ClientError, match="TransactionCanceledException"):
-        fenced_puts(Table("t", client, clock), [{"pk": "series#US", "sk": "2020-03-01"}], FENCE)
+        fenced_puts(Table("t", as_client(client), clock), [{"pk": "series#US", "sk": "2020-03-01"}], FENCE)
     assert len(client.calls) == CONFLICT_TRIES
     assert len(clock.slept) == CONFLICT_TRIES - 1 and sum(clock.slept) <= 1.5
 
@@ -97,7 +105,7 @@ def test_the_lease_stops_renewing_before_it_is_released() -> None:
                                            for t in threading.enumerate()))
 
     client = FakeDynamo(on_update=on_update)
-    with hold(Table("t", client, FakeClock()), "load", "me", 60, 0) as fence:
+    with hold(Table("t", as_client(client), FakeClock()), "load", "me", 60, 0) as fence:
         assert fence == FENCE
     assert renewers_at_release == [False]
 
@@ -107,7 +115,7 @@ def test_a_failed_action_is_named_by_its_index_in_the_whole_list() -> None:
     # the second transaction's third action failed (its first is the fence's condition check); the first
     # transaction held the 5 actions left over from full transactions
     client = FakeDynamo(None, cancelled("None", "None", "None", "ConditionalCheckFailed"))
-    table = Table("t", client, FakeClock())
+    table = Table("t", as_client(client), FakeClock())
     actions = [table.put_action({"pk": "series#US", "sk": f"d{i}"}) for i in range(step + 5)]
     with pytest.raises(ConditionFailed) as failed:
         fenced(table, actions, FENCE)

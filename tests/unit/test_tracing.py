@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import aws_xray_sdk.core  # noqa: F401 (its global recorder makes a UDP socket, never used: at collection, not in a test)
 import pytest
@@ -32,6 +32,9 @@ from shared.settings import Settings
 from shared.stage import StageDeps
 from shared.topology import EXTRACTOR
 from tests.support.fakes import FakeLedger
+
+if TYPE_CHECKING:
+    from types_boto3_sqs import SQSClient
 
 ROOT = "1-5759e988-bd862e3fe1be46a994272793"
 INVOCATION = f"Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=1"  # what Lambda sets in _X_AMZN_TRACE_ID
@@ -123,7 +126,8 @@ def sqs_event(*bodies: str) -> dict[str, Any]:
 def extractor(sqs: FakeSqs, archive: MemoryBlobStore | None = None,
               seen: list[dict[str, str]] | None = None) -> Any:
     """The extractor's Lambda handler, whose work sends one message to the transformer."""
-    deps = StageDeps(ledger=FakeLedger(), publisher=SqsPublisher({"transformer": "q-transformer"}, sqs, archive))
+    publisher = SqsPublisher({"transformer": "q-transformer"}, cast("SQSClient", sqs), archive)
+    deps = StageDeps(ledger=FakeLedger(), publisher=publisher)
 
     def handle(message: Message, d: StageDeps) -> None:
         if seen is not None:
