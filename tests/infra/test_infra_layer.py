@@ -33,6 +33,19 @@ def pins(path: Path) -> dict[str, str]:
     return found
 
 
+def runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of `tree` but those under `if TYPE_CHECKING:` (imported by type checkers only)."""
+    found, todo = [], [tree]
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            todo.extend(node.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
 def imports(module: str) -> set[str]:
     """Top-level names of every module that the entrypoint can import (lazy imports included)."""
     seen, todo, external = set(), [module], set()
@@ -46,7 +59,7 @@ def imports(module: str) -> set[str]:
             path = ROOT / name.replace(".", "/") / "__init__.py"
         if not path.is_file():
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in runtime_nodes(ast.parse(path.read_text())):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level
                      else [])
