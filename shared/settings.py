@@ -6,16 +6,17 @@ docker-compose and the CDK app pass) wins over the one derived from the prefix.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from shared import topology
+from shared.sources import SOURCES, known
 from shared.topology import Resources
-
-NYT_URL = "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv"
-JHU_URL = "https://raw.githubusercontent.com/datasets/covid-19/main/data/time-series-19-covid-combined.csv"
 
 
 class MissingSetting(RuntimeError):
@@ -29,8 +30,8 @@ class Settings(BaseSettings):
 
     prefix: str = topology.DEFAULT_PREFIX
 
-    nyt_url: str = NYT_URL
-    jhu_url: str = JHU_URL
+    # each declared source's URL, from its own variable (`COVID_ETL_<NAME>_URL`, see `SourceUrls`)
+    source_urls: dict[str, str] = {}
     join: Literal["inner", "nyt"] = "inner"
 
     http_timeout_s: float = 30.0
@@ -61,6 +62,20 @@ class Settings(BaseSettings):
     emulator_port: int = 0
     schedule_seconds: float = 86400.0
 
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, SourceUrls(settings_cls), env_settings, dotenv_settings, file_secret_settings
+
+    @model_validator(mode="after")
+    def _every_source_has_a_url(self) -> Settings:
+        for name in self.source_urls:
+            known(name)
+        self.source_urls = {s.name: self.source_urls.get(s.name) or s.default_url for s in SOURCES}
+        return self
+
     @property
     def resources(self) -> Resources:
         return Resources(self.prefix, self.visibility_timeout_s, self.max_receive_count)
@@ -83,6 +98,17 @@ class Settings(BaseSettings):
         """A queue's DLQ sits beside it: same endpoint and account, the name `topology.dlq_of` gives."""
         base, name = self.queue_url(queue).rstrip("/").rsplit("/", 1)
         return f"{base}/{topology.dlq_of(name)}"
+
+
+class SourceUrls(PydanticBaseSettingsSource):
+    """Reads `source_urls` from each declared source's variable; a URL given to `Settings(...)` wins."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        urls = {s.name: os.environ[s.url_var] for s in SOURCES if os.environ.get(s.url_var)}
+        return {"source_urls": urls} if urls else {}
 
 
 @lru_cache(maxsize=1)
