@@ -13,13 +13,13 @@ from services.api.cache import ResponseCache, Snapshot
 from services.api.derive import in_range, summary
 from services.api.problems import Problem
 from services.api.responses import json_bytes, send
+from shared.sources import SOURCES
 
 bp = Blueprint("data", __name__, url_prefix="/api/v1")
 
 DAILY_FIELDS = ("date", "cases", "deaths", "recovered", "new_cases", "new_deaths",
                 "new_cases_avg7", "new_deaths_avg7")
-CREDIT = ("Cases and deaths: The New York Times (github.com/nytimes/covid-19-data). Recovered: "
-          "Johns Hopkins University CSSE via datasets/covid-19.")
+CREDIT = " ".join(s.attribution for s in SOURCES)  # every declared source's credit line
 
 
 def _cache() -> ResponseCache:
