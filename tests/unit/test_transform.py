@@ -83,7 +83,8 @@ def test_counts_are_plain_non_negative_integers() -> None:
 
 def test_decreases_are_kept_and_reported_as_warnings() -> None:
     n = nyt(("2020-03-01", 10, 1), ("2020-03-02", 8, 2), ("2020-03-03", 30, 1))
-    frame, warnings = transform({"nyt": n, "jhu": jhu(("2020-03-01", 1), ("2020-03-02", 2), ("2020-03-03", 3))}, "inner")
+    j = jhu(("2020-03-01", 1), ("2020-03-02", 2), ("2020-03-03", 3))
+    frame, warnings = transform({"nyt": n, "jhu": j}, "inner")
     assert [r["cases"] for r in to_records(frame)] == [10, 8, 30]
     assert len(warnings) == 2
     assert warnings[0].startswith("nyt cases went down on 1 date(s)") and "2020-03-02 (-2)" in warnings[0]
