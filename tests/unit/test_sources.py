@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -44,3 +45,9 @@ def test_only_nyt_and_jhu_are_required_and_the_recipe_names_every_local_copy() -
     recipe = offline_recipe()
     assert recipe.endswith(" make run")
     assert all(f"{s.url_var}={s.local_copy}" in recipe for s in SOURCES)
+
+
+def test_the_readme_and_the_dashboard_show_the_declared_recipe() -> None:
+    root = Path(__file__).resolve().parents[2]
+    assert offline_recipe() in (root / "README.md").read_text()
+    assert offline_recipe() in (root / "web" / "index.html").read_text()  # the empty state's recipe
