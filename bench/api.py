@@ -43,7 +43,7 @@ def records() -> tuple[list[dict[str, Any]], str]:
         from services.transformer.parse import parse_jhu, parse_nyt
         from services.transformer.transform import to_records, transform
 
-        frame, _ = transform(parse_nyt(nyt.read_bytes()), parse_jhu(jhu.read_bytes()))
+        frame, _ = transform({"nyt": parse_nyt(nyt.read_bytes()), "jhu": parse_jhu(jhu.read_bytes())})
         return to_records(frame), "real NYT + JHU snapshots (inner join)"
     from tests.api.fakes import series
 

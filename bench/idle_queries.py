@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.pipeline import JHU, NYT, free_port
+from bench.pipeline import JHU, LOOKUP, NYT, free_port
 
 PROBE = "BENCH_QUERY_LOG"
 
@@ -48,7 +48,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="idle-queries-") as tmp:
         work, probe = Path(tmp), Path(tmp) / "queries.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COVID_ETL_"))}
-        env.update(COVID_ETL_NYT_URL=str(NYT), COVID_ETL_JHU_URL=str(JHU), COVID_ETL_SCHEDULE_SECONDS="86400",
+        env.update(COVID_ETL_NYT_URL=str(NYT), COVID_ETL_JHU_URL=str(JHU), COVID_ETL_LOOKUP_URL=str(LOOKUP),
+                   COVID_ETL_SCHEDULE_SECONDS="86400",
                    PYTHONPATH=str(Path(__file__).resolve().parents[1]), **{PROBE: str(probe)})
         cmd = [sys.executable, "-c", "from bench.idle_queries import wrapped_up; wrapped_up()",
                "up", "--fresh", "--port", str(free_port()), "--emulator-port", "0"]

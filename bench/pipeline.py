@@ -36,6 +36,7 @@ from shared.runs import FINAL
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 NYT, JHU = DATA / "nyt" / "us.csv", DATA / "jhu" / "time-series-19-covid-combined.csv"
+LOOKUP = DATA / "jhu" / "UID_ISO_FIPS_LookUp_Table.csv"  # the optional source, read from disk
 NEW_DAY = "2021-03-16"  # JHU's last date: NYT up to the day before joins to 419 rows, up to it 420
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 STAGES = ("extract", "transform", "load", "notify")
@@ -65,7 +66,7 @@ class Stack:
         self.work, self.port = work, free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COVID_ETL_"))}
         env.update(COVID_ETL_NYT_URL=f"{base}/nyt.csv", COVID_ETL_JHU_URL=f"{base}/jhu.csv",
-                   COVID_ETL_SCHEDULE_SECONDS="86400")
+                   COVID_ETL_LOOKUP_URL=str(LOOKUP), COVID_ETL_SCHEDULE_SECONDS="86400")
         self.env = env
         self.log = work / "up.log"
         with open(self.log, "wb") as log:

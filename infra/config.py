@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 
 from infra.stacks.assets import missing_layers
-from shared.settings import JHU_URL, NYT_URL
+from shared.sources import SOURCES
 from shared.topology import DEFAULT_MAX_RECEIVE_COUNT, DEFAULT_PREFIX, Resources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,7 @@ STAGES = ("dev", "prod")
 STAGES_DIR = ROOT / "infra" / "stages"
 # What a stage file may hold; a key outside this list is a typo, refused rather than ignored.
 STAGE_KEYS = ("prefix", "account", "region", "alarm_email", "runs_email", "dashboard_url", "github_repo",
-              "github_branch", "oidc_provider_arn", "schedule", "nyt_url", "jhu_url", "join",
+              "github_branch", "oidc_provider_arn", "schedule", *(f"{s.name}_url" for s in SOURCES), "join",
               "visibility_timeout_s", "max_receive_count", "api_concurrency")
 API_CONCURRENCY = 10  # the API function's reserved concurrency: what the pipeline's functions keep
 
@@ -57,8 +57,8 @@ class InfraConfig:
     build_dir: Path = ROOT / "build"
     source_root: Path = ROOT
     stage: str = "dev"
-    nyt_url: str = NYT_URL
-    jhu_url: str = JHU_URL
+    # each declared source's URL (stage key `<name>_url`), its default unless set
+    source_urls: dict[str, str] = field(default_factory=lambda: {s.name: s.default_url for s in SOURCES})
     join: str = "inner"
     alarm_email: str = ""  # subscribed to the alarm topic
     runs_email: str = ""  # subscribed to the runs topic (an announcement per run)
@@ -123,7 +123,7 @@ class InfraConfig:
                              "`make lambda-layer` (or `make synth`, which builds them) first")
         return cls(
             resources=resources, build_dir=build_dir, source_root=Path(get("source_root") or ROOT), stage=stage,
-            nyt_url=get("nyt_url") or NYT_URL, jhu_url=get("jhu_url") or JHU_URL,
+            source_urls={s.name: get(f"{s.name}_url") or s.default_url for s in SOURCES},
             join=get("join") or "inner", alarm_email=get("alarm_email") or "", runs_email=get("runs_email") or "",
             dashboard_url=get("dashboard_url") or "",
             schedule=str(get("schedule") if get("schedule") is not None else True).lower() != "false",

@@ -13,8 +13,9 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
 
+from shared.sources import known
 from shared.topology import Stage
 
 __all__ = ["Stage"]  # and every model below
@@ -51,7 +52,7 @@ class Envelope(_Model):
     trace_header: str | None = None
 
 
-SourceName = Literal["nyt", "jhu"]
+SourceName = Annotated[str, AfterValidator(known)]  # a name declared in `shared.sources`
 
 
 class SourceVersion(_Model):
@@ -76,18 +77,18 @@ class ExtractRequestedV1(_Model):
     force: bool = False
 
 
-class SourcesExtractedV1(_Model):
-    """Both sources are in S3 and at least one of them changed since the last load."""
-
-    kind: Literal["sources.extracted.v1"] = "sources.extracted.v1"
-    sources: list[SourceVersion]
-
-
 class _Sourced(_Model):
     """The sources a run read, and the warnings it gathered so far."""
 
     sources: list[SourceVersion]
     warnings: list[str] = []
+
+
+class SourcesExtractedV1(_Sourced):
+    """The required sources are in S3 and at least one source changed since the last load; an optional
+    source that could not be fetched is left out, with a warning."""
+
+    kind: Literal["sources.extracted.v1"] = "sources.extracted.v1"
 
 
 class _Dataset(_Sourced):

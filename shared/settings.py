@@ -13,13 +13,12 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from shared import topology
+from shared.sources import SOURCES, known
 from shared.topology import Resources
-
-NYT_URL = "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv"
-JHU_URL = "https://raw.githubusercontent.com/datasets/covid-19/main/data/time-series-19-covid-combined.csv"
 
 
 class MissingSetting(RuntimeError):
@@ -33,8 +32,8 @@ class Settings(BaseSettings):
 
     prefix: str = topology.DEFAULT_PREFIX
 
-    nyt_url: str = NYT_URL
-    jhu_url: str = JHU_URL
+    # each declared source's URL, from its own variable (`COVID_ETL_<NAME>_URL`, see `SourceUrls`)
+    source_urls: dict[str, str] = {}
     join: Literal["inner", "nyt"] = "inner"
 
     http_timeout_s: float = 30.0
@@ -68,7 +67,8 @@ class Settings(BaseSettings):
                                    dotenv_settings: PydanticBaseSettingsSource,
                                    file_secret_settings: PydanticBaseSettingsSource,
                                    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return init_settings, env_settings, QueueUrlsSource(settings_cls), dotenv_settings, file_secret_settings
+        return (init_settings, SourceUrls(settings_cls), env_settings, QueueUrlsSource(settings_cls), dotenv_settings,
+                file_secret_settings)
 
     @model_validator(mode="before")
     @classmethod
@@ -79,6 +79,13 @@ class Settings(BaseSettings):
             if named:
                 data["queue_urls"] = {**data.get("queue_urls", {}), **named}
         return data
+
+    @model_validator(mode="after")
+    def _every_source_has_a_url(self) -> Settings:
+        for name in self.source_urls:
+            known(name)
+        self.source_urls = {s.name: self.source_urls.get(s.name) or s.default_url for s in SOURCES}
+        return self
 
     @property
     def resources(self) -> Resources:
@@ -114,6 +121,17 @@ class QueueUrlsSource(PydanticBaseSettingsSource):
         urls = {q: os.environ[topology.queue_url_var(q)] for q in topology.QUEUES
                 if os.environ.get(topology.queue_url_var(q))}
         return {"queue_urls": urls} if urls else {}
+
+
+class SourceUrls(PydanticBaseSettingsSource):
+    """Reads `source_urls` from each declared source's variable; a URL given to `Settings(...)` wins."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        urls = {s.name: os.environ[s.url_var] for s in SOURCES if os.environ.get(s.url_var)}
+        return {"source_urls": urls} if urls else {}
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,7 @@
 // view can be shared and reloaded.
 import { drawCharts, resizeCharts } from "./charts.js";
 import { renderHistory } from "./history.js";
+import { renderCredits } from "./credits.js";
 import { renderCards, renderEmpty, renderSources, renderTable, renderTableHead } from "./panels.js";
 
 const API = (window.COVID_ETL_API || "").replace(/\/$/, "");
@@ -92,6 +93,7 @@ function fromUrl(name, fallback) {
 }
 
 async function start() {
+  get("/api/v1/sources").then((r) => renderCredits(r.data)).catch(() => {});
   const [summary, runs, columns] = await Promise.all([
     get("/api/v1/summary").catch((error) => error),
     get("/api/v1/runs?limit=30").catch(() => ({ data: [], stages: [] })),

@@ -28,18 +28,18 @@ from covid_etl.stackfile import STATE_DIR, state_file
 from covid_etl.trigger import trigger
 from shared.ledger import RunLedger
 from shared.settings import Settings
+from shared.sources import offline_recipe, source
 from shared.topology import QUEUES
 
 LOG_DIR = Path(STATE_DIR) / "logs"
 SAVED_DIR = Path(STATE_DIR) / "state"  # the embedded emulator's table and bucket (covid_etl.local.state)
 # README.md, "Offline, on local files": what to do when the first run cannot download its sources
-LOCAL_FILES_RECIPE = """
+LOCAL_FILES_RECIPE = f"""
 The first run could not get its sources (above). Without internet, run on local files: stop with
 Ctrl-C and start again with the sources pointing at local copies (plain paths, file:// URLs or any
 HTTP server), e.g. the snapshots beside this project:
 
-  COVID_ETL_NYT_URL=../shared/data/nyt/us.csv \\
-  COVID_ETL_JHU_URL=../shared/data/jhu/time-series-19-covid-combined.csv make run
+  {offline_recipe().replace(chr(10), chr(10) + "  ")}
 
 (README.md, "Offline, on local files")"""
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -91,6 +91,9 @@ class Stack:
         self._wait_for_api()
         api = f"http://{self.host}:{self.port}"
         self._write_state_file()
+        sources = "\n".join(f"  {'sources' if i == 0 else '':<14} {name}: {url}"
+                             f"{'' if source(name).required else ' (optional)'}"
+                             for i, (name, url) in enumerate(settings.source_urls.items()))
         print(f"""
 covid-etl is up
   dashboard      {api}/
@@ -99,8 +102,7 @@ covid-etl is up
   workers        {', '.join(f'{n} (pid {self.procs[n].pid})' for n in QUEUES)}
   logs           {LOG_DIR}/<service>.log (JSON lines, with the run id on each)
   first run      {run_id}   follow it: covid-etl runs
-  sources        {settings.nyt_url}
-                 {settings.jhu_url}
+{sources}
 Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
 
     def _write_state_file(self) -> None:

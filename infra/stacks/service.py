@@ -17,6 +17,7 @@ from constructs import Construct
 from infra.config import InfraConfig
 from infra.stacks import access, alarms, refs
 from infra.stacks.assets import ARCHITECTURE, RUNTIME, Assets
+from shared.sources import SOURCES
 from shared.topology import DAILY, DLQ_RETENTION_S, EXTRACTOR, SERVICE_PARAMETERS, SERVICES, ServiceSpec, queue_url_var
 
 __all__ = ["SERVICES", "PipelineFunction", "ServiceSpec", "ServiceStack"]
@@ -27,7 +28,7 @@ LAMBDA_HANDLER = "shared.runtime.lambda_entry.handler"  # one for every service,
 def own_settings(config: InfraConfig, name: str) -> dict[str, str]:
     """Settings that only the service `name` reads."""
     if name == "extractor":
-        return {"COVID_ETL_NYT_URL": config.nyt_url, "COVID_ETL_JHU_URL": config.jhu_url}
+        return {s.url_var: config.source_urls[s.name] for s in SOURCES}
     if name == "transformer":
         return {"COVID_ETL_JOIN": config.join}
     if name == "notifier" and config.dashboard_url:

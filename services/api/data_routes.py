@@ -14,13 +14,13 @@ from services.api.derive import in_range, summary
 from services.api.problems import Problem
 from services.api.responses import json_bytes, send
 from shared.daily import DAY_FIELDS, Day, Field, table_columns
+from shared.sources import SOURCES
 
 bp = Blueprint("data", __name__, url_prefix="/api/v1")
 
 DAILY_FIELDS = DAY_FIELDS  # a day's JSON keys and CSV columns, in order (`shared.daily.Day`)
 TYPES = {str: "string", int: "integer", float: "number"}  # Python's types as JSON Schema's
-CREDIT = ("Cases and deaths: The New York Times (github.com/nytimes/covid-19-data). Recovered: "
-          "Johns Hopkins University CSSE via datasets/covid-19.")
+CREDIT = " ".join(s.attribution for s in SOURCES)  # every declared source's credit line
 
 
 def _cache() -> ResponseCache:

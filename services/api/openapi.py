@@ -69,6 +69,11 @@ SCHEMAS: dict[str, object] = {
         "dataset": _obj({"version": _n("string"), "rows_total": _n("integer"), "first_date": _n("string"),
                          "last_date": _n("string"), "loaded_at": _n("string")}),
         "credit": {"type": "string"}}),
+    "Source": _obj({"name": {"type": "string"}, "title": {"type": "string"}, "homepage": {"type": "string"},
+                    "licence": {"type": "string"}, "attribution": {"type": "string"},
+                    "contributes": {"type": "array", "items": {"type": "string"}}, "required": {"type": "boolean"}},
+                   ["name", "title", "homepage", "licence", "attribution", "contributes", "required"],
+                   additionalProperties=False),
 }
 
 
@@ -109,6 +114,8 @@ def document() -> Schema:
             "/api/v1/runs/{run_id}": _get("One run", _json(_ref("Run"), "The run"), [
                 {"name": "run_id", "in": "path", "required": True, "schema": {"type": "string"}}],
                 _404=PROBLEM),
+            "/api/v1/sources": _get("The sources: title, licence, credit line, what each gives a row", _json(
+                _obj({"data": {"type": "array", "items": _ref("Source")}}), "The declared sources")),
             "/api/v1/ping": {"get": {"summary": "Trivial route", "responses": {
                 "200": _json(_obj({"pong": {"type": "boolean"}}), "pong")}}},
             "/healthz": _get("The process is alive", _json(status, "alive")),

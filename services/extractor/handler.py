@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from services.extractor.fetch import fetch
 from shared.blobs import BlobStore, sha256_hex
+from shared.errors import InputError
 from shared.layout import raw_key
 from shared.ledger import LoadedSource
 from shared.messages import (
@@ -17,6 +18,7 @@ from shared.messages import (
     SourcesUnchangedV1,
     SourceVersion,
 )
+from shared.sources import source
 from shared.stage import Outcome, StageDeps, run_stage
 from shared.topology import EXTRACTOR
 
@@ -48,12 +50,27 @@ def extract(request: ExtractRequestedV1, deps: Deps) -> Outcome:
     loaded = deps.ledger.source_versions()
     # the sources are fetched side by side: on a real network a run waits for the slower one, not the sum
     with ThreadPoolExecutor(max_workers=len(deps.urls) or 1) as pool:
-        sources = list(pool.map(lambda item: _extract_one(item[0], item[1], loaded.get(item[0]), request.force, deps),
-                                deps.urls.items()))
-    record = {"sources": [s.model_dump(mode="json") for s in sources]}
+        got = list(pool.map(lambda item: _extract_or_skip(item[0], item[1], loaded.get(item[0]), request.force, deps),
+                            deps.urls.items()))
+    sources = [s for s in got if isinstance(s, SourceVersion)]
+    warnings = [s for s in got if isinstance(s, str)]
+    record = {"sources": [s.model_dump(mode="json") for s in sources], "warnings": warnings}
     if any(s.changed for s in sources):
-        return Outcome(SourcesExtractedV1(sources=sources), record)
-    return Outcome(SourcesUnchangedV1(sources=sources), record)
+        return Outcome(SourcesExtractedV1(sources=sources, warnings=warnings), record)
+    return Outcome(SourcesUnchangedV1(sources=sources, warnings=warnings), record)
+
+
+def _extract_or_skip(name: SourceName, url: str, last: LoadedSource | None, force: bool,
+                     deps: Deps) -> SourceVersion | str:
+    """The source's version; for an optional source that cannot be fetched, a warning instead."""
+    try:
+        return _extract_one(name, url, last, force, deps)
+    except InputError as error:
+        declared = source(name)
+        if declared.required:
+            raise
+        return (f"{name} skipped, the run goes on without it: {error.reason}. Without internet, set "
+                f"{declared.url_var} to a local copy (e.g. {declared.local_copy}).")
 
 
 def _extract_one(name: SourceName, url: str, last: LoadedSource | None, force: bool, deps: Deps) -> SourceVersion:

@@ -11,7 +11,7 @@ from shared.topology import EXTRACTOR
 
 
 def build(s: Settings) -> Deps:
-    return Deps(**stage_deps(s, EXTRACTOR), blobs=S3BlobStore(s.bucket_name), urls={"nyt": s.nyt_url, "jhu": s.jhu_url},
+    return Deps(**stage_deps(s, EXTRACTOR), blobs=S3BlobStore(s.bucket_name), urls=dict(s.source_urls),
                 timeout=s.http_timeout_s, max_bytes=s.max_source_bytes, attempts=s.http_retries)
 
 

@@ -1,23 +1,26 @@
-"""Transformer: parse and validate both sources, join them, store the records in S3."""
+"""Transformer: parse and validate each declared source, join them, store the records in S3."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import IO
 
 import pandas as pd
 
-from services.transformer.parse import parse_jhu, parse_nyt
 from services.transformer.transform import JoinPolicy, to_records, transform
 from shared.blobs import BlobStore, sha256_hex
 from shared.errors import InputError
 from shared.layout import dataset_key
 from shared.messages import DatasetTransformedV1, Message, SourcesExtractedV1, SourceVersion
+from shared.sources import SOURCES, source
 from shared.stage import Outcome, StageDeps, run_stage
 from shared.topology import TRANSFORMER
 
@@ -41,23 +44,55 @@ def handle(message: Message, deps: Deps) -> None:
 
 
 def transform_sources(extracted: SourcesExtractedV1, deps: Deps) -> Outcome:
-    by_name: dict[str, SourceVersion] = {s.name: s for s in extracted.sources}
     raw_keys = [s.key for s in extracted.sources]
-    frames = {name: _parsed(by_name[name], deps, raw_keys) for name in ("nyt", "jhu")}
-    joined, warnings = transform(frames["nyt"], frames["jhu"], deps.join)
+    frames, warnings = _parse_all(extracted, deps, raw_keys)
+    joined, found = transform(frames, deps.join)
+    warnings += found
     records = to_records(joined)
     body = json.dumps({"records": records}, separators=(",", ":")).encode()
     digest = sha256_hex(body)
     key = dataset_key(digest)
     deps.blobs.put(key, body, "application/json")
     # model_copy does not validate: give it a date, not the frame's ISO string
-    sources = [s.model_copy(update={"last_date": date.fromisoformat(frames[s.name]["date"].max())})
-               for s in extracted.sources]
+    sources = [s.model_copy(update={"last_date": _last_date(frames.get(s.name))}) for s in extracted.sources]
     dates = [str(r["date"]) for r in records]
     out = DatasetTransformedV1(
         key=key, sha256=digest, rows=len(records), first_date=min(dates) if dates else None,
         last_date=max(dates) if dates else None, join_policy=deps.join, sources=sources, warnings=warnings)
     return Outcome(out, {"rows": len(records), "warnings": warnings})
+
+
+def _parse_all(extracted: SourcesExtractedV1, deps: Deps,
+               raw_keys: list[str]) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Each source's frame by name; an optional source that does not parse is left out, with a warning."""
+    frames, warnings = {}, list(extracted.warnings)
+    for version in extracted.sources:
+        try:
+            frames[version.name] = _parsed(version, deps, raw_keys)
+        except InputError as error:
+            if source(version.name).required:
+                raise
+            warnings.append(f"{version.name} not used, the run goes on without it: {error.reason}")
+    missing = [s.name for s in SOURCES if s.required and s.name not in frames]
+    if missing:
+        raise InputError(f"required source(s) {', '.join(missing)} missing from the extracted sources; "
+                         "run again (covid-etl run --force)", raw_keys)
+    return frames, warnings
+
+
+def _last_date(frame: pd.DataFrame | None) -> date | None:
+    """A dated source's latest date (model_copy does not validate: a date, not the frame's ISO string)."""
+    if frame is None or "date" not in frame or frame.empty:
+        return None
+    return date.fromisoformat(frame["date"].max())
+
+
+@cache
+def parser(name: str) -> Callable[[IO[bytes]], pd.DataFrame]:
+    """The declared parser of source `name`, imported from its `module:function` path."""
+    module, function = source(name).parser.split(":")
+    found: Callable[[IO[bytes]], pd.DataFrame] = getattr(importlib.import_module(module), function)
+    return found
 
 
 def _cached(source: SourceVersion, deps: Deps) -> pd.DataFrame | None:
@@ -72,7 +107,7 @@ def _parsed(source: SourceVersion, deps: Deps, raw_keys: list[str]) -> pd.DataFr
         return cached
     with _verified(source, deps.blobs) as raw:
         try:
-            frame = parse_jhu(raw) if source.name == "jhu" else parse_nyt(raw.read())
+            frame = parser(source.name)(raw)
         except InputError as error:
             raise InputError(f"{error.reason} (raw file kept at s3 key {source.key})", raw_keys) from error
     deps.parsed[source.name] = (source.sha256, frame)

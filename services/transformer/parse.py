@@ -1,9 +1,10 @@
-"""Parsing and validating the two sources' CSV files into frames (pure: bytes in, frames out).
+"""Parsing and validating the sources' CSV files into frames (pure: bytes in, frames out).
 
 Accepted: a BOM, CRLF line ends, extra columns, unsorted rows. Rejected with a reason that names
 the source, the rows and what to do: HTML instead of CSV, an empty file, a header only, missing
 columns, counts that are not non-negative integers, dates that are not ISO-8601 or impossible,
-duplicate dates, a JHU file without the US national series.
+duplicate dates, a JHU file without the US national series, a lookup table with a duplicate UID or a
+row without a country.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from shared.daily import KEY, from_source
 from shared.errors import InputError
 
 NYT_COLUMNS = ("date", *(f.source_column for f in from_source("nyt")))
+LOOKUP_COLUMNS = ("UID", "iso2", "iso3", "Country_Region", "Province_State", "Admin2", "Population")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COUNT = re.compile(r"^\d+(\.0*)?$")
 SHOW = 5
@@ -104,15 +106,19 @@ def check_counts(source: str, column: str, values: pd.Series, allow_empty: bool 
         raise InputError(f"{source}: a value of {column!r} is out of range ({error})") from error
 
 
+def _bytes(data: bytes | IO[bytes]) -> bytes:
+    return data if isinstance(data, bytes) else data.read()
+
+
 def counts(source: str, frame: pd.DataFrame) -> dict[str, pd.Series]:
     """The row's fields read from `source` (`shared.daily`), each checked; a nullable one may be empty."""
     return {f.name: check_counts(source, f.source_column, frame[f.source_column], allow_empty=f.nullable)
             for f in from_source(source)}
 
 
-def parse_nyt(data: bytes) -> pd.DataFrame:
+def parse_nyt(data: bytes | IO[bytes]) -> pd.DataFrame:
     """NYT `us.csv` -> the date and the row's NYT fields (cases, deaths); sorted by date."""
-    frame = read_table("nyt", data, NYT_COLUMNS)
+    frame = read_table("nyt", _bytes(data), NYT_COLUMNS)
     out = pd.DataFrame({KEY: check_dates("nyt", frame["date"]), **counts("nyt", frame)})
     return out.sort_values(KEY, ignore_index=True)
 
@@ -134,6 +140,27 @@ def parse_jhu(data: bytes | IO[bytes]) -> pd.DataFrame:
                          "Province/State); the source's layout changed")
     out = pd.DataFrame({KEY: check_dates("jhu", us["Date"]), **counts("jhu", us)})
     return out.sort_values(KEY, ignore_index=True)
+
+
+def parse_lookup(data: bytes | IO[bytes]) -> pd.DataFrame:
+    """JHU's UID/ISO/FIPS lookup table -> columns uid, iso2, iso3, country, province, admin2, population.
+
+    One row per UID (unique integers); every row names its country; population is an integer >= 0
+    or null (cruise ships, "Unknown" provinces have none)."""
+    frame = read_table("lookup", _bytes(data), LOOKUP_COLUMNS)
+    uid = check_counts("lookup", "UID", frame["UID"])
+    duplicated = sorted({str(u) for u in uid[uid.duplicated()]})
+    if duplicated:
+        raise InputError(f"lookup: duplicate UID(s) {_shown(duplicated)}")
+    country = frame["Country_Region"].str.strip()
+    nameless = [f"row {i + 2}" for i in country[country == ""].index]
+    if nameless:
+        raise InputError(f"lookup: {len(nameless)} row(s) have no Country_Region ({_shown(nameless)})")
+    return pd.DataFrame({
+        "uid": uid, "iso2": frame["iso2"].str.strip(), "iso3": frame["iso3"].str.strip(), "country": country,
+        "province": frame["Province_State"].str.strip(), "admin2": frame["Admin2"].str.strip(),
+        "population": check_counts("lookup", "Population", frame["Population"], allow_empty=True),
+    })
 
 
 def parse_jhu_file(path: str | Path) -> pd.DataFrame:

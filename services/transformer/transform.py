@@ -5,6 +5,7 @@ No boto3, no environment, no sockets: frames in, a frame and warnings out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal, cast
 
 import pandas as pd
@@ -42,20 +43,21 @@ def decreases(frame: pd.DataFrame, source: str, column: str) -> list[str]:
             + ", ".join(shown[:SHOW]) + more]
 
 
-def transform(nyt: pd.DataFrame, jhu: pd.DataFrame, policy: JoinPolicy = "inner") -> tuple[pd.DataFrame, list[str]]:
-    """Join `nyt` (date, cases, deaths) with `jhu` (date, recovered) on date.
+def transform(frames: Mapping[str, pd.DataFrame], policy: JoinPolicy = "inner") -> tuple[pd.DataFrame, list[str]]:
+    """Join the parsed sources by name: `nyt` (date, cases, deaths) with `jhu` (date, recovered) on date.
 
     `inner` keeps the dates present in both sources; `nyt` keeps every NYT date, with recovered
-    null where JHU has no value. Returns the rows sorted by date, and warnings.
+    null where JHU has no value. Other sources (`lookup`) give the row nothing yet. Returns the rows
+    sorted by date, and warnings.
     """
     if policy not in ("inner", "nyt"):
         raise ValueError(f"unknown join policy {policy!r}; use 'inner' or 'nyt'")
-    jhu = recovered_reported(jhu)
+    nyt, jhu = frames["nyt"], recovered_reported(frames["jhu"])
     how = "inner" if policy == "inner" else "left"
     joined = nyt.merge(jhu, on=KEY, how=how, validate="one_to_one")
     joined = joined.sort_values(KEY, ignore_index=True)[COLUMNS].astype(INTEGERS)
-    frames = {"nyt": nyt, "jhu": jhu}
-    warnings = [w for f in ROW if f.column.source for w in decreases(frames[f.column.source], f.column.source, f.name)]
+    read = {"nyt": nyt, "jhu": jhu}  # (jhu with its unreported zeros as null)
+    warnings = [w for f in ROW if f.column.source for w in decreases(read[f.column.source], f.column.source, f.name)]
     return joined, warnings
 
 

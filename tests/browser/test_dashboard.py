@@ -68,6 +68,10 @@ def test_charts_cards_table_and_sources_show_the_loaded_data(page: Any, stack: S
     assert f"{summary['totals']['cases']:,}" in page.locator("#cards").inner_text()
     assert f"Not reported since {summary['recovered_last_reported']}" in page.locator("#cards").inner_text()
     assert "NYT" in page.locator("#sources").inner_text()
+    page.wait_for_selector("#credits li[data-source]")  # the credits come from /api/v1/sources
+    credits = [item.inner_text() for item in page.locator("#credits li[data-source]").all()]
+    assert [s["attribution"] in text for s, text in zip(api(stack, "/api/v1/sources")["data"], credits,
+                                                        strict=True)] == [True, True, True]
     assert "The New York Times" in page.locator("footer").inner_text()
 
 

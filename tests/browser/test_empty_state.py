@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from shared.sources import offline_recipe
 from tests.browser.conftest import ARTIFACTS, axe_violations, open_page
 from tests.support.fixtures import new_pair
 from tests.support.sources import SourceServer
@@ -37,9 +38,7 @@ def test_no_data_and_a_failed_run_show_the_reason_and_the_local_files_recipe(bro
     assert run["run_id"] in reason and "failed in extract" in reason
     assert run["error"] in reason and "404" in reason
     recipe = page.locator("#empty-recipe pre").inner_text()
-    assert recipe.replace("\\\n", "").split() == [
-        "COVID_ETL_NYT_URL=../shared/data/nyt/us.csv",
-        "COVID_ETL_JHU_URL=../shared/data/jhu/time-series-19-covid-combined.csv", "make", "run"]
+    assert recipe.split() == offline_recipe().split()  # every declared source's local copy
     assert all(word in README.read_text() for word in recipe.split() if word != "\\")  # the README's recipe
     assert page.locator("#data").is_hidden()
     assert page.locator("#history tr.run.failed").count() == 1  # the history still shows the run

@@ -9,7 +9,7 @@ import pytest
 from support import fixtures
 from support.reference import load_counts, reference, table_after
 from support.sources import SourceServer
-from support.stack import Stack
+from support.stack import Stack, free_port
 
 from tests.support.tiers import no_real_data
 
@@ -27,7 +27,8 @@ def real_pairs() -> tuple[tuple[Path, Path], tuple[Path, Path]]:
 def scenario(tmp_path: Path, old: tuple, new: tuple) -> None:
     with SourceServer(tmp_path / "sources") as sources:
         sources.put_pair(old)
-        with Stack.up(tmp_path / "stack", sources.url("nyt.csv"), sources.url("jhu.csv")) as stack:
+        with Stack.up(tmp_path / "stack", sources.url("nyt.csv"), sources.url("jhu.csv"),
+                      COVID_ETL_LOOKUP_URL=sources.url("lookup.csv")) as stack:
             first = stack.first_run()
             want_first = reference(old)
             assert first["status"] == "succeeded", stack.logs()
@@ -54,7 +55,15 @@ def scenario(tmp_path: Path, old: tuple, new: tuple) -> None:
             note = stack.notification(third["run_id"])
             assert note.attributes["status"] == "no_change"
             assert "no change" in note.body["text"]
-            assert [s["changed"] for s in third["sources"].values()] == [False, False]
+            assert {n: s["changed"] for n, s in third["sources"].items()} == {"nyt": False, "jhu": False,
+                                                                              "lookup": False}
+
+            sources.put({"lookup.csv": fixtures.lookup_csv(fixtures.LOOKUP_ROWS[:-1])})  # the lookup alone
+            fourth = stack.run()
+            assert (fourth["status"], fourth["inserted"], fourth["updated"]) == ("succeeded", 0, 0)
+            assert {n: s["changed"] for n, s in fourth["sources"].items()} == {"nyt": False, "jhu": False,
+                                                                               "lookup": True}
+            assert stack.table() == want and not [w for w in fourth["warnings"] if "lookup" in w]
 
 
 def test_fixture_sources_load_then_update_then_no_change(tmp_path: Path) -> None:
@@ -65,3 +74,18 @@ def test_fixture_sources_load_then_update_then_no_change(tmp_path: Path) -> None
 def test_real_sources_load_then_update_then_no_change(tmp_path: Path) -> None:
     old, new = real_pairs()
     scenario(tmp_path, old, new)
+
+
+def test_without_the_lookup_the_run_succeeds_and_says_how_to_give_it_a_local_copy(tmp_path: Path) -> None:
+    """The offline newcomer: NYT and JHU on local files, the lookup's URL unreachable."""
+    unreachable = f"http://127.0.0.1:{free_port()}/lookup.csv"  # nothing listens there: as without internet
+    with SourceServer(tmp_path / "sources") as sources:
+        sources.put_pair(fixtures.old_pair())
+        with Stack.up(tmp_path / "stack", sources.url("nyt.csv"), sources.url("jhu.csv"),
+                      COVID_ETL_LOOKUP_URL=unreachable) as stack:
+            first = stack.first_run()
+            assert first["status"] == "succeeded", stack.logs()
+            assert stack.table() == reference(fixtures.old_pair())
+            [warning] = [w for w in first["warnings"] if w.startswith("lookup")]
+            assert "cannot connect" in warning and "COVID_ETL_LOOKUP_URL" in warning
+            assert {s["name"] for s in first["sources"]} == {"nyt", "jhu"}

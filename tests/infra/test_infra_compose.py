@@ -17,7 +17,8 @@ import pytest
 
 from covid_etl.provision_main import mismatches, queue_path
 from covid_etl.resources import Resources
-from shared.settings import JHU_URL, NYT_URL, Settings
+from shared.settings import Settings
+from shared.sources import SOURCES, source
 from shared.topology import API, FUNCTIONS, SERVICES
 from shared.topology import QUEUES as STAGE_QUEUES
 
@@ -44,7 +45,10 @@ def test_compose_validates_quietly() -> None:
 
 def test_services_and_their_commands(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert services["extractor"]["environment"]["COVID_ETL_NYT_URL"] == NYT_URL
+    # every declared source's URL variable, defaulting to its declared URL
+    for name in WORKERS:
+        environment = services[name]["environment"]
+        assert {s.url_var: environment.get(s.url_var) for s in SOURCES} == {s.url_var: s.default_url for s in SOURCES}
     assert set(services) == {"localstack", "dynamodb-local", "provision", *(f.name for f in FUNCTIONS), "first-run"}
     assert services["localstack"]["image"] == "localstack/localstack:4.14.0"
     assert services["dynamodb-local"]["image"].startswith("amazon/dynamodb-local:2.")
@@ -105,7 +109,7 @@ def test_variables_from_the_users_environment(tmp_path: Path) -> None:
     assert services["localstack"]["image"] == "localstack/localstack-pro:4.14.0"
     assert services["localstack"]["environment"]["LOCALSTACK_AUTH_TOKEN"] == "ls-token"
     assert services["extractor"]["environment"]["COVID_ETL_NYT_URL"] == "http://example.test/nyt.csv"
-    assert services["extractor"]["environment"]["COVID_ETL_JHU_URL"] == JHU_URL
+    assert services["extractor"]["environment"]["COVID_ETL_JHU_URL"] == source("jhu").default_url
 
 
 def test_ports_are_published_on_loopback_only(compose: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from aws_cdk.assertions import Match
 
 from infra.config import InfraConfig
 from infra.stacks.service import SERVICES, own_settings
+from shared.sources import SOURCES, source
 from shared.topology import Resources
 from tests.infra.cfn import BUCKET, RES, STAGES, Synth, arn_name, as_list, flat, statements
 
@@ -54,9 +55,19 @@ def test_settings_point_at_the_right_resources(synth: Synth, stage: str) -> None
     assert ("COVID_ETL_TOPIC_ARN" in env) == (stage == "notifier")
     if stage == "notifier":
         assert arn_name(env["COVID_ETL_TOPIC_ARN"]) == RES.topic
-    assert ("COVID_ETL_NYT_URL" in env) == (stage == "extractor")
+    assert {s.url_var: env.get(s.url_var) for s in SOURCES} == (
+        {s.url_var: s.default_url for s in SOURCES} if stage == "extractor" else dict.fromkeys(
+            s.url_var for s in SOURCES))
     assert ("COVID_ETL_JOIN" in env) == (stage == "transformer")
     assert "COVID_ETL_DASHBOARD_URL" not in env  # only with `-c dashboard_url=`
+
+
+def test_a_sources_url_comes_from_its_stage_key_or_context() -> None:
+    context = {"stage": "dev", "lookup_url": "https://mirror.example/lookup.csv"}
+    config = InfraConfig.from_context(context.get)
+    assert own_settings(config, "extractor") == {
+        "COVID_ETL_NYT_URL": source("nyt").default_url, "COVID_ETL_JHU_URL": source("jhu").default_url,
+        "COVID_ETL_LOOKUP_URL": "https://mirror.example/lookup.csv"}
 
 
 def test_only_the_notifier_links_the_dashboard_given_as_context() -> None:

@@ -187,7 +187,8 @@ def deployment(localstack: Server, tmp_path_factory: pytest.TempPathFactory) -> 
     sources = SourceServer(folder / "sources")
     sources.put_pair(fixtures.old_pair())
     stacks = synthesize(folder / "cdk.out", placeholder_layers(folder / "build"),
-                        {**CONTEXT, "nyt_url": sources.url("nyt.csv"), "jhu_url": sources.url("jhu.csv")})
+                        {**CONTEXT, "nyt_url": sources.url("nyt.csv"), "jhu_url": sources.url("jhu.csv"),
+                         "lookup_url": sources.url("lookup.csv")})
 
     def client(service: str) -> Any:
         return boto3.client(service, endpoint_url=localstack.endpoint, region_name="us-east-1",

@@ -94,7 +94,8 @@ def test_the_deployed_rule_starts_a_run_that_the_workers_complete(deployment: De
         assert settings[f"COVID_ETL_{queue.upper()}_QUEUE_URL"] == outputs[f"{PREFIX}-{queue}"]["QueueUrl"]
     assert settings["COVID_ETL_TABLE"] == outputs[f"{PREFIX}-data"]["TableName"]
     env = clean_env(AWS_ENDPOINT_URL=localstack.endpoint, COVID_ETL_NYT_URL=deployment.sources.url("nyt.csv"),
-                    COVID_ETL_JHU_URL=deployment.sources.url("jhu.csv"), COVID_ETL_VISIBILITY_TIMEOUT_S="60",
+                    COVID_ETL_JHU_URL=deployment.sources.url("jhu.csv"),
+                    COVID_ETL_LOOKUP_URL=deployment.sources.url("lookup.csv"), COVID_ETL_VISIBILITY_TIMEOUT_S="60",
                     **OLD_DYNAMODB_LOCAL, **settings)
     stack = SplitStack.view(tmp_path, localstack.endpoint, {**env, "AWS_ENDPOINT_URL_DYNAMODB": localstack.endpoint})
     stack.subscribe()

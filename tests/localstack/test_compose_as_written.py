@@ -46,7 +46,8 @@ def composed(localstack: Any, dynamodb_local: Any, tmp_path_factory: pytest.Temp
     sources = SourceServer(folder / "sources")
     sources.put_pair(fixtures.old_pair())
     env_file = folder / ".env"
-    env_file.write_text(f"COVID_ETL_NYT_URL={sources.url('nyt.csv')}\nCOVID_ETL_JHU_URL={sources.url('jhu.csv')}\n")
+    env_file.write_text(f"COVID_ETL_NYT_URL={sources.url('nyt.csv')}\nCOVID_ETL_JHU_URL={sources.url('jhu.csv')}\n"
+                        f"COVID_ETL_LOOKUP_URL={sources.url('lookup.csv')}\n")
     config = compose_config(env_file)
     host = HostCompose(config, {"localstack": localstack.port, "dynamodb-local": dynamodb_local.port}, folder,
                        OLD_DYNAMODB_LOCAL)

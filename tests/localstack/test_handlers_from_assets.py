@@ -80,7 +80,8 @@ def functions(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) 
     outdir = folder / "cdk.out"
     stacks = synthesize(outdir, folder / "build", {
         **CONTEXT, "functions": "true", "aws:cdk:enable-asset-metadata": "true",
-        "nyt_url": deployment.sources.url("nyt.csv"), "jhu_url": deployment.sources.url("jhu.csv")})
+        "nyt_url": deployment.sources.url("nyt.csv"), "jhu_url": deployment.sources.url("jhu.csv"),
+        "lookup_url": deployment.sources.url("lookup.csv")})
     found: dict[str, Function] = {}
     for stack in stacks:
         physical = {r["LogicalResourceId"]: r["PhysicalResourceId"]

@@ -9,6 +9,7 @@ and the old JHU file has the older layout with `Lat,Long` columns.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 START = date(2020, 3, 1)
 OTHERS = [("Canada", "Ontario"), ("Canada", "Quebec"), ("Germany", ""), ("US", "Washington")]
@@ -76,3 +77,17 @@ def new_pair() -> tuple[str, str]:
 
 def html_page() -> str:
     return "<!DOCTYPE html>\n<html><head><title>Moved</title></head><body>The file moved.</body></html>\n"
+
+
+# An excerpt of JHU CSSE's UID_ISO_FIPS_LookUp_Table.csv (CSSEGISandData/COVID-19, commit 011e21a9; the
+# whole file is in ../shared/data/jhu): a few of its 4,169 rows as the source stores them, `\r\n` line
+# ends, a quoted name with a comma, a row without a population (the cruise ship's row is made up). "COVID-19
+# Data Repository by the Center for Systems Science and Engineering (CSSE) at Johns Hopkins University",
+# CC BY 4.0, which allows copying an excerpt with this credit. Every harness that starts a stack points
+# COVID_ETL_LOOKUP_URL at this file (`support.stack.clean_env`), so none reaches for the live one.
+LOOKUP_FILE = Path(__file__).resolve().parent / "lookup.csv"
+LOOKUP_ROWS = LOOKUP_FILE.read_text().splitlines()
+
+
+def lookup_csv(rows: list[str] | None = None) -> str:
+    return "\r\n".join(LOOKUP_ROWS if rows is None else rows) + "\r\n"

@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 Content = bytes | str | os.PathLike[str]
+LOOKUP_FILE = Path(__file__).resolve().parent / "lookup.csv"  # the excerpt described in `fixtures`
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -59,6 +60,7 @@ class SourceServer:
         self._thread.start()
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._stamp = 0  # the Last-Modified second of the last put
+        self.write("lookup.csv", LOOKUP_FILE)  # the optional source, served beside any pair put here
 
     def url(self, name: str) -> str:
         return f"{self.base}/{name}"

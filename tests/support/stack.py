@@ -29,6 +29,8 @@ from boto3.dynamodb.conditions import Key
 
 from shared.runs import FINAL
 
+LOOKUP_FILE = Path(__file__).resolve().parent / "lookup.csv"  # the excerpt described in `fixtures`
+
 DUMMY_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
@@ -43,9 +45,10 @@ def free_port() -> int:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """This process's environment without AWS or covid-etl settings (tests may have set some)."""
+    """This process's environment without AWS or covid-etl settings (tests may have set some); the
+    optional lookup source reads the small fixture (`fixtures.LOOKUP_FILE`), never the live file."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COVID_ETL_"))}
-    return {**env, **DUMMY_AWS, **extra}
+    return {**env, **DUMMY_AWS, "COVID_ETL_LOOKUP_URL": str(LOOKUP_FILE), **extra}
 
 
 @dataclass

@@ -354,3 +354,58 @@ def test_a_no_change_run_reports_the_table_as_it_stands_with_the_sources(pipelin
     assert (run["status"], run["rows_total"], run["unchanged"], run["inserted"]) == ("no_change", len(rows),
                                                                                    len(rows), 0)
     assert [s["name"] for s in run["sources"]] == ["nyt", "jhu"] and not any(s["changed"] for s in run["sources"])
+
+
+def with_lookup(pipeline: Pipeline, text: str | None, mtime: int = 1_600_000_000) -> None:
+    """Declare the lookup source at a local path; `text` None leaves the file missing."""
+    path = pipeline.folder / "lookup.csv"
+    pipeline.urls["lookup"] = str(path)
+    if text is not None:
+        path.write_text(text)
+        os.utime(path, (mtime, mtime))
+
+
+def test_the_lookup_is_stored_and_versioned_and_a_change_in_it_alone_makes_a_run(pipeline: Pipeline) -> None:
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    with_lookup(pipeline, fixtures.lookup_csv())
+    assert pipeline.run("r1")[-1] == "dataset.loaded.v1"
+    assert pipeline.table() == reference(fixtures.old_pair())  # it gives today's row nothing
+    loaded = pipeline.ledger.source_versions()["lookup"]
+    assert pipeline.blobs.exists(loaded["key"]) and loaded["key"].startswith("raw/lookup/")
+    assert not [w for w in pipeline.ledger.runs["r1"]["warnings"] if "lookup" in w]
+    assert pipeline.run("r2") == ["extract.requested.v1", "sources.unchanged.v1"]
+
+    with_lookup(pipeline, fixtures.lookup_csv(fixtures.LOOKUP_ROWS[:-1]), 1_600_000_100)
+    assert pipeline.run("r3")[-1] == "dataset.loaded.v1"
+    run = pipeline.ledger.runs["r3"]
+    assert (run["status"], run["inserted"], run["updated"]) == ("succeeded", 0, 0)
+    assert [s["changed"] for s in run["sources"] if s["name"] == "lookup"] == [True]
+    assert pipeline.ledger.source_versions()["lookup"]["sha256"] != loaded["sha256"]
+
+
+def test_a_lookup_that_cannot_be_fetched_warns_and_the_run_goes_on(pipeline: Pipeline) -> None:
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    with_lookup(pipeline, None)
+    assert pipeline.run("r1")[-1] == "dataset.loaded.v1"
+    run = pipeline.ledger.runs["r1"]
+    assert run["status"] == "succeeded" and pipeline.table() == reference(fixtures.old_pair())
+    [warning] = [w for w in run["warnings"] if w.startswith("lookup")]
+    assert "no such file" in warning and "COVID_ETL_LOOKUP_URL" in warning
+    assert "lookup" not in pipeline.ledger.source_versions()
+    assert "COVID_ETL_LOOKUP_URL" in pipeline.announcer.announced[-1][1]["warnings"][0]
+
+
+def test_a_lookup_that_does_not_parse_warns_and_the_run_goes_on(pipeline: Pipeline) -> None:
+    pipeline.put(fixtures.old_pair(), 1_600_000_000)
+    with_lookup(pipeline, fixtures.html_page())
+    assert pipeline.run("r1")[-1] == "dataset.loaded.v1"
+    run = pipeline.ledger.runs["r1"]
+    [warning] = [w for w in run["warnings"] if w.startswith("lookup")]
+    assert "not used" in warning and "HTML page" in warning and "raw file kept" in warning
+    assert pipeline.table() == reference(fixtures.old_pair())
+
+
+def test_a_required_source_still_fails_the_run_when_the_lookup_is_fine(pipeline: Pipeline) -> None:
+    with_lookup(pipeline, fixtures.lookup_csv())
+    assert pipeline.run("r1")[-1] == "stage.failed.v1"
+    assert "no such file" in pipeline.ledger.runs["r1"]["error"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from support import fixtures
 
-from services.transformer.parse import parse_jhu, parse_nyt
+from services.transformer.parse import parse_jhu, parse_lookup, parse_nyt
 from shared.errors import InputError
 
 NYT = "date,cases,deaths\n2020-03-01,10,1\n2020-03-02,20,2\n"
@@ -125,3 +126,27 @@ def test_a_count_too_large_for_64_bits_is_bad_input_not_a_crash(count: bytes) ->
     # (found by the property test)
     with pytest.raises(InputError, match="out of range"):
         parse_nyt(b"date,cases,deaths\n2020-03-01," + count + b",0")
+
+
+def test_lookup_keeps_the_columns_the_regions_need() -> None:
+    frame = parse_lookup(fixtures.lookup_csv().encode())
+    assert list(frame.columns) == ["uid", "iso2", "iso3", "country", "province", "admin2", "population"]
+    us = frame[frame["uid"] == 840].iloc[0]
+    assert (us["iso3"], us["country"], int(us["population"])) == ("USA", "US", 329466283)
+    assert frame[frame["uid"] == 12401].iloc[0]["province"] == "Alberta"
+    assert pd.isna(frame[frame["uid"] == 9999].iloc[0]["population"])  # a cruise ship has none
+
+
+@pytest.mark.parametrize(("rows", "fragments"), [
+    pytest.param([r.rsplit(",", 1)[0] for r in fixtures.LOOKUP_ROWS], ("lookup", "missing column(s) Population"),
+                 id="no Population"),
+    pytest.param([*fixtures.LOOKUP_ROWS, fixtures.LOOKUP_ROWS[1]], ("lookup", "duplicate UID(s) 124"), id="dup UID"),
+    pytest.param([*fixtures.LOOKUP_ROWS, "1,,,,,,,,,,x,5"], ("lookup", "no Country_Region", "row 8"),
+                 id="no country"),
+    pytest.param([*fixtures.LOOKUP_ROWS, "2,,,,,,,X,,,X,many"], ("lookup", "'Population'", "'many'"),
+                 id="bad population"),
+    pytest.param([*fixtures.LOOKUP_ROWS, "abc,,,,,,,X,,,X,1"], ("lookup", "'UID'", "'abc'"), id="bad UID"),
+    pytest.param(["<!DOCTYPE html><html><body>Not found</body></html>"], ("lookup", "HTML page"), id="HTML"),
+])
+def test_lookup_refuses_what_the_regions_cannot_use(rows: list[str], fragments: tuple[str, ...]) -> None:
+    refused(parse_lookup, fixtures.lookup_csv(rows).encode(), *fragments)

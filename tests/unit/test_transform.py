@@ -19,7 +19,7 @@ def jhu(*rows: tuple[str, int | None]) -> pd.DataFrame:
 
 
 def joined(n: pd.DataFrame, j: pd.DataFrame, policy: str = "inner") -> list[DailyRow]:
-    frame, _ = transform(n, j, policy)  # type: ignore[arg-type]
+    frame, _ = transform({"nyt": n, "jhu": j}, policy)  # type: ignore[arg-type]
     return to_records(frame)
 
 
@@ -41,7 +41,7 @@ def test_nyt_join_keeps_every_nyt_date_with_recovered_null_where_jhu_has_none() 
 
 def test_unknown_join_policy_is_refused() -> None:
     with pytest.raises(ValueError, match="join policy"):
-        transform(NYT, JHU, "outer")  # type: ignore[arg-type]
+        transform({"nyt": NYT, "jhu": JHU}, "outer")  # type: ignore[arg-type]
 
 
 def test_rows_come_out_sorted_by_date_whatever_the_input_order() -> None:
@@ -84,7 +84,8 @@ def test_counts_are_plain_non_negative_integers() -> None:
 
 def test_decreases_are_kept_and_reported_as_warnings() -> None:
     n = nyt(("2020-03-01", 10, 1), ("2020-03-02", 8, 2), ("2020-03-03", 30, 1))
-    frame, warnings = transform(n, jhu(("2020-03-01", 1), ("2020-03-02", 2), ("2020-03-03", 3)), "inner")
+    j = jhu(("2020-03-01", 1), ("2020-03-02", 2), ("2020-03-03", 3))
+    frame, warnings = transform({"nyt": n, "jhu": j}, "inner")
     assert [r["cases"] for r in to_records(frame)] == [10, 8, 30]
     assert len(warnings) == 2
     assert warnings[0].startswith("nyt cases went down on 1 date(s)") and "2020-03-02 (-2)" in warnings[0]
@@ -93,15 +94,15 @@ def test_decreases_are_kept_and_reported_as_warnings() -> None:
 
 def test_recovered_decrease_is_reported_but_the_unreported_zeros_are_not() -> None:
     j = jhu(("2020-03-01", 5), ("2020-03-02", 4), ("2020-03-03", 0))
-    _, warnings = transform(NYT, j, "inner")
+    _, warnings = transform({"nyt": NYT, "jhu": j}, "inner")
     assert warnings == ["jhu recovered went down on 1 date(s), kept as corrections: 2020-03-02 (-1)"]
 
 
 def test_no_decrease_no_warning() -> None:
-    assert transform(NYT, JHU, "inner")[1] == []
+    assert transform({"nyt": NYT, "jhu": JHU}, "inner")[1] == []
 
 
 def test_many_decreases_are_summarised() -> None:
     rows = [(f"2020-03-{d:02d}", 100 - d, 0) for d in range(1, 10)]
-    _, warnings = transform(nyt(*rows), jhu(("2020-03-01", 1)), "nyt")
+    _, warnings = transform({"nyt": nyt(*rows), "jhu": jhu(("2020-03-01", 1))}, "nyt")
     assert "went down on 8 date(s)" in warnings[0] and warnings[0].endswith("and 3 more")
