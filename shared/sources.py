@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared.daily import from_source
+
 
 @dataclass(frozen=True)
 class Source:
@@ -18,13 +20,18 @@ class Source:
     name: str
     default_url: str
     parser: str  # "module:function", bytes or a binary stream in, a DataFrame out
-    contributes: tuple[str, ...]  # the row's fields it gives; () for a source read for its metadata only
     required: bool  # a required source that cannot be fetched or parsed fails the run; an optional one warns
     title: str
     homepage: str
     licence: str
     attribution: str  # the credit line shown wherever its numbers are shown
     local_copy: str  # the snapshot under ../shared/data that the offline recipe points at
+
+    @property
+    def contributes(self) -> tuple[str, ...]:
+        """The row's fields it gives (each field names its source in `shared.daily`); () for a source
+        read for its metadata only."""
+        return tuple(f.name for f in from_source(self.name))
 
     @property
     def url_var(self) -> str:
@@ -41,7 +48,7 @@ SOURCES: tuple[Source, ...] = (
     Source(
         name="nyt",
         default_url="https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv",
-        parser="services.transformer.parse:parse_nyt", contributes=("cases", "deaths"), required=True,
+        parser="services.transformer.parse:parse_nyt", required=True,
         title="The New York Times, COVID-19 data in the United States",
         homepage="https://github.com/nytimes/covid-19-data",
         licence="The New York Times' licence: non-commercial use with attribution",
@@ -50,7 +57,7 @@ SOURCES: tuple[Source, ...] = (
     Source(
         name="jhu",
         default_url="https://raw.githubusercontent.com/datasets/covid-19/main/data/time-series-19-covid-combined.csv",
-        parser="services.transformer.parse:parse_jhu", contributes=("recovered",), required=True,
+        parser="services.transformer.parse:parse_jhu", required=True,
         title="Johns Hopkins University CSSE, via datasets/covid-19",
         homepage="https://github.com/datasets/covid-19",
         licence="ODC-PDDL",
@@ -61,7 +68,7 @@ SOURCES: tuple[Source, ...] = (
         name="lookup",
         default_url="https://raw.githubusercontent.com/CSSEGISandData/COVID-19/master/csse_covid_19_data/"
                     "UID_ISO_FIPS_LookUp_Table.csv",
-        parser="services.transformer.parse:parse_lookup", contributes=(), required=False,
+        parser="services.transformer.parse:parse_lookup", required=False,
         title="Johns Hopkins University CSSE, UID/ISO/FIPS lookup table",
         homepage="https://github.com/CSSEGISandData/COVID-19",
         licence="CC BY 4.0",
