@@ -95,34 +95,34 @@ def parser(name: str) -> Callable[[IO[bytes]], pd.DataFrame]:
     return found
 
 
-def _cached(source: SourceVersion, deps: Deps) -> pd.DataFrame | None:
-    cached = deps.parsed.get(source.name)
-    return cached[1] if cached and cached[0] == source.sha256 else None
+def _cached(version: SourceVersion, deps: Deps) -> pd.DataFrame | None:
+    cached = deps.parsed.get(version.name)
+    return cached[1] if cached and cached[0] == version.sha256 else None
 
 
-def _parsed(source: SourceVersion, deps: Deps, raw_keys: list[str]) -> pd.DataFrame:
-    cached = _cached(source, deps)
+def _parsed(version: SourceVersion, deps: Deps, raw_keys: list[str]) -> pd.DataFrame:
+    cached = _cached(version, deps)
     if cached is not None:
-        logger.info("%s unchanged (sha256 %s...): parsed frame reused", source.name, source.sha256[:12])
+        logger.info("%s unchanged (sha256 %s...): parsed frame reused", version.name, version.sha256[:12])
         return cached
-    with _verified(source, deps.blobs) as raw:
+    with _verified(version, deps.blobs) as raw:
         try:
-            frame = parser(source.name)(raw)
+            frame = parser(version.name)(raw)
         except InputError as error:
-            raise InputError(f"{error.reason} (raw file kept at s3 key {source.key})", raw_keys) from error
-    deps.parsed[source.name] = (source.sha256, frame)
+            raise InputError(f"{error.reason} (raw file kept at s3 key {version.key})", raw_keys) from error
+    deps.parsed[version.name] = (version.sha256, frame)
     return frame
 
 
-def _verified(source: SourceVersion, blobs: BlobStore) -> IO[bytes]:
+def _verified(version: SourceVersion, blobs: BlobStore) -> IO[bytes]:
     """The raw file streamed from the store into a spooled file, its sha256 checked on the way."""
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL)  # noqa: SIM115 (returned open, closed by the caller)
     digest = hashlib.sha256()
-    for chunk in blobs.chunks(source.key):
+    for chunk in blobs.chunks(version.key):
         digest.update(chunk)
         spool.write(chunk)
-    if digest.hexdigest() != source.sha256:
+    if digest.hexdigest() != version.sha256:
         spool.close()
-        raise RuntimeError(f"{source.key}: sha256 does not match the message")  # retried
+        raise RuntimeError(f"{version.key}: sha256 does not match the message")  # retried
     spool.seek(0)
     return spool
