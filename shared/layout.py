@@ -9,7 +9,11 @@ names. Standard library only, as `shared.topology` that imports it.
 from __future__ import annotations
 
 # Table partitions (the `pk` of an item)
-SERIES_PK = "series#US"  # the daily rows
+SERIES = "series#"  # a region's daily rows: `series#<region id>` (docs/regions.md)
+REVISION = "revision#"  # a region's superseded values: `revision#<region id>`
+US = "US"  # the default region: NYT's cases and deaths joined with JHU's recovered
+SERIES_PK = f"{SERIES}{US}"
+LOAD_PK = "load"  # one item per committed load (its instant, the sources' versions)
 RUN_PK = "run"  # the run ledger
 SOURCE_PK = "source"  # each source's loaded version
 META_PK = "meta"  # the dataset item
@@ -20,6 +24,7 @@ LOCK_PK = "lock"  # the load lease
 RAW = "raw/"  # the sources' bytes, content-addressed, kept
 DATASETS = "datasets/"  # the transformer's records, content-addressed
 ARCHIVE = "archive/"  # every message sent, by run and queue; expires
+IMAGES = "images/"  # the table's rows as the last load committed them (the loader's diff base)
 
 
 def raw_key(source: str, sha256: str) -> str:
@@ -40,3 +45,18 @@ def archive_prefix(run_id: str, queue: str) -> str:
 def archive_key(run_id: str, queue: str, message_id: str) -> str:
     """One sent message's copy: by run and by the stage (queue) it was sent to."""
     return f"{archive_prefix(run_id, queue)}{message_id}.json"
+
+
+def series_pk(region: str) -> str:
+    """The partition of a region's current daily rows."""
+    return f"{SERIES}{region}"
+
+
+def revision_pk(region: str) -> str:
+    """The partition of a region's superseded values (sort key `<date>#<loaded_at>`)."""
+    return f"{REVISION}{region}"
+
+
+def image_key(sha256: str) -> str:
+    """A table image (the loader's diff base), named by the sha256 of its body."""
+    return f"{IMAGES}{sha256}.json.gz"
