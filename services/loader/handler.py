@@ -65,7 +65,7 @@ class Base:
     catalogue: dict[str, Region]
     loaded_at: str
     marked: bool  # an unfinished load left its marker
-    read: str  # "image" or "table"
+    read: str  # "image", "table" or "empty"
 
 
 def handle(message: Message, deps: Deps) -> None:
@@ -105,7 +105,7 @@ def base(committed: DatasetVersion | None, dataset: Dataset, run_id: str, deps: 
     """The image the last commit named, unless a marker says the table may hold rows it does not; else
     the table, read back for every region of the catalogue and of the dataset."""
     mark, catalogue = deps.series.loading(), deps.series.catalogue()
-    loaded_at = str(mark["loaded_at"]) if mark and mark.get("run_id") == run_id else now_iso()
+    loaded_at = str(mark["loaded_at"]) if mark and mark.get("run_id") == run_id else now_iso(deps.clock)
     key = committed.get("image") if committed else None
     if key and mark is None:
         try:
@@ -113,6 +113,8 @@ def base(committed: DatasetVersion | None, dataset: Dataset, run_id: str, deps: 
         except Exception as error:  # a lost or damaged image: the table is the truth, read it
             log.warning("table image unreadable, reading the table instead",
                         extra={"fields": {"key": key, "error": str(error)}})
+    if committed is None and mark is None:  # nothing committed, no try died halfway: the table has no rows
+        return Base({}, catalogue, loaded_at, False, "empty")
     rows = deps.series.current({US, *catalogue, *dataset.series})
     return Base({r: dates for r, dates in rows.items() if dates}, catalogue, loaded_at, mark is not None, "table")
 
