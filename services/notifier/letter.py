@@ -2,8 +2,9 @@
 
 Pure: from the run as it ended to text. A run that loaded every region (`Run.all`) is told by its
 totals, with the default region's counts beside them and the five regions with most changed rows;
-the email stays short however many regions or warnings there are (`WARNINGS_SHOWN`). The email subscribers of the topic get `text`; queue and
-Lambda subscribers get the JSON body, which carries the same text beside the machine-readable fields.
+the email stays short however many regions or warnings there are (`WARNINGS_SHOWN`). The email
+subscribers of the topic get `text`; queue and Lambda subscribers get the JSON body, which carries the
+same text beside the machine-readable fields.
 """
 
 from __future__ import annotations
