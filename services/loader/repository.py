@@ -4,25 +4,22 @@ Every write is fenced (`shared.lock.fenced_batches`): the transactions `services
 plans, each holding only while the load lock's token is still this load's, the commit (source
 versions, the catalogue, the `load` item, `meta/dataset`) in the last one, which also gives the lock
 up. A load that dies between two transactions has committed nothing, and has left its `meta/loading`
-marker; its retry reads the table and counts the rows its first try wrote by their `first_run`
+marker uncleared; its retry reads the table and counts the rows its first try wrote by their `first_run`
 (`services.loader.diff`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from services.loader.dataset import Region
 from services.loader.image import Rows
 from services.loader.plan import loaded_at_of
-from services.loader.writes import LOADING, Delete, Item, transactions
+from services.loader.writes import LOADING, Item, transactions, unfinished
 from shared.dynamo import Table
 from shared.layout import META_PK, series_pk
 from shared.lock import TRANSACTION_ITEMS, Fence, fenced_batches
-
-if TYPE_CHECKING:
-    from types_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 REGIONS = "regions"  # the catalogue's sort key (`meta/regions`)
 
@@ -35,7 +32,7 @@ class SeriesRepository:
 
     def loading(self) -> dict[str, object] | None:
         """The `meta/loading` marker of a load that has not committed, if any."""
-        return self.table.get(META_PK, LOADING)
+        return unfinished(self.table.get(META_PK, LOADING))
 
     def catalogue(self) -> dict[str, Region]:
         """The `meta/regions` catalogue (empty before the first load of format 2)."""
@@ -51,12 +48,8 @@ class SeriesRepository:
              fence: Fence) -> None:
         """Write the groups, then commit, in the planned transactions; the last one gives the lock up."""
         planned = transactions(groups, commit, mark, marked, self.per_transaction)
-        fenced_batches(self.table, [[self._action(w) for w in batch] for batch in planned], fence, release=True)
-
-    def _action(self, write: Item | Delete) -> TransactWriteItemTypeDef:
-        if isinstance(write, Delete):
-            return {"Delete": {"TableName": self.table.name, "Key": Table.key(write.pk, write.sk)}}
-        return self.table.put_action(write)
+        fenced_batches(self.table, [[self.table.put_action(w) for w in batch] for batch in planned], fence,
+                       release=True)
 
 
 def normalised(item: Mapping[str, object]) -> dict[str, object]:

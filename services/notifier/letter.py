@@ -9,7 +9,7 @@ same text beside the machine-readable fields.
 
 from __future__ import annotations
 
-from shared.messages import SourceVersion
+from shared.messages import LoadCounts, SourceVersion
 from shared.runs import FAILED, Run
 
 SUBJECT_MAX = 100  # SNS refuses longer subjects
@@ -26,9 +26,10 @@ def body(run: Run, dashboard_url: str = "") -> dict[str, object]:
 
 def subject(run: Run) -> str:
     warned = f" ({len(run.warnings)} warning{'s' if len(run.warnings) != 1 else ''})" if run.warnings else ""
-    if run.status == "succeeded" and run.all:
-        line = (f"covid-etl: run succeeded, {run.all.inserted} inserted, {run.all.updated} updated in "
-                f"{run.all.regions} regions{warned}")
+    every = _every(run)
+    if run.status == "succeeded" and every:
+        line = (f"covid-etl: run succeeded, {every.inserted} inserted, {every.updated} updated in "
+                f"{every.regions} regions{warned}")
     elif run.status == "succeeded":
         line = f"covid-etl: run succeeded, {run.inserted or 0} inserted, {run.updated or 0} updated{warned}"
     elif run.status == "no_change":
@@ -79,13 +80,13 @@ def text(run: Run, dashboard_url: str = "") -> str:
 
 def _counts(run: Run) -> list[str]:
     """The default region's counts (v1's), and every region's beside them when the run loaded them."""
-    if not run.all:
+    every = _every(run)
+    if not every:
         return ["Counts",
                 f"  inserted   {run.inserted or 0}",
                 f"  updated    {run.updated or 0}",
                 f"  unchanged  {_blank(run.unchanged)}",
                 f"  rows now   {_blank(run.rows_total)}"]
-    every = run.all
     return [f"Counts       {'all ' + str(every.regions) + ' regions':>16} {'United States':>14}",
             f"  inserted   {every.inserted:>16} {run.inserted or 0:>14}",
             f"  updated    {every.updated:>16} {run.updated or 0:>14}",
@@ -93,10 +94,16 @@ def _counts(run: Run) -> list[str]:
             f"  rows now   {every.rows_total:>16} {_blank(run.rows_total):>14}"]
 
 
+def _every(run: Run) -> LoadCounts | None:
+    """Every region's counts, when the run loaded more than the default region (else v1's counts say it all)."""
+    return run.all if run.all and run.all.regions > 1 else None
+
+
 def _headline(run: Run) -> str:
-    if run.status == "succeeded" and run.all:
-        return (f"covid-etl run {run.run_id} succeeded: {run.all.inserted} rows inserted, {run.all.updated} "
-                f"updated, {run.all.unchanged} unchanged in {run.all.regions} regions ({_span(run)}).")
+    every = _every(run)
+    if run.status == "succeeded" and every:
+        return (f"covid-etl run {run.run_id} succeeded: {every.inserted} rows inserted, {every.updated} "
+                f"updated, {every.unchanged} unchanged in {every.regions} regions ({_span(run)}).")
     if run.status == "succeeded":
         return (f"covid-etl run {run.run_id} succeeded: {run.inserted or 0} rows inserted, {run.updated or 0} "
                 f"updated, {_blank(run.unchanged)} unchanged ({_span(run)}).")

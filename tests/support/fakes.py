@@ -10,7 +10,7 @@ from services.loader.dataset import Region
 from services.loader.handler import Series
 from services.loader.image import Rows
 from services.loader.repository import normalised
-from services.loader.writes import LOADING, Delete, transactions
+from services.loader.writes import LOADING, transactions, unfinished
 from shared.idempotency import Claim, ClaimedElsewhere
 from shared.layout import META_PK, SERIES, SOURCE_PK, US, series_pk
 from shared.ledger import ClaimStore, DatasetVersion, Ledger, LoadedSource
@@ -140,7 +140,7 @@ class FakeSeries:
         return {sk: item for (p, sk), item in sorted(self.items.items()) if p == pk}
 
     def loading(self) -> dict[str, object] | None:
-        return self.items.get((META_PK, LOADING))
+        return unfinished(self.items.get((META_PK, LOADING)))
 
     def catalogue(self) -> dict[str, Region]:
         item = self.items.get((META_PK, "regions"))
@@ -159,9 +159,6 @@ class FakeSeries:
                 raise RuntimeError(f"killed after {n} transaction(s)")
             self.transactions.append(len(batch))
             for write in batch:
-                if isinstance(write, Delete):
-                    self.items.pop((write.pk, write.sk), None)
-                    continue
                 self.items[(str(write["pk"]), str(write["sk"]))] = {k: v for k, v in write.items() if v is not None}
                 if write["pk"] == SOURCE_PK:
                     self.ledger.sources[str(write["sk"])] = cast(LoadedSource, dict(write))
