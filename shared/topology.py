@@ -110,7 +110,7 @@ LOADER = ServiceSpec(
     name="loader", stage="load", sends_to=("notifier",), memory_mb=1024, max_concurrency=2,
     access=Access(reads=(*_STAGE, ANY_SERIES, META_PK, LOCK_PK),
                   writes=(*_STAGE, ANY_SERIES, ANY_REVISION, SOURCE_PK, META_PK, LOCK_PK, LOAD_PK),
-                  gets=(DATASETS, IMAGES), puts=(IMAGES, ARCHIVE), lists=True))
+                  gets=(DATASETS, IMAGES), puts=(IMAGES, ARCHIVE)))
 NOTIFIER = ServiceSpec(  # it only announces
     name="notifier", stage="notify", sends_to=(), batch_size=10, publishes=True,
     access=Access(reads=(*_STAGE, META_PK), writes=_STAGE, puts=(ARCHIVE,)))
