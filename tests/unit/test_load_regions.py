@@ -224,3 +224,26 @@ def test_the_top_five_are_the_regions_with_most_changed_rows() -> None:
     outcome = loads.run(dataset(many, names={r: r for r in ("DE", "IT", "ES")}), "r1")
     assert [r.region for r in outcome.payload.regions] == ["FR", "DE", "MM", "ES", "HK"]
     assert datetime.fromtimestamp(T0 + 3600, UTC) == outcome.payload.loaded_at
+
+
+def test_values_of_a_load_that_died_were_held_by_the_table_and_stay_in_its_history() -> None:
+    """r2 dies halfway; r3 finds r2's marker, reads the table, and overwrites r2's rows. Readers saw r2's
+    rows while the table held them, so its values are history too: as of any instant every date has
+    the value the table held then, none goes missing."""
+    loads = Loads(per_transaction=4)
+    loads.run(dataset(FIRST), "r1")
+    first_at = str(loads.ledger.dataset["loaded_at"])  # type: ignore[index]
+    loads.series.dies_after = 2
+    with pytest.raises(RuntimeError, match="killed"):
+        loads.run(dataset(SECOND), "r2")
+    held = {d: dict(r) for d, r in loads.series.partition("series#FR").items()}
+    r2_at = next(str(r["loaded_at"]) for r in held.values() if r["run_id"] == "r2")
+    third = {**FIRST, "FR": days(5, scale=5)}
+    loads.run(dataset(third), "r3")
+    assert loads.series.queries and loads.series.loading() is None
+    third_at = str(loads.ledger.dataset["loaded_at"])  # type: ignore[index]
+    as_held = [{"date": d, "cases": r["cases"], "deaths": r["deaths"], "recovered": r["recovered"]}
+               for d, r in sorted(held.items())]
+    assert loads.history("FR", first_at) == FIRST["FR"]
+    assert loads.history("FR", r2_at) == as_held != FIRST["FR"]  # r2's rows, beside r1's it had not reached
+    assert loads.history("FR", third_at) == third["FR"]
