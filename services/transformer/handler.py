@@ -100,7 +100,10 @@ def _last_date(frame: pd.DataFrame | None) -> date | None:
     """A dated source's latest date (model_copy does not validate: a date, not the frame's ISO string)."""
     if frame is None or "date" not in frame or frame.empty:
         return None
-    return date.fromisoformat(frame["date"].max())
+    dates = frame["date"]
+    if isinstance(dates.dtype, pd.CategoricalDtype):  # JHU's: the dates used, once each
+        dates = pd.Series(dates.cat.remove_unused_categories().cat.categories.astype(str))
+    return date.fromisoformat(str(dates.max()))
 
 
 @cache

@@ -140,7 +140,7 @@ def parse_jhu(data: bytes | IO[bytes]) -> pd.DataFrame:
     if frame is None:
         stream.seek(0)
         frame = jhu_strict(stream.read())
-    order = np.lexsort([frame[c].cat.codes.to_numpy() for c in reversed(LABELS)])
+    order = np.lexsort([frame[c].cat.codes.to_numpy() for c in ("date", "province", "country")])  # the last first
     frame = frame.take(order)
     _check_one_row_per_date(frame)
     if not ((frame["country"] == "US") & (frame["province"] == "")).any():
