@@ -55,7 +55,8 @@ def jhu_csv(series: dict[tuple[str, str], list[tuple[str, str, str]]] = SERIES) 
 
 def build(jhu: str = "", lookup: str = LOOKUP) -> tuple[Dataset, list[str]]:
     frames = {"nyt": parse_nyt(NYT.encode()), "jhu": parse_jhu((jhu or jhu_csv()).encode())}
-    return world(frames, known_rows(parse_lookup(lookup.encode())))
+    built, warnings = world(frames, known_rows(parse_lookup(lookup.encode())))
+    return built.dataset(), warnings  # the body as written, parsed
 
 
 @pytest.fixture(scope="module")

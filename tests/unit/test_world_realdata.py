@@ -41,7 +41,7 @@ def need(*paths: Path) -> None:
 def transformed(snapshot: str) -> Dataset:
     frames = {"nyt": parse_nyt(NYT.read_bytes()), "jhu": parse_jhu_file(FILES[snapshot])}
     lookup, _ = lookup_for_run(parse_lookup(LOOKUP.read_bytes()), None)
-    return world(frames, lookup)[0]
+    return world(frames, lookup)[0].dataset()
 
 
 @cache
