@@ -54,7 +54,8 @@ def text(run: Run, dashboard_url: str = "") -> str:
         if run.raw_keys:
             lines += ["Raw input kept at:", *[f"  {key}" for key in run.raw_keys]]
         lines += [f"The table keeps its last good state: {_table(run)}.", ""]
-    lines += [*_counts(run), f"Date range   {_span(run)}", ""]
+    lines += [*_counts(run), f"Date range   {_span(run)}",
+              *([f"Loaded at    {run.loaded_at} (the table as of this instant: ?as_of=)"] if run.loaded_at else []), ""]
     if run.regions:
         lines += ["Most changed regions",
                   *[f"  {r.name} ({r.region}): {r.inserted} inserted, {r.updated} updated" for r in run.regions], ""]
