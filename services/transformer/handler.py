@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import json
 import logging
 import tempfile
 from collections.abc import Callable
