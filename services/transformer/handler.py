@@ -64,7 +64,7 @@ def transform_sources(extracted: SourcesExtractedV1, deps: Deps) -> Outcome:
     out = DatasetTransformedV1(
         key=key, sha256=digest, rows=regions.rows, first_date=first, last_date=last, join_policy=deps.join,
         sources=sources, warnings=warnings)
-    return Outcome(out, {"rows": regions.rows, "regions": len(regions.regions), "warnings": warnings})
+    return Outcome(out, {"rows": regions.rows, "warnings": warnings})
 
 
 def _parse_all(extracted: SourcesExtractedV1, deps: Deps,
