@@ -64,7 +64,7 @@ def transform_sources(extracted: SourcesExtractedV1, deps: Deps) -> Outcome:
     out = DatasetTransformedV1(
         key=key, sha256=digest, rows=regions.rows, first_date=first, last_date=last, join_policy=deps.join,
         sources=sources, warnings=warnings)
-    return Outcome(out, {"rows": regions.rows, "regions": len(regions.regions), "warnings": warnings})
+    return Outcome(out, {"rows": regions.rows, "warnings": warnings})
 
 
 def _parse_all(extracted: SourcesExtractedV1, deps: Deps,
@@ -87,9 +87,9 @@ def _parse_all(extracted: SourcesExtractedV1, deps: Deps,
 
 def _why_no_lookup(extracted: SourcesExtractedV1, refused: str | None) -> str:
     if refused is not None:
-        return f"the run's lookup table is not used ({refused})"
+        return f"lookup not used, the run goes on without it: {refused}"  # (the other optional sources' words)
     if not any(s.name == "lookup" for s in extracted.sources):
-        return "the run has no lookup table (it was not downloaded)"
+        return "regions: the run has no lookup table (it was not downloaded)"
     return ""  # not used: the run's table parsed
 
 

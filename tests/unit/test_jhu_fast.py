@@ -59,7 +59,8 @@ def test_every_row_is_kept_with_its_values() -> None:
                 index=False)]
     assert rows == [("2020-03-01", "Korea, South", "", 5, 0, None), ("2020-03-01", "US", "", 100, 1, 3),
                     ("2020-03-01", "US", "Washington", 9, 0, 1), ("2020-03-02", "US", "", 200, 2, None),
-                    ("2020-03-02", "Bonaire, Sint Eustatius and Saba", "", 7, 0, 1), ("2020-03-03", "US", "", 300, 3, 4)]
+                    ("2020-03-02", "Bonaire, Sint Eustatius and Saba", "", 7, 0, 1),
+                    ("2020-03-03", "US", "", 300, 3, 4)]
 
 
 @pytest.mark.parametrize("data", [
@@ -80,7 +81,8 @@ def test_every_row_is_kept_with_its_values() -> None:
     pytest.param((HEAD + "2020-03-01,France,Reunion,3.0,1,0\n").encode(), id="decimal point"),
     pytest.param((HEAD + "2020-03-01,France,Reunion, 3,1,0\n").encode(), id="space in a count"),
     pytest.param((HEAD + "2020-03-01,France,Reunion,,1,0\n").encode(), id="empty cases"),
-    pytest.param((HEAD + "2020-03-01,France,Reunion,1234567890123456,1,0\n").encode(), id="16 digits"),
+    pytest.param((HEAD + "2020-03-01,France,Reunion,1234567890123456,1,0\n").encode(),
+                 id="16 digits"),
     pytest.param((HEAD + '2020-03-01,"France","Reunion","-3",,0\n').encode(), id="quoted negative"),
     pytest.param((HEAD + "2020-3-01,France,Reunion,3,1,0\n").encode(), id="date not ISO"),
     pytest.param((HEAD + "2020-02-30,France,Reunion,3,1,0\n").encode(), id="impossible date"),

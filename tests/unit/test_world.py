@@ -198,7 +198,8 @@ def test_two_countries_with_one_iso2_do_not_share_an_id() -> None:
 
 @pytest.mark.parametrize(("name", "expected"), [
     ("New South Wales", "new-south-wales"), ("Bonaire, Sint Eustatius and Saba", "bonaire-sint-eustatius-and-saba"),
-    ("Falkland Islands (Malvinas)", "falkland-islands-malvinas"), ("Taiwan*", "taiwan"), ("Korea, South", "korea-south"),
+    ("Falkland Islands (Malvinas)", "falkland-islands-malvinas"), ("Taiwan*", "taiwan"),
+    ("Korea, South", "korea-south"),
 ])
 def test_slug(name: str, expected: str) -> None:
     assert slug(name) == expected
