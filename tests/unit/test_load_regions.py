@@ -17,6 +17,7 @@ from support.fakes import FakeLedger, FakeSeries
 
 from services.loader import handler as loader
 from services.loader.image import decode
+from services.loader.writes import marker, transactions
 from shared.blobs import MemoryBlobStore, sha256_hex
 from shared.daily import DailyRow
 from shared.history import as_of, instant
@@ -247,3 +248,23 @@ def test_values_of_a_load_that_died_were_held_by_the_table_and_stay_in_its_histo
     assert loads.history("FR", first_at) == FIRST["FR"]
     assert loads.history("FR", r2_at) == as_held != FIRST["FR"]  # r2's rows, beside r1's it had not reached
     assert loads.history("FR", third_at) == third["FR"]
+
+
+@pytest.mark.parametrize("per_transaction", [4, 10, 100])
+@pytest.mark.parametrize("shape", [[1] * 7, [2] * 7, [1, 2] * 60, [2] * 150, []])
+def test_writes_keep_each_pair_in_one_transaction_and_the_commit_last(per_transaction: int,
+                                                                       shape: list[int]) -> None:
+    groups = [[{"pk": f"g{i}", "sk": str(j)} for j in range(size)] for i, size in enumerate(shape)]
+    commit = [{"pk": "meta", "sk": "dataset"}, {"pk": "load", "sk": "r1"}]
+    mark = marker("r1", "t")
+    planned = transactions(groups, commit, mark, False, per_transaction)
+    flat = [w for batch in planned for w in batch]
+    assert all(len(batch) <= per_transaction - 1 for batch in planned)  # the fence takes one action
+    # only the first and the last are short (by more than the one write a pair may leave)
+    assert all(len(batch) >= per_transaction - 2 for batch in planned[1:-1])
+    where = {(w["pk"], w["sk"]): n for n, batch in enumerate(planned) for w in batch}
+    assert all(len({where[(w["pk"], w["sk"])] for w in g}) == 1 for g in groups)  # a pair is never split
+    if len(planned) > 1:  # the marker first, cleared by the commit
+        assert flat[0] == mark and flat[-1] == {**mark, "committed": True} and flat[-3:-1] == commit
+    else:
+        assert flat == [*(w for g in groups for w in g), *commit]
