@@ -89,3 +89,44 @@ def test_two_real_files_loaded_one_after_the_other_keep_the_first_as_of_its_load
         assert as_of(current, past, first_at) == old[region], region
         revised += len(past)
     assert revised > 0  # some of these regions' dates were revised between the two files
+
+
+def test_a_one_day_update_of_the_real_file_writes_only_the_new_days_rows(provisioned: dict[str, str],
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18's one-day update: the 2021-03-17 file without its last date, then the whole file. The
+    second load reads one image (no region back) and writes one row per region, nothing else but its
+    commit."""
+    table, bucket = provisioned["COVID_ETL_TABLE"], provisioned["COVID_ETL_BUCKET"]
+    repo = Counting(table)
+    deps = loader.Deps(ledger=RunLedger(table), publisher=MemoryPublisher(), blobs=S3BlobStore(bucket), series=repo)
+    whole = json.loads(body(*RUNS["20210317T060000.000Z-second"]))
+    last = max(row["date"] for rows in whole["series"].values() for row in rows)
+    before = {**whole, "series": {r: [row for row in rows if row["date"] != last]
+                                  for r, rows in whole["series"].items()}}
+    transactions: list[int] = []
+    transact = repo.table.transact
+
+    def counted(actions: list) -> None:  # type: ignore[type-arg]
+        transactions.append(len(actions))
+        transact(actions)
+
+    took = {}
+    for run_id, data in (("20210316T060000.000Z-before", json.dumps(before).encode()),
+                         ("20210317T060000.000Z-whole", json.dumps(whole).encode())):
+        key = f"datasets/{sha256_hex(data)}.json"
+        deps.blobs.put(key, data)
+        message = DatasetTransformedV1(key=key, sha256=sha256_hex(data), rows=0, first_date=None, last_date=None,
+                                       join_policy="inner", sources=[])
+        transactions.clear()
+        monkeypatch.setattr(repo.table, "transact", counted)
+        started = time.perf_counter()
+        with deps.ledger.lock("load", run_id, wait_s=0) as fence:
+            outcome = loader.load(message, data, run_id, fence, deps)
+        took[run_id] = time.perf_counter() - started
+    assert isinstance(outcome.payload, DatasetLoadedV1) and outcome.payload.all
+    new_rows = sum(1 for rows in whole["series"].values() if rows and rows[-1]["date"] == last)
+    assert (outcome.payload.all.inserted, outcome.payload.all.updated) == (new_rows, 0)
+    # each transaction's fence, the rows, the commit (regions, load, dataset: no sources here), the marker put
+    # and cleared (more than one transaction)
+    assert repo.read == [] and sum(transactions) == len(transactions) + new_rows + 3 + 2
+    print(f"\none-day update: {new_rows} rows in {len(transactions)} transactions, {took}")
