@@ -166,7 +166,7 @@ def test_lookup_keeps_the_columns_the_regions_need() -> None:
     pytest.param([r.rsplit(",", 1)[0] for r in fixtures.LOOKUP_ROWS], ("lookup", "missing column(s) Population"),
                  id="no Population"),
     pytest.param([*fixtures.LOOKUP_ROWS, fixtures.LOOKUP_ROWS[1]], ("lookup", "duplicate UID(s) 124"), id="dup UID"),
-    pytest.param([*fixtures.LOOKUP_ROWS, "1,,,,,,,,,,x,5"], ("lookup", "no Country_Region", "row 8"),
+    pytest.param([*fixtures.LOOKUP_ROWS, "1,,,,,,,,,,x,5"], ("lookup", "no Country_Region", "row 10"),
                  id="no country"),
     pytest.param([*fixtures.LOOKUP_ROWS, "2,,,,,,,X,,,X,many"], ("lookup", "'Population'", "'many'"),
                  id="bad population"),
