@@ -126,6 +126,7 @@ class ResponseCache:
         self.max_bytes, self.max_regions = max_bytes, max_regions
         self.on_new_version = on_new_version  # e.g. start warming every region (services.api.warm)
         self._lock = threading.Lock()
+        self._building = threading.Lock()
         self._checked_at = float("-inf")
         self._version: str | None = None
         self._snapshot: Snapshot | None = None
@@ -155,13 +156,17 @@ class ResponseCache:
         """The data of the current version, read once per version."""
         version = self.version()
         snap = self._snapshot
-        if snap is None or snap.version != version:
-            # The version is read before the rows, the loader commits it after writing them, and the
-            # store reads the rows consistently: they are never older than the version they are labelled with.
-            snap = Snapshot(self.store, version, self.max_regions)
-            with self._lock:
-                if self._version == version:
-                    self._snapshot = snap
+        if snap is not None and snap.version == version:
+            return snap
+        with self._building:  # one read of the catalogue per version, however many requests miss it
+            snap = self._snapshot
+            if snap is None or snap.version != version:
+                # The version is read before the rows, the loader commits it after writing them, and the store
+                # reads the rows consistently: they are never older than the version they are labelled with.
+                snap = Snapshot(self.store, version, self.max_regions)
+                with self._lock:
+                    if self._version == version:
+                        self._snapshot = snap
         return snap
 
     def load(self, run_id: str) -> LoadRecord | None:
