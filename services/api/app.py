@@ -21,7 +21,7 @@ from services.api import (
 from services.api.cache import ResponseCache
 from services.api.openapi import document
 from services.api.store import DynamoStore, Store
-from services.api.warm import warm_in_background
+from services.api.warm import warm_in_background, watch
 
 
 def create_app(store: Store | None = None, web_dir: Path | None = None, check_every_s: float = 1.0,
@@ -40,6 +40,7 @@ def create_app(store: Store | None = None, web_dir: Path | None = None, check_ev
     cache = ResponseCache(store, check_every_s=check_every_s)
     if warm:
         cache.on_new_version = lambda: warm_in_background(cache)
+        watch(cache, max(check_every_s, 0.5))
     app.extensions["covid_etl.cache"] = cache
     problems.register(app)
     security_headers.register(app)

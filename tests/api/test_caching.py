@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from services.api.app import create_app
 from services.api.store import StoredRow
-from services.api.warm import warm
+from services.api.warm import warm, watch
 from tests.api.conftest import Clock
 from tests.api.fakes import FakeStore, series
 
@@ -149,3 +149,20 @@ def test_a_warming_app_warms_in_the_background_after_a_new_version() -> None:
             break
         threading.Event().wait(0.01)
     assert world.calls["daily"] == 4
+
+
+def test_a_watching_app_notices_a_load_without_a_request() -> None:
+    world = regions_store(2)
+    cache = create_app(world, check_every_s=60).extensions["covid_etl.cache"]
+    cache.check_every_s = 0
+    seen = threading.Event()
+    cache.on_new_version = seen.set
+    stop = threading.Event()
+    watch(cache, 0.01, stop)
+    try:
+        assert seen.wait(10)  # the first version, noticed by the thread alone
+        seen.clear()
+        world.commit({"R0": series(31)}, "run-2", "2026-11-29T17:55:40.000+00:00")
+        assert seen.wait(10) and cache.version() == "run-2"
+    finally:
+        stop.set()
