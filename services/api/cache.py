@@ -7,7 +7,8 @@ sources and each region's series as it is first asked for (one Query per region 
 second request for the same region waits for the first's read instead of repeating it). Each rendered
 entry holds the body and its gzip bytes, compressed once, so a hit costs a dict lookup.
 
-Memory is bounded twice: at most `max_regions` derived series (about 0.5 MB each in Python objects),
+Memory is bounded twice: at most `max_regions` regions' derived series or histories (`as_of`'s
+revision items) (a series is about 0.5 MB in Python objects),
 and rendered bodies up to `max_bytes` (a region's whole series is about 100 KB with its gzip copy, so
 the default holds every region's default response: ~285 regions, ~30 MB), least recently used first out.
 """
@@ -21,9 +22,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from services.api.derive import with_derived
-from services.api.store import LoadRecord, Region, Store, StoredRow
+from services.api.store import LoadRecord, Region, RevisionRow, Store, StoredRow
 from shared.daily import Day
 from shared.layout import US
 from shared.ledger import DatasetVersion, LoadedSource
@@ -86,8 +88,8 @@ class Snapshot:
                              "last_date": dataset["last_date"] if dataset else None}
         self.catalogue: dict[str, Region] = catalogue
         self._lock = threading.Lock()
-        self._series: OrderedDict[str, Series] = OrderedDict()
-        self._reading: dict[str, threading.Lock] = {}
+        self._kept: OrderedDict[tuple[str, str], object] = OrderedDict()  # (kind, region) -> what was read
+        self._reading: dict[tuple[str, str], threading.Lock] = {}
 
     @property
     def derived(self) -> list[Day]:
@@ -95,24 +97,35 @@ class Snapshot:
         return self.series(US).derived
 
     def series(self, region: str) -> Series:
-        """A known region's series (the caller checks `region in catalogue`)."""
+        """A known region's series (the caller checks `region in catalogue`): one Query per version."""
+
+        def read() -> Series:
+            rows = self.store.daily(region)
+            return Series(region, rows, with_derived(rows, self.catalogue[region].get("population")))
+
+        return cast(Series, self._once("series", region, read))
+
+    def revisions(self, region: str) -> list[RevisionRow]:
+        """A known region's superseded values (`as_of`'s second read): one Query per version."""
+        return cast(list[RevisionRow], self._once("revisions", region, lambda: self.store.revisions(region)))
+
+    def _once(self, kind: str, region: str, read: Callable[[], object]) -> object:
+        key = (kind, region)
         with self._lock:
-            found = self._series.get(region)
-            if found is not None:
-                self._series.move_to_end(region)
-                return found
-            reading = self._reading.setdefault(region, threading.Lock())
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+            reading = self._reading.setdefault(key, threading.Lock())
         with reading:  # one read per region: concurrent misses wait for it
             with self._lock:
-                found = self._series.get(region)
-            if found is None:
-                rows = self.store.daily(region)
-                found = Series(region, rows, with_derived(rows, self.catalogue[region].get("population")))
-                with self._lock:
-                    self._series[region] = found
-                    while len(self._series) > self.max_regions:
-                        self._series.popitem(last=False)
-                    self._reading.pop(region, None)
+                if key in self._kept:
+                    return self._kept[key]
+            found = read()
+            with self._lock:
+                self._kept[key] = found
+                while len(self._kept) > self.max_regions:  # a region's series and history count one each
+                    self._kept.popitem(last=False)
+                self._reading.pop(key, None)
         return found
 
 

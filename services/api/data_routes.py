@@ -53,7 +53,7 @@ def days_as_of(snap: Snapshot, region: str, at: datetime) -> list[Day]:
     """The region's days as the table held them at `at`: one Query of its revisions beside the
     cached current items; 404 when the region held nothing yet then."""
     current = snap.series(region).rows
-    revisions = snap.store.revisions(region)
+    revisions = snap.revisions(region)
     rows = history.as_of(current, revisions, at)
     if not rows:
         first = history.first_loaded(current, revisions)

@@ -123,7 +123,7 @@ def test_rendered_bytes_and_derived_series_are_bounded() -> None:
     sizes = []
     for i in range(12):
         sizes.append(len(client.get(f"/api/v1/daily?region=R{i}").data))
-        assert cache._bytes <= cache.max_bytes and len(cache.snapshot()._series) <= 4
+        assert cache._bytes <= cache.max_bytes and len(cache.snapshot()._kept) <= 4
     assert sum(sizes) > cache.max_bytes  # something had to go
     again = client.get("/api/v1/daily?region=R0")  # evicted, read again, the same body
     assert again.status_code == 200 and len(again.data) == sizes[0]

@@ -174,3 +174,9 @@ def test_compare_bad_parameters(client: FlaskClient, query: str, parameter: str)
 def test_ten_regions_are_allowed(client: FlaskClient) -> None:
     response = client.get("/api/v1/compare?regions=FR,XX,US,FR,XX,US,FR,XX,US,FR")
     assert response.status_code == 200 and len(response.get_json()["data"]) == 3
+
+
+def test_as_of_reads_a_regions_history_once_per_version(client: FlaskClient, store: FakeStore) -> None:
+    for instant in ("2021-01-10", "2021-01-10T12:00:00Z", "2021-01-11", "2021-01-10"):
+        assert client.get(f"/api/v1/daily?region=FR&as_of={instant}").status_code == 200
+    assert store.calls["revisions"] == 1 and store.calls["daily"] == 1
