@@ -104,3 +104,41 @@ def test_jhu_series_per_100k_against_the_lookup(country: str, province: str) -> 
     data = create_app(store).test_client().get("/api/v1/daily?region=R").get_json()["data"]
     assert close([d["cases_per_100k"] for d in data], per_100k([r["cases"] for r in rows], people))
     assert close([d["deaths_per_100k"] for d in data], per_100k([r["deaths"] for r in rows], people))
+
+
+def jhu_series(name: str) -> dict[str, list[DailyRow]]:
+    """Every (country, province) series of a JHU combined file, by a made-up id, read with csv."""
+    out: dict[str, list[DailyRow]] = {}
+    with open(DATA / "jhu" / name, newline="") as f:
+        for r in csv.DictReader(f):
+            rid = f"{r['Country/Region']}|{r['Province/State']}".replace(" ", "_").replace(",", "").replace("*", "")
+            out.setdefault(rid, []).append({"date": r["Date"], "cases": int(r["Confirmed"]),
+                                            "deaths": int(r["Deaths"]), "recovered": None})
+    return out
+
+
+def test_as_of_the_first_load_gives_the_first_files_values_and_revisions_list_both() -> None:
+    if not (DATA / "jhu" / "time-series-19-covid-combined-2020-09-25.csv").is_file():
+        no_real_data("the 2020-09-25 JHU snapshot is not in ../shared/data")
+    first, second = jhu_series("time-series-19-covid-combined-2020-09-25.csv"), jhu_series(
+        "time-series-19-covid-combined.csv")
+    store = FakeStore(version=None)
+    store.commit(first, "run-1", "2021-01-01T06:00:00.000+00:00")
+    store.commit(second, "run-2", "2021-03-17T06:00:00.000+00:00")
+    client = create_app(store).test_client()
+    revised: list[tuple[str, str, DailyRow, DailyRow]] = []
+    for rid, rows in first.items():
+        then = client.get(f"/api/v1/daily?region={rid}&as_of=2021-01-01T06:00:00Z").get_json()["data"]
+        assert [(d["date"], d["cases"], d["deaths"]) for d in then] == [
+            (r["date"], r["cases"], r["deaths"]) for r in rows], rid
+        now = {r["date"]: r for r in second.get(rid, [])}
+        revised += [(rid, r["date"], r, now[r["date"]]) for r in rows if r["date"] in now
+                    and (r["cases"], r["deaths"]) != (now[r["date"]]["cases"], now[r["date"]]["deaths"])]
+    assert len(first) > 250 and revised  # the sources revise their past (1,765 values between these two)
+    added = set(second) - set(first)  # series the later file added: nothing as of the first load
+    assert added and all(client.get(f"/api/v1/daily?region={rid}&as_of=2021-01-01T06:00:00Z").status_code == 404
+                         for rid in added)
+    for rid, day, old, new in revised[:20]:
+        data = client.get(f"/api/v1/revisions?region={rid}&date={day}").get_json()["data"]
+        assert [(d["cases"], d["deaths"], d["run_id"], d["current"]) for d in data] == [
+            (old["cases"], old["deaths"], "run-1", False), (new["cases"], new["deaths"], "run-2", True)]
