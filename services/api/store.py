@@ -88,7 +88,7 @@ class Store(Protocol):
         """Raise if the table cannot be reached."""
 
 
-SERIES_FIELDS = (*ROW_FIELDS, "loaded_at", "updated_at", "run_id")
+SERIES_FIELDS = (*ROW_FIELDS, "loaded_at", "updated_at", "run_id", "sk")
 REVISION_FIELDS = (*ROW_FIELDS, "loaded_at", "run_id", "superseded_at", "superseded_by", "sk")
 
 
@@ -99,8 +99,10 @@ def _projection(names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
 
 def stored_row(item: Item) -> StoredRow:
     """A `series#` item; `updated_at` is where items written before issue 18 kept their load time."""
-    return cast(StoredRow, {**{n: item.get(n) for n in ROW_FIELDS},
-                            "loaded_at": item.get("loaded_at") or item.get("updated_at"), "run_id": item.get("run_id")})
+    row = {n: item.get(n) for n in ROW_FIELDS}
+    row["date"] = row["date"] or item.get("sk")  # the sort key is the date
+    return cast(StoredRow, {**row, "loaded_at": item.get("loaded_at") or item.get("updated_at"),
+                            "run_id": item.get("run_id")})
 
 
 def revision_row(item: Item) -> RevisionRow:
