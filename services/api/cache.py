@@ -138,6 +138,7 @@ class ResponseCache:
         self.store, self.check_every_s, self.max_entries, self.clock = store, check_every_s, max_entries, clock
         self.max_bytes, self.max_regions = max_bytes, max_regions
         self.on_new_version = on_new_version  # e.g. start warming every region (services.api.warm)
+        self.warmed: dict[str, object] | None = None  # the warm-up's progress: version, done, of
         self._lock = threading.Lock()
         self._building = threading.Lock()
         self._checked_at = float("-inf")

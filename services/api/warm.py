@@ -34,6 +34,7 @@ def warm(cache: ResponseCache) -> int:
             done += 1
         except Exception:  # a region that fails is read again by its first request; the others go on
             log.exception("warming %s failed", region)
+        cache.warmed = {"version": snap.version, "done": done, "of": len(snap.catalogue)}
     return done
 
 

@@ -133,6 +133,7 @@ def test_warming_renders_every_regions_series_so_requests_read_nothing() -> None
     world = regions_store(5)
     app = create_app(world, check_every_s=60)
     assert warm(app.extensions["covid_etl.cache"]) == 6  # five regions and the US (the default)
+    assert app.test_client().get("/readyz").get_json()["warm"] == {"version": "run-1", "done": 6, "of": 6}
     reads = world.calls["daily"]
     client = app.test_client()
     for i in range(5):
