@@ -118,7 +118,8 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
     def _spawn(self, name: str) -> None:
         if name == "api":
             cmd = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"{self.host}:{self.port}",
-                   "--graceful-timeout", "5", "services.api.app:create_app()"]
+                   # warm: every region's series rendered after each load (services/api/warm.py)
+                   "--graceful-timeout", "5", "services.api.app:create_app(warm=True)"]
         else:
             cmd = [sys.executable, "-m", "shared.runtime", name]
         LOG_DIR.mkdir(parents=True, exist_ok=True)
