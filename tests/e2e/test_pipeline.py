@@ -3,11 +3,15 @@ the sources, and a run with unchanged sources, checked against an independent re
 
 from __future__ import annotations
 
+import json
+import urllib.parse
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import fixtures
-from support.reference import load_counts, reference, table_after
+from support.reference import load_counts, read_world, reference, region_counts, table_after
 from support.sources import SourceServer
 from support.stack import Stack, free_port
 
@@ -46,6 +50,8 @@ def scenario(tmp_path: Path, old: tuple, new: tuple, lookup: list[str] = fixture
             assert second["status"] == "succeeded"
             assert {k: second[k] for k in counts} == counts
             assert stack.table() == want
+            if lookup is not fixtures.LOOKUP_ROWS:
+                every_region_served(stack, new[1])
             note = stack.notification(second["run_id"])
             assert note.attributes["status"] == "succeeded"
             assert (note.body["inserted"], note.body["updated"]) == (counts["inserted"], counts["updated"])
@@ -67,6 +73,29 @@ def scenario(tmp_path: Path, old: tuple, new: tuple, lookup: list[str] = fixture
             assert {n: s["changed"] for n, s in fourth["sources"].items()} == {"nyt": False, "jhu": False,
                                                                                "lookup": True}
             assert stack.table() == want and not [w for w in fourth["warnings"] if "lookup" in w]
+
+
+def every_region_served(stack: Stack, jhu: Path) -> None:
+    """Every series of the JHU file, and a national total for each country with several rows, is a
+    region of `/api/v1/regions`, and each one's cases and deaths equal the file's, summed here."""
+    world = read_world(jhu)
+    regions = get_json(f"{stack.api}/api/v1/regions")["data"]
+    served = {(r["country"], r["province"] or "", r["level"]) for r in regions if r["id"] != "US"}
+    several = {c for c, _ in world if sum(1 for k, _ in world if k == c) > 1}
+    wanted = ({(c, p, "province" if p else "mainland" if c in several else "country") for c, p in world}
+              | {(c, "", "country") for c, p in world if c in several or p and (c, "") not in world})
+    assert served == wanted
+    for region in regions:
+        if region["id"] == "US":
+            continue  # NYT's, checked as the table above
+        days = get_json(f"{stack.api}/api/v1/daily?region={urllib.parse.quote(region['id'])}")["data"]
+        got = {d["date"]: (d["cases"], d["deaths"]) for d in days}
+        assert got == region_counts(world, region["country"], region["province"], region["level"]), region["id"]
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.load(response)
 
 
 def test_fixture_sources_load_then_update_then_no_change(tmp_path: Path) -> None:

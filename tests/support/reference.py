@@ -62,3 +62,26 @@ def load_counts(before: list[Row], dataset: list[Row]) -> dict[str, int]:
     updated = sum(1 for r in dataset if r[0] in old and old[r[0]] != r)
     return {"inserted": inserted, "updated": updated, "unchanged": len(dataset) - inserted - updated,
             "rows_total": len(table_after(before, dataset))}
+
+
+Counts = dict[str, tuple[int, int]]  # date: (cases, deaths)
+
+
+def read_world(source: str | os.PathLike[str]) -> dict[tuple[str, str], Counts]:
+    """Every (Country/Region, Province/State) row of a JHU combined file: its cases (Confirmed) and
+    deaths by date, as the file has them."""
+    out: dict[tuple[str, str], Counts] = {}
+    for r in csv.DictReader(io.StringIO(_text(source), newline="")):
+        key = (r["Country/Region"].strip(), r["Province/State"].strip())
+        out.setdefault(key, {})[r["Date"]] = (int(float(r["Confirmed"])), int(float(r["Deaths"])))
+    return out
+
+
+def region_counts(world: dict[tuple[str, str], Counts], country: str, province: str | None, level: str) -> Counts:
+    """What a region served by the API must hold, from its own description: a province or a mainland is
+    its row; a country is its row, or the sum of all its rows on the dates every one of them has."""
+    if level != "country" or (country, "") in world and sum(1 for c, _ in world if c == country) == 1:
+        return world[(country, province or "")]
+    parts = [cells for (c, _), cells in world.items() if c == country]
+    dates = set.intersection(*(set(p) for p in parts))
+    return {d: (sum(p[d][0] for p in parts), sum(p[d][1] for p in parts)) for d in dates}
