@@ -51,7 +51,7 @@ def scenario(tmp_path: Path, old: tuple, new: tuple, lookup: list[str] = fixture
             assert {k: second[k] for k in counts} == counts
             assert stack.table() == want
             if lookup is not fixtures.LOOKUP_ROWS:
-                every_region_served(stack, new[1])
+                every_region_served(stack, (old[1], new[1]))
             note = stack.notification(second["run_id"])
             assert note.attributes["status"] == "succeeded"
             assert (note.body["inserted"], note.body["updated"]) == (counts["inserted"], counts["updated"])
@@ -75,22 +75,30 @@ def scenario(tmp_path: Path, old: tuple, new: tuple, lookup: list[str] = fixture
             assert stack.table() == want and not [w for w in fourth["warnings"] if "lookup" in w]
 
 
-def every_region_served(stack: Stack, jhu: Path) -> None:
-    """Every series of the JHU file, and a national total for each country with several rows, is a
-    region of `/api/v1/regions`, and each one's cases and deaths equal the file's, summed here."""
-    world = read_world(jhu)
+def every_region_served(stack: Stack, jhu_files: tuple[Path, Path]) -> None:
+    """Every series of the JHU files loaded (the later file's, and the earlier one's it dropped, whose rows
+    the table keeps), and a national total for each country with several rows, is a region of
+    `/api/v1/regions`; each one's cases and deaths equal the files' (the later one's over the earlier
+    one's, date by date), summed here."""
+    worlds = [read_world(jhu) for jhu in jhu_files]
     regions = get_json(f"{stack.api}/api/v1/regions")["data"]
     served = {(r["country"], r["province"] or "", r["level"]) for r in regions if r["id"] != "US"}
-    several = {c for c, _ in world if sum(1 for k, _ in world if k == c) > 1}
-    wanted = ({(c, p, "province" if p else "mainland" if c in several else "country") for c, p in world}
-              | {(c, "", "country") for c, p in world if c in several or p and (c, "") not in world})
+    wanted = set()
+    for world in worlds:
+        several = {c for c, _ in world if sum(1 for k, _ in world if k == c) > 1}
+        wanted |= {(c, p, "province" if p else "mainland" if c in several else "country") for c, p in world}
+        wanted |= {(c, "", "country") for c, p in world if c in several or p and (c, "") not in world}
     assert served == wanted
     for region in regions:
         if region["id"] == "US":
             continue  # NYT's, checked as the table above
         days = get_json(f"{stack.api}/api/v1/daily?region={urllib.parse.quote(region['id'])}")["data"]
         got = {d["date"]: (d["cases"], d["deaths"]) for d in days}
-        assert got == region_counts(world, region["country"], region["province"], region["level"]), region["id"]
+        want: dict[str, tuple[int, int]] = {}
+        for world in worlds:
+            if any(c == region["country"] for c, _ in world):
+                want.update(region_counts(world, region["country"], region["province"], region["level"]))
+        assert got == want, region["id"]
 
 
 def get_json(url: str) -> Any:

@@ -81,7 +81,7 @@ def region_counts(world: dict[tuple[str, str], Counts], country: str, province: 
     """What a region served by the API must hold, from its own description: a province or a mainland is
     its row; a country is its row, or the sum of all its rows on the dates every one of them has."""
     if level != "country" or (country, "") in world and sum(1 for c, _ in world if c == country) == 1:
-        return world[(country, province or "")]
+        return world.get((country, province or ""), {})  # ({}: not in this file)
     parts = [cells for (c, _), cells in world.items() if c == country]
     dates = set.intersection(*(set(p) for p in parts))
     return {d: (sum(p[d][0] for p in parts), sum(p[d][1] for p in parts)) for d in dates}
