@@ -118,8 +118,7 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
     def _spawn(self, name: str) -> None:
         if name == "api":
             cmd = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"{self.host}:{self.port}",
-                   # warm: every region's series rendered after each load (services/api/warm.py)
-                   "--graceful-timeout", "5", "services.api.app:create_app(warm=True)"]
+                   "--graceful-timeout", "5", "services.api.app:create_app()"]
         else:
             cmd = [sys.executable, "-m", "shared.runtime", name]
         LOG_DIR.mkdir(parents=True, exist_ok=True)

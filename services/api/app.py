@@ -21,14 +21,10 @@ from services.api import (
 from services.api.cache import ResponseCache
 from services.api.openapi import document
 from services.api.store import DynamoStore, Store
-from services.api.warm import warm_in_background, watch
 
 
-def create_app(store: Store | None = None, web_dir: Path | None = None, check_every_s: float = 1.0,
-               warm: bool = False) -> Flask:
-    """Build the app; `store` defaults to the DynamoDB table named by the settings. `warm`: render every
-    region's series in the background after each load (a long-running server's option: gunicorn
-    `'services.api.app:create_app(warm=True)'`; services.api.warm)."""
+def create_app(store: Store | None = None, web_dir: Path | None = None, check_every_s: float = 1.0) -> Flask:
+    """Build the app; `store` defaults to the DynamoDB table named by the settings."""
     app = Flask(__name__, static_folder=None)
     if store is None:
         from shared.settings import get_settings
@@ -38,9 +34,6 @@ def create_app(store: Store | None = None, web_dir: Path | None = None, check_ev
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["covid_etl.store"] = store
     cache = ResponseCache(store, check_every_s=check_every_s)
-    if warm:
-        cache.on_new_version = lambda: warm_in_background(cache)
-        watch(cache, max(check_every_s, 0.5))
     app.extensions["covid_etl.cache"] = cache
     problems.register(app)
     security_headers.register(app)

@@ -134,11 +134,9 @@ class ResponseCache:
 
     def __init__(self, store: Store, check_every_s: float = 1.0, max_entries: int = 4096,
                  clock: Callable[[], float] = time.monotonic, max_bytes: int = MAX_BYTES,
-                 max_regions: int = MAX_REGIONS, on_new_version: Callable[[], None] | None = None) -> None:
+                 max_regions: int = MAX_REGIONS) -> None:
         self.store, self.check_every_s, self.max_entries, self.clock = store, check_every_s, max_entries, clock
         self.max_bytes, self.max_regions = max_bytes, max_regions
-        self.on_new_version = on_new_version  # e.g. start warming every region (services.api.warm)
-        self.warmed: dict[str, object] | None = None  # the warm-up's progress: version, done, of
         self._lock = threading.Lock()
         self._building = threading.Lock()
         self._checked_at = float("-inf")
@@ -161,8 +159,6 @@ class ResponseCache:
                     self._version, self._snapshot = version, None
                     self._entries.clear()
                     self._bytes = 0
-            if changed and self.on_new_version is not None:
-                self.on_new_version()
         assert self._version is not None
         return self._version
 

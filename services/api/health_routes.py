@@ -22,8 +22,7 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    """The table answers a GetItem; 503 otherwise. A warming app (`create_app(warm=True)`) adds its
-    warm-up's progress: `{"version", "done", "of"}` regions of the data version rendered."""
+    """The table answers a GetItem; 503 otherwise."""
     params.query(())
     try:
         current_app.extensions["covid_etl.store"].ping()
@@ -31,9 +30,7 @@ def readyz() -> Response:
         log.warning("readiness check failed: %s", error)
         raise Problem(503, "not-ready", "Service Unavailable",
                       "The data table cannot be reached.") from None
-    warmed = current_app.extensions["covid_etl.cache"].warmed
-    # a warming server says how far its warm-up got (a benchmark waits for done == of)
-    return jsonify(status="ready", **({"warm": warmed} if warmed else {}))
+    return jsonify(status="ready")
 
 
 @bp.get("/api/v1/ping")

@@ -182,10 +182,7 @@ def document() -> Schema:
             "/api/v1/ping": {"get": {"summary": "Trivial route", "responses": {
                 "200": _json(_obj({"pong": {"type": "boolean"}}), "pong")}}},
             "/healthz": _get("The process is alive", _json(status, "alive")),
-            "/readyz": _get("The table is reachable", _json(_obj({"status": {"type": "string"}, "warm": _obj(
-                {"version": {"type": "string"}, "done": {"type": "integer"}, "of": {"type": "integer"}},
-                description="a warming server's progress: regions of the data version rendered")}, ["status"]),
-                "ready"), _503=PROBLEM),
+            "/readyz": _get("The table is reachable", _json(status, "ready"), _503=PROBLEM),
         },
         "components": {"schemas": {**SCHEMAS, **model_schemas()}},
     }

@@ -9,7 +9,6 @@ from flask.testing import FlaskClient
 
 from services.api.app import create_app
 from services.api.store import StoredRow
-from services.api.warm import warm, watch
 from tests.api.conftest import Clock
 from tests.api.fakes import FakeStore, series
 
@@ -127,43 +126,3 @@ def test_rendered_bytes_and_derived_series_are_bounded() -> None:
     assert sum(sizes) > cache.max_bytes  # something had to go
     again = client.get("/api/v1/daily?region=R0")  # evicted, read again, the same body
     assert again.status_code == 200 and len(again.data) == sizes[0]
-
-
-def test_warming_renders_every_regions_series_so_requests_read_nothing() -> None:
-    world = regions_store(5)
-    app = create_app(world, check_every_s=60)
-    assert warm(app.extensions["covid_etl.cache"]) == 6  # five regions and the US (the default)
-    assert app.test_client().get("/readyz").get_json()["warm"] == {"version": "run-1", "done": 6, "of": 6}
-    reads = world.calls["daily"]
-    client = app.test_client()
-    for i in range(5):
-        assert len(client.get(f"/api/v1/daily?region=R{i}").get_json()["data"]) == 30
-    assert world.calls["daily"] == reads == 6
-
-
-def test_a_warming_app_warms_in_the_background_after_a_new_version() -> None:
-    world = regions_store(3)
-    client = create_app(world, check_every_s=0, warm=True).test_client()
-    client.get("/api/v1/regions")  # the first version seen starts the warm-up
-    for _ in range(1000):  # at most 10 s on a busy machine
-        if world.calls.get("daily", 0) >= 4:
-            break
-        threading.Event().wait(0.01)
-    assert world.calls["daily"] == 4
-
-
-def test_a_watching_app_notices_a_load_without_a_request() -> None:
-    world = regions_store(2)
-    cache = create_app(world, check_every_s=60).extensions["covid_etl.cache"]
-    cache.check_every_s = 0
-    seen = threading.Event()
-    cache.on_new_version = seen.set
-    stop = threading.Event()
-    watch(cache, 0.01, stop)
-    try:
-        assert seen.wait(10)  # the first version, noticed by the thread alone
-        seen.clear()
-        world.commit({"R0": series(31)}, "run-2", "2026-11-29T17:55:40.000+00:00")
-        assert seen.wait(10) and cache.version() == "run-2"
-    finally:
-        stop.set()
