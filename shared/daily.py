@@ -43,12 +43,17 @@ class DailyRow(TypedDict):
 
 
 class Day(DailyRow):
-    """One day as the API serves it: the row, then the values derived from it over the whole series."""
+    """One day as the API serves it: the row, then the values derived from it over the whole series
+    (and the region's population, for the per-100k figures)."""
 
     new_cases: Annotated[int | None, Column("New cases", of="cases")]
     new_deaths: Annotated[int | None, Column("New deaths", of="deaths")]
     new_cases_avg7: Annotated[float | None, Column("7-day avg", of="cases")]
     new_deaths_avg7: Annotated[float | None, Column("7-day avg", of="deaths")]
+    # The 7-day average of new counts per 100,000 people, from unrounded values (null without a
+    # population): what makes regions of different sizes comparable (docs/regions.md).
+    cases_per_100k: Annotated[float | None, Column("Per 100k (7-day avg)", of="cases")]
+    deaths_per_100k: Annotated[float | None, Column("Per 100k (7-day avg)", of="deaths")]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,16 @@ from pathlib import Path
 
 from flask import Flask, Response, jsonify
 
-from services.api import data_routes, health_routes, problems, runs_routes, security_headers, sources_routes, web_routes
+from services.api import (
+    data_routes,
+    health_routes,
+    problems,
+    region_routes,
+    runs_routes,
+    security_headers,
+    sources_routes,
+    web_routes,
+)
 from services.api.cache import ResponseCache
 from services.api.openapi import document
 from services.api.store import DynamoStore, Store
@@ -27,7 +36,7 @@ def create_app(store: Store | None = None, web_dir: Path | None = None, check_ev
     app.extensions["covid_etl.cache"] = ResponseCache(store, check_every_s=check_every_s)
     problems.register(app)
     security_headers.register(app)
-    for blueprint in (health_routes.bp, data_routes.bp, runs_routes.bp, sources_routes.bp):
+    for blueprint in (health_routes.bp, data_routes.bp, region_routes.bp, runs_routes.bp, sources_routes.bp):
         app.register_blueprint(blueprint)
     spec = document()
 

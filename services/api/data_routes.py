@@ -1,19 +1,24 @@
-"""`/api/v1/daily` (JSON or CSV), `/api/v1/summary` and `/api/v1/fields`, served from the version cache."""
+"""`/api/v1/daily` (JSON or CSV, any region, as of any instant), `/api/v1/summary` and `/api/v1/fields`,
+served from the version cache."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
+from datetime import datetime
 
 from flask import Blueprint, Response, current_app
 
-from services.api import params
+from services.api import history, params
 from services.api.cache import ResponseCache, Snapshot, render
-from services.api.derive import in_range, summary
+from services.api.derive import in_range, summary, with_derived
 from services.api.problems import Problem
 from services.api.responses import json_bytes, send
+from services.api.store import Region
 from shared.daily import DAY_FIELDS, Day, Field, table_columns
+from shared.layout import US
 from shared.sources import SOURCES
 
 bp = Blueprint("data", __name__, url_prefix="/api/v1")
@@ -35,22 +40,52 @@ def daily_csv(rows: Sequence[Day]) -> bytes:
     return out.getvalue().encode()
 
 
+def known(snap: Snapshot, region: str) -> Region:
+    """The region's catalogue entry; 404 for an id the catalogue does not hold."""
+    found = snap.catalogue.get(region)
+    if found is None:
+        raise Problem(404, "unknown-region", "Unknown region",
+                      f"no region {region!r}; /api/v1/regions lists them", parameter="region")
+    return found
+
+
+def days_as_of(snap: Snapshot, region: str, at: datetime) -> list[Day]:
+    """The region's days as the table held them at `at`: one Query of its revisions beside the
+    cached current items; 404 when the region held nothing yet then."""
+    current = snap.series(region).rows
+    revisions = snap.store.revisions(region)
+    rows = history.as_of(current, revisions, at)
+    if not rows:
+        first = history.first_loaded(current, revisions)
+        since = f"its first load was at {first.isoformat()}" if first else "it has not been loaded yet"
+        raise Problem(404, "not-loaded-yet", "Nothing loaded at that instant",
+                      f"region {region!r} held no data as of {at.isoformat()}; {since}", parameter="as_of")
+    return with_derived(rows, snap.catalogue[region].get("population"))
+
+
 @bp.get("/daily")
 def daily() -> Response:
-    """The series, one object per day, with derived new counts and 7-day averages."""
-    args = params.query(("from", "to", "format"))
+    """A region's series (default `US`), one object per day, with derived new counts, 7-day averages
+    and per-100k figures; `as_of`: as the table held it at that instant."""
+    args = params.query(("region", "from", "to", "as_of", "format"))
+    region = args.get("region", US)
     start, end = params.date_range(args)
+    at = params.instant(args, "as_of")
     fmt = params.choice(args, "format", ("json", "csv"))
 
     def build(snap: Snapshot) -> tuple[bytes, str]:
-        rows = in_range(snap.derived, start, end)
+        known(snap, region)
+        days = snap.series(region).derived if at is None else days_as_of(snap, region, at)
+        rows = in_range(days, start, end)
         if fmt == "csv":
             return daily_csv(rows), "text/csv; charset=utf-8"
         return json_bytes({"data": rows}), "application/json"
 
-    response = send(_cache().get(f"daily|{start}|{end}|{fmt}", build))
+    stamp = at.isoformat() if at else ""
+    response = send(_cache().get(f"daily|{region}|{start}|{end}|{fmt}|{stamp}", build))
     if fmt == "csv":
-        response.headers["Content-Disposition"] = 'attachment; filename="covid-us-daily.csv"'
+        name = re.sub(r"[^a-z0-9-]", "-", region.lower())
+        response.headers["Content-Disposition"] = f'attachment; filename="covid-{name}-daily.csv"'
     return response
 
 

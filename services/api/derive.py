@@ -2,7 +2,7 @@
 
 No boto3, no Flask, no clock: every function takes rows (`shared.daily.DailyRow`) and returns new
 dicts, so the unit tests and the real-data check call them directly. The values derived from each
-count (`shared.daily.COUNTS`) are `Day`'s `new_<count>` and `new_<count>_avg7`.
+count (`shared.daily.COUNTS`) are `Day`'s `new_<count>`, `new_<count>_avg7` and `<count>_per_100k`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from shared.daily import COUNTS, ROW_FIELDS, VALUES, DailyRow, Day
 from shared.ledger import DatasetVersion, LoadedSource
 
 WINDOW = 7
+PER = 100_000  # the per-capita figures are per this many people
 
 
 class Summary(TypedDict):
@@ -45,16 +46,30 @@ def _delta(today: Mapping[str, object], before: Mapping[str, object] | None, fie
     return int(now) - int(then)
 
 
-def _avg(values: list[int | None]) -> float | None:
+def _mean(values: list[int | None]) -> float | None:
+    """The unrounded mean of a full window of known values, else None."""
     if len(values) < WINDOW or any(v is None for v in values):
         return None
-    return round(sum(v for v in values if v is not None) / WINDOW, 2)
+    return sum(v for v in values if v is not None) / WINDOW
 
 
-def with_derived(rows: Sequence[DailyRow]) -> list[Day]:
-    """Each row plus each count's new value and its trailing 7-day average, sorted by date.
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
-    Computed over the whole series, so a range cut later keeps the values of its first days.
+
+def per_100k(mean: float | None, population: int | None) -> float | None:
+    """A mean of new counts per 100,000 people, unrounded; None without a population."""
+    if mean is None or not population:
+        return None
+    return mean * PER / population
+
+
+def with_derived(rows: Sequence[DailyRow], population: int | None = None) -> list[Day]:
+    """Each row plus each count's new value, its trailing 7-day average and that average per 100,000
+    people (`population`; None: null), sorted by date.
+
+    Computed over the whole series, so a range cut later keeps the values of its first days, and from
+    unrounded means: only the served values are rounded (to 2 places).
     Negative new counts (a source revising its total down) are kept as reported.
     """
     ordered = sorted(rows, key=lambda r: r["date"])
@@ -73,8 +88,11 @@ def with_derived(rows: Sequence[DailyRow]) -> list[Day]:
             new = _delta(fields, before, field)
             recent[field] = (recent[field] + [new])[-WINDOW:]
             item[f"new_{field}"] = new
+        means = {field: _mean(recent[field]) for field in COUNTS}
+        for field in COUNTS:  # the keys in `Day`'s order: the averages, then the per-100k figures
+            item[f"new_{field}_avg7"] = _round(means[field])
         for field in COUNTS:
-            item[f"new_{field}_avg7"] = _avg(recent[field])
+            item[f"{field}_per_100k"] = _round(per_100k(means[field], population))
         out.append(cast(Day, item))
         previous_date = day
     return out

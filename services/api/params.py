@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from flask import request
 
+from services.api.history import parse_instant
 from services.api.problems import bad_parameter
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -59,3 +60,25 @@ def integer(params: dict[str, str], name: str, default: int, low: int, high: int
     if not re.fullmatch(r"\d{1,6}", value) or not low <= int(value) <= high:
         raise bad_parameter(name, f"{name!r} must be an integer from {low} to {high}; got {value!r}")
     return int(value)
+
+
+def instant(params: dict[str, str], name: str) -> datetime | None:
+    """An ISO-8601 instant (`services.api.history.parse_instant`), or None when absent."""
+    value = params.get(name)
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError:
+        raise bad_parameter(name, f"{name!r} must be an ISO-8601 instant (2021-03-17T12:00:00Z) or a date "
+                                  f"(its end of day, UTC); got {value!r}") from None
+
+
+def id_list(params: dict[str, str], name: str, most: int) -> list[str]:
+    """A comma-separated list of 1 to `most` ids, duplicates dropped, in the given order."""
+    ids = list(dict.fromkeys(p.strip() for p in params.get(name, "").split(",") if p.strip()))
+    if not ids:
+        raise bad_parameter(name, f"{name!r} must list at least one id, comma-separated")
+    if len(ids) > most:
+        raise bad_parameter(name, f"{name!r} lists {len(ids)} ids; at most {most} are allowed")
+    return ids

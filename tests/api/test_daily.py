@@ -8,7 +8,8 @@ import io
 import pytest
 from flask.testing import FlaskClient
 
-FIELDS = ["date", "cases", "deaths", "recovered", "new_cases", "new_deaths", "new_cases_avg7", "new_deaths_avg7"]
+FIELDS = ["date", "cases", "deaths", "recovered", "new_cases", "new_deaths", "new_cases_avg7", "new_deaths_avg7",
+          "cases_per_100k", "deaths_per_100k"]
 
 
 def test_full_series_sorted_with_every_field(client: FlaskClient) -> None:
@@ -68,10 +69,11 @@ def test_fields_are_the_series_columns_in_a_tables_order_with_their_labels(clien
     response = client.get("/api/v1/fields")
     assert response.status_code == 200 and response.mimetype == "application/json"
     fields = response.get_json()["data"]
-    assert [f["name"] for f in fields] == ["date", "cases", "new_cases", "new_cases_avg7", "deaths", "new_deaths",
-                                           "new_deaths_avg7", "recovered"]
+    assert [f["name"] for f in fields] == ["date", "cases", "new_cases", "new_cases_avg7", "cases_per_100k", "deaths",
+                                           "new_deaths", "new_deaths_avg7", "deaths_per_100k", "recovered"]
     assert sorted(f["name"] for f in fields) == sorted(FIELDS)  # every column of /daily, none other
     assert fields[2] == {"name": "new_cases", "label": "New cases", "type": "integer", "nullable": True,
                          "source": None, "of": "cases"}
     assert (fields[3]["type"], fields[3]["label"]) == ("number", "7-day avg")
-    assert (fields[7]["source"], fields[7]["nullable"], fields[1]["nullable"]) == ("jhu", True, False)
+    assert (fields[9]["source"], fields[9]["nullable"], fields[1]["nullable"]) == ("jhu", True, False)
+    assert (fields[4]["of"], fields[4]["type"], fields[4]["nullable"]) == ("cases", "number", True)
