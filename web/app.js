@@ -28,6 +28,7 @@ let summary = null; // /api/v1/summary: the default series' current data
 let fields = []; // the table's columns, from the API
 let latest = 0; // the newest view asked for; answers to older ones are dropped
 let compared = ""; // the comparison drawn (its regions and range)
+let warning = ""; // said before the view's own line once it is shown (a region the URL named wrongly)
 
 class HttpError extends Error {
   constructor(message, status, kind) { super(message); this.status = status; this.kind = kind; }
@@ -92,6 +93,8 @@ async function loadSeries(current) {
   const { data } = await get(`/api/v1/daily?${seriesQuery()}`);
   if (!current()) return false;
   series = { key, rows: data };
+  // A bound of the range that was the old series' own follows the new series (as the URL says it)
+  view = { ...view, from: view.from === bounds.first ? null : view.from, to: view.to === bounds.last ? null : view.to };
   bounds = { first: data[0]?.date ?? null, last: data[data.length - 1]?.date ?? null };
   const { id, name } = region();
   renderCards(id === DEFAULT_REGION && !view.asOf && summary ? summary : summarize(data));
@@ -123,8 +126,9 @@ async function showView(how) {
   showComparison();
   main.dataset.busy = "false"; // charts, table and URL all show this view (tests wait for it)
   const when = view.asOf ? ` as known at ${view.asOf.replace("T", " ").replace("Z", "")} UTC` : "";
-  say(rows.length ? `${region().name}${when}: ${rows.length} days, ${rows[0].date} to ${rows[rows.length - 1].date}.`
-                  : `${region().name}${when}: no days in the selected range.`);
+  say(warning + (rows.length ? `${region().name}${when}: ${rows.length} days, ${rows[0].date} to ${rows[rows.length - 1].date}.`
+                             : `${region().name}${when}: no days in the selected range.`), Boolean(warning));
+  warning = "";
 }
 
 function showComparison() {
@@ -140,7 +144,7 @@ async function update(how) {
     return;
   }
   if (!byId.has(view.region)) {
-    say(`There is no region "${view.region}"; showing the United States.`, true);
+    warning = `There is no region "${view.region}"; showing the United States. `;
     view = { ...view, region: DEFAULT_REGION };
     how = "replace";
   }

@@ -65,7 +65,10 @@ export function combobox(input, list, regions, choose) {
   function pick(index) {
     const region = matches[index];
     open(false);
-    if (region) choose(region);
+    if (!region) return;
+    input.value = region.name;
+    input.select(); // the next keystroke starts a new search
+    choose(region);
   }
 
   input.addEventListener("input", fill);

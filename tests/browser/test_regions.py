@@ -58,7 +58,7 @@ def test_the_picker_finds_a_region_by_name_or_code_and_the_keyboard_chooses_it(p
     assert field.get_attribute("aria-expanded") == "false"
     assert search(page) == {"region": "CA-ontario"}
     assert shown(page, "chart-total") == (str(len(ontario)), ontario[0]["date"], ontario[-1]["date"])
-    assert page.locator("#table tbody tr").first.locator("td").first.inner_text() == f"{ontario[-1]['cases']:,}"
+    assert page.locator("#table tbody tr").first.locator("td").first.text_content() == f"{ontario[-1]['cases']:,}"
     assert f"{ontario[-1]['cases']:,}" in page.locator("#card-cases").inner_text()
     assert drawn_pixels(page, "chart-cases") > 2000
     # By code, and the arrow keys move through the matches: "de" puts Germany's code first
@@ -100,7 +100,7 @@ def test_the_region_and_range_in_the_url_are_restored_on_load_and_on_back_and_fo
     page.go_forward()
     showing(page, "Canada", 101)
     canada = daily(stack, "CA")
-    assert page.locator("#table tbody tr").first.locator("td").first.inner_text() == \
+    assert page.locator("#table tbody tr").first.locator("td").first.text_content() == \
         f"{next(d for d in canada if d['date'] == end)['cases']:,}"
     page.go_back()
     page.go_back()  # the page as it opened: the US, whole
@@ -218,7 +218,7 @@ def test_as_of_shows_the_past_view_and_clears_back_to_the_current_data(browser: 
     assert shown(page, "chart-total") == (str(len(past)), past[0]["date"], past[-1]["date"])
     was = next(d for d in past if d["date"] == day)
     row = page.locator("#table tbody tr", has=page.locator(f"th:text-is('{day}')"))
-    assert row.locator("td").first.inner_text() == f"{was['cases']:,}"
+    assert row.locator("td").first.text_content() == f"{was['cases']:,}"
     assert axe_violations(page) == []  # the past view's banner too
     page.reload(wait_until="domcontentloaded")  # the URL keeps it
     page.wait_for_selector("#main[data-busy=false]")
