@@ -125,8 +125,8 @@ def add(page: Any, text: str) -> None:
 
 def test_the_comparison_adds_up_to_five_regions_per_100k_and_keeps_them_in_the_url(page: Any, stack: Stack) -> None:
     compared(page, "US")
-    for text, ids in (("Germany", "US,DE"), ("CA-ontario", "US,DE,CA-ontario"), ("Quebec", "US,DE,CA-ontario,CA-quebec"),
-                      ("US (Johns", "US,DE,CA-ontario,CA-quebec,US-JHU")):
+    for text, ids in (("Germany", "US,DE"), ("CA-ontario", "US,DE,CA-ontario"),
+                      ("Quebec", "US,DE,CA-ontario,CA-quebec"), ("US (Johns", "US,DE,CA-ontario,CA-quebec,US-JHU")):
         add(page, text)
         compared(page, ids)
         assert search(page) == {"compare": ids}
