@@ -53,15 +53,17 @@ def check_versions(installed: Callable[[str], str] = metadata.version) -> None:
 
 def patch_moto() -> None:
     """Make moto's DynamoDB transactions roll back by an undo log, its DynamoDB responses write
-    attribute values as they are (`covid_etl.local.moto_serialize`), and its server find a request's
+    attribute values as they are (`covid_etl.local.moto_serialize`), its Queries read one partition
+    (`covid_etl.local.moto_query`), and its server find a request's
     service once per host (`remember_backends`); idempotent. `WrongVersion` on another moto."""
     check_versions()
     from moto.dynamodb.models import DynamoDBBackend
 
-    from covid_etl.local import moto_serialize, moto_transactions
+    from covid_etl.local import moto_query, moto_serialize, moto_transactions
 
     DynamoDBBackend.transact_write_items = moto_transactions.transact_write_items  # type: ignore[method-assign]
     moto_serialize.install()
+    moto_query.install()  # a Query reads its partition, not the whole table sorted
     remember_backends()
 
 

@@ -21,10 +21,14 @@ from services.api import (
 from services.api.cache import ResponseCache
 from services.api.openapi import document
 from services.api.store import DynamoStore, Store
+from services.api.warm import warm_in_background
 
 
-def create_app(store: Store | None = None, web_dir: Path | None = None, check_every_s: float = 1.0) -> Flask:
-    """Build the app; `store` defaults to the DynamoDB table named by the settings."""
+def create_app(store: Store | None = None, web_dir: Path | None = None, check_every_s: float = 1.0,
+               warm: bool = False) -> Flask:
+    """Build the app; `store` defaults to the DynamoDB table named by the settings. `warm`: render every
+    region's series in the background after each load (a long-running server's option: gunicorn
+    `'services.api.app:create_app(warm=True)'`; services.api.warm)."""
     app = Flask(__name__, static_folder=None)
     if store is None:
         from shared.settings import get_settings
@@ -33,7 +37,10 @@ def create_app(store: Store | None = None, web_dir: Path | None = None, check_ev
     app.config["WEB_DIR"] = str(web_dir or web_routes.web_dir())
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["covid_etl.store"] = store
-    app.extensions["covid_etl.cache"] = ResponseCache(store, check_every_s=check_every_s)
+    cache = ResponseCache(store, check_every_s=check_every_s)
+    if warm:
+        cache.on_new_version = lambda: warm_in_background(cache)
+    app.extensions["covid_etl.cache"] = cache
     problems.register(app)
     security_headers.register(app)
     for blueprint in (health_routes.bp, data_routes.bp, region_routes.bp, runs_routes.bp, sources_routes.bp):

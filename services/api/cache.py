@@ -121,10 +121,12 @@ class ResponseCache:
 
     def __init__(self, store: Store, check_every_s: float = 1.0, max_entries: int = 4096,
                  clock: Callable[[], float] = time.monotonic, max_bytes: int = MAX_BYTES,
-                 max_regions: int = MAX_REGIONS) -> None:
+                 max_regions: int = MAX_REGIONS, on_new_version: Callable[[], None] | None = None) -> None:
         self.store, self.check_every_s, self.max_entries, self.clock = store, check_every_s, max_entries, clock
         self.max_bytes, self.max_regions = max_bytes, max_regions
+        self.on_new_version = on_new_version  # e.g. start warming every region (services.api.warm)
         self._lock = threading.Lock()
+        self._building = threading.Lock()
         self._checked_at = float("-inf")
         self._version: str | None = None
         self._snapshot: Snapshot | None = None
@@ -140,10 +142,13 @@ class ResponseCache:
             version = str(item["version"]) if item and item.get("version") else EMPTY
             with self._lock:
                 self._checked_at = now
-                if version != self._version:
+                changed = version != self._version
+                if changed:
                     self._version, self._snapshot = version, None
                     self._entries.clear()
                     self._bytes = 0
+            if changed and self.on_new_version is not None:
+                self.on_new_version()
         assert self._version is not None
         return self._version
 
@@ -151,13 +156,17 @@ class ResponseCache:
         """The data of the current version, read once per version."""
         version = self.version()
         snap = self._snapshot
-        if snap is None or snap.version != version:
-            # The version is read before the rows, the loader commits it after writing them, and the
-            # store reads the rows consistently: they are never older than the version they are labelled with.
-            snap = Snapshot(self.store, version, self.max_regions)
-            with self._lock:
-                if self._version == version:
-                    self._snapshot = snap
+        if snap is not None and snap.version == version:
+            return snap
+        with self._building:  # one read of the catalogue per version, however many requests miss it
+            snap = self._snapshot
+            if snap is None or snap.version != version:
+                # The version is read before the rows, the loader commits it after writing them, and the store
+                # reads the rows consistently: they are never older than the version they are labelled with.
+                snap = Snapshot(self.store, version, self.max_regions)
+                with self._lock:
+                    if self._version == version:
+                        self._snapshot = snap
         return snap
 
     def load(self, run_id: str) -> LoadRecord | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from flask import Blueprint, Response, current_app
@@ -63,6 +63,24 @@ def days_as_of(snap: Snapshot, region: str, at: datetime) -> list[Day]:
     return with_derived(rows, snap.catalogue[region].get("population"))
 
 
+def daily_key(region: str, start: str | None, end: str | None, fmt: str, at: datetime | None) -> str:
+    """The cache key of a `/daily` response."""
+    return f"daily|{region}|{start}|{end}|{fmt}|{at.isoformat() if at else ''}"
+
+
+def build_daily(region: str, start: str | None, end: str | None, fmt: str, at: datetime | None
+                ) -> Callable[[Snapshot], tuple[bytes, str]]:
+    def build(snap: Snapshot) -> tuple[bytes, str]:
+        known(snap, region)
+        days = snap.series(region).derived if at is None else days_as_of(snap, region, at)
+        rows = in_range(days, start, end)
+        if fmt == "csv":
+            return daily_csv(rows), "text/csv; charset=utf-8"
+        return json_bytes({"data": rows}), "application/json"
+
+    return build
+
+
 @bp.get("/daily")
 def daily() -> Response:
     """A region's series (default `US`), one object per day, with derived new counts, 7-day averages
@@ -72,17 +90,7 @@ def daily() -> Response:
     start, end = params.date_range(args)
     at = params.instant(args, "as_of")
     fmt = params.choice(args, "format", ("json", "csv"))
-
-    def build(snap: Snapshot) -> tuple[bytes, str]:
-        known(snap, region)
-        days = snap.series(region).derived if at is None else days_as_of(snap, region, at)
-        rows = in_range(days, start, end)
-        if fmt == "csv":
-            return daily_csv(rows), "text/csv; charset=utf-8"
-        return json_bytes({"data": rows}), "application/json"
-
-    stamp = at.isoformat() if at else ""
-    response = send(_cache().get(f"daily|{region}|{start}|{end}|{fmt}|{stamp}", build))
+    response = send(_cache().get(daily_key(region, start, end, fmt, at), build_daily(region, start, end, fmt, at)))
     if fmt == "csv":
         name = re.sub(r"[^a-z0-9-]", "-", region.lower())
         response.headers["Content-Disposition"] = f'attachment; filename="covid-{name}-daily.csv"'

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from services.api.data_routes import TYPES
+from services.api.region_routes import MAX_COMPARE, METRICS
 from shared.daily import COUNTS, DAY, KEY, VALUES, Field
 from shared.runs import Run
 from shared.topology import STAGES
@@ -69,6 +70,26 @@ SCHEMAS: dict[str, object] = {
         "dataset": _obj({"version": _n("string"), "rows_total": _n("integer"), "first_date": _n("string"),
                          "last_date": _n("string"), "loaded_at": _n("string")}),
         "credit": {"type": "string"}}),
+    "Region": _obj({"id": {"type": "string", "description": "stable across runs (docs/regions.md)"},
+                    "name": {"type": "string"}, "country": _n("string"),
+                    "province": _n("string", description="null unless level is province"),
+                    "level": {"type": "string", "enum": ["country", "province", "mainland"]},
+                    "population": _n("integer"), "first_date": _n("string", format="date"),
+                    "last_date": _n("string", format="date"),
+                    "sources": {"type": "array", "items": {"type": "string"}}}, additionalProperties=False),
+    "Revision": _obj({"loaded_at": _n("string", description="the load's instant (ISO-8601, UTC)"),
+                      "run_id": _n("string"),
+                      "sources": {"type": "object", "additionalProperties": {"type": "string"},
+                                  "description": "the sources' versions the load read: name -> sha256"},
+                      **{k: DAY_SCHEMA[k] for k in VALUES},
+                      "current": {"type": "boolean", "description": "the value the table holds now"}},
+                     additionalProperties=False),
+    "Revisions": _obj({"region": {"type": "string"}, "date": {"type": "string", "format": "date"},
+                       "data": {"type": "array", "items": _ref("Revision")}}, additionalProperties=False),
+    "Comparison": _obj({"metric": {"type": "string", "enum": list(METRICS)}, "data": {"type": "array", "items": _obj({
+        "region": {"type": "string"}, "name": {"type": "string"}, "population": _n("integer"),
+        "points": {"type": "array", "items": _obj({"date": {"type": "string", "format": "date"},
+                                                   "value": _n("number")})}})}}, additionalProperties=False),
     "Source": _obj({"name": {"type": "string"}, "title": {"type": "string"}, "homepage": {"type": "string"},
                     "licence": {"type": "string"}, "attribution": {"type": "string"},
                     "contributes": {"type": "array", "items": {"type": "string"}}, "required": {"type": "boolean"}},
@@ -83,23 +104,65 @@ def _get(summary: str, ok: Mapping[str, object], params: list[Schema] | None = N
     return {"get": {"summary": summary, "parameters": params or [], "responses": responses}}
 
 
+def _table(schema: Mapping[str, object], description: str) -> Schema:
+    """JSON, or the same rows as CSV (`format=csv`)."""
+    return {"description": description, "content": {"application/json": {"schema": schema},
+                                                    "text/csv": {"schema": {"type": "string"}}}}
+
+
+REGION_PARAM = {"name": "region", "in": "query", "required": False,
+                "schema": {"type": "string", "default": "US"}, "example": "FR",
+                "description": "a region id (`/api/v1/regions`); 404 when unknown"}
+FORMAT_PARAM = {"name": "format", "in": "query", "required": False,
+                "schema": {"type": "string", "enum": ["json", "csv"]}}
+RANGE_PARAMS = [{**DATE_PARAM, "name": "from", "description": "first day (inclusive)"},
+                {**DATE_PARAM, "name": "to", "description": "last day (inclusive)"}]
+
+
+def region_paths() -> dict[str, object]:
+    """The routes of every region (issue 18)."""
+    return {
+        "/api/v1/regions": _get("Every region: id, names, level, population, span, sources", _table(
+            _obj({"data": {"type": "array", "items": _ref("Region")}}), "The regions, sorted by name"),
+            [FORMAT_PARAM]),
+        "/api/v1/revisions": _get("Each value a region's date has had, oldest first", _table(
+            _ref("Revisions"), "The date's values; none for a date never loaded"), [
+            REGION_PARAM, {"name": "date", "in": "query", "required": True,
+                           "schema": {"type": "string", "format": "date"}}, FORMAT_PARAM], _404=PROBLEM),
+        "/api/v1/compare": _get("Several regions' values of one metric, for a comparison chart", _json(
+            _ref("Comparison"), "One series of points per region, in the order asked"), [
+            {"name": "regions", "in": "query", "required": True, "style": "form", "explode": False,
+             "schema": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z0-9-]+$"}, "minItems": 1,
+                        "maxItems": MAX_COMPARE},
+             "example": ["FR", "US"],
+             "description": f"region ids, comma-separated (at most {MAX_COMPARE}); 404 when one is unknown"},
+            {"name": "metric", "in": "query", "required": False,
+             "schema": {"type": "string", "enum": list(METRICS), "default": METRICS[0]}}, *RANGE_PARAMS],
+            _404=PROBLEM),
+    }
+
+
 def document() -> Schema:
     """The whole document; paths and schemas as the routes produce them."""
-    daily_ok = {"description": "The series, sorted by date",
-                "content": {"application/json": {"schema": _obj({"data": {"type": "array", "items": _ref("Day")}})},
-                            "text/csv": {"schema": {"type": "string"}}}}
+    daily_ok = _table(_obj({"data": {"type": "array", "items": _ref("Day")}}), "The series, sorted by date")
     status = _obj({"status": {"type": "string"}})
     return {
         "openapi": "3.0.3",
         "info": {"title": "covid-etl read API", "version": "1.0.0",
-                 "description": "US COVID-19 daily series (cases and deaths: The New York Times; recovered: "
-                                "JHU CSSE) and the ETL pipeline's run history."},
+                 "description": "COVID-19 daily series of every region of JHU CSSE's file (the US: cases and "
+                                "deaths from The New York Times, recovered from JHU CSSE), per 100,000 people, "
+                                "as of any instant, with each value's revisions; and the ETL pipeline's run "
+                                "history."},
         "paths": {
-            "/api/v1/daily": _get("Daily series with new counts and 7-day averages", daily_ok, [
-                {**DATE_PARAM, "name": "from", "description": "first day (inclusive)"},
-                {**DATE_PARAM, "name": "to", "description": "last day (inclusive)"},
-                {"name": "format", "in": "query", "required": False,
-                 "schema": {"type": "string", "enum": ["json", "csv"]}}]),
+            "/api/v1/daily": _get("A region's daily series with new counts, 7-day averages and per-100k figures",
+                                  daily_ok, [
+                REGION_PARAM, *RANGE_PARAMS,
+                {"name": "as_of", "in": "query", "required": False,
+                 "schema": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]},
+                 "description": "the series as the table held it at this ISO-8601 instant (a date alone: its "
+                                "end of day, UTC); 400 when malformed, 404 before the region's first load"},
+                FORMAT_PARAM], _404=PROBLEM),
+            **region_paths(),
             "/api/v1/fields": _get("The series' fields: name, label, type, where each comes from", _json(
                 _obj({"data": {"type": "array", "items": _ref("Field")}}), "The fields, in a table's order")),
             "/api/v1/summary": _get("Latest day, totals, weekly change, source freshness",

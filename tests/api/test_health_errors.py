@@ -49,6 +49,7 @@ def test_dashboard_files_are_served_at_the_root(client: FlaskClient) -> None:
 def test_openapi_document_lists_every_route(client: FlaskClient) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    assert set(spec["paths"]) == {"/api/v1/daily", "/api/v1/fields", "/api/v1/summary", "/api/v1/runs",
+    assert set(spec["paths"]) == {"/api/v1/daily", "/api/v1/regions", "/api/v1/revisions", "/api/v1/compare",
+                                  "/api/v1/fields", "/api/v1/summary", "/api/v1/runs",
                                   "/api/v1/runs/{run_id}", "/api/v1/sources",
                                   "/api/v1/ping", "/healthz", "/readyz"}

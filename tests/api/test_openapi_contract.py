@@ -8,9 +8,16 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from services.api.app import create_app
+from shared.daily import DailyRow
 from tests.api.fakes import FakeStore, run, series
 
 store = FakeStore(series(60, recovered_until=40))
+# a second load: regions with and without a population, a revised date (the new routes' every branch)
+store.commit({"US": series(60, recovered_until=40), "FR": series(61), "XX": series(30)}, "20261128T120000Z-b",
+             "2026-11-28T12:00:05.000+00:00", {"US": 331_000_000, "FR": 65_000_000})
+revised: list[DailyRow] = [{**r, "cases": r["cases"] + 1} for r in series(61)[-5:]]
+store.commit({"FR": revised}, "20261129T120000Z-c",
+             "2026-11-29T12:00:05.000+00:00")
 store.run_items = [run("20261128T100000Z-a"), run("20261128T120000Z-b", "failed", error="boom")]
 app = create_app(store, check_every_s=0)
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)

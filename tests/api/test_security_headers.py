@@ -20,7 +20,8 @@ from tests.api.test_lambda import v1, v2
 WEB = Path(__file__).resolve().parents[2] / "web"
 PATHS = ("/", "/config.js", "/api/v1/daily", "/api/v1/daily?format=csv", "/api/v1/summary", "/api/v1/runs",
          "/api/v1/runs/20261128T100000Z-a", "/api/v1/openapi.json", "/healthz", "/readyz",
-         "/api/v1/daily?from=nope", "/api/v1/runs/none", "/no/such/file.js")
+         "/api/v1/daily?from=nope", "/api/v1/runs/none", "/no/such/file.js", "/api/v1/regions",
+         "/api/v1/daily?region=nowhere", "/api/v1/compare?regions=US", "/api/v1/revisions?date=2020-03-01")
 
 
 def assert_secure(headers: Any) -> None:
