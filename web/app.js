@@ -148,6 +148,12 @@ async function update(how) {
     view = { ...view, region: DEFAULT_REGION };
     how = "replace";
   }
+  const unknown = view.compare.filter((id) => !byId.has(id));
+  if (unknown.length) { // the comparison asks for known regions only (the API refuses the lot otherwise)
+    warning += `No region ${unknown.map((id) => `"${id}"`).join(", ")} to compare. `;
+    view = { ...view, compare: view.compare.filter((id) => byId.has(id)) };
+    how = "replace";
+  }
   try { await showView(how); } catch (error) {
     // A vintage or region the API refuses: say why, and go back to what was shown
     say(view.asOf && !(shown && shown.asOf === view.asOf)

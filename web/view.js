@@ -21,7 +21,9 @@ export function readView(search) {
     from: date("from"),
     to: date("to"),
     asOf: asOf && ISO_INSTANT.test(asOf) ? asOf : null,
-    compare: compare.length ? [...new Set(compare)].slice(0, MAX_COMPARE) : [...DEFAULT_COMPARE],
+    // `compare=` alone: every region removed (absent: the default)
+    compare: compare.length || params.get("compare") === "" ? [...new Set(compare)].slice(0, MAX_COMPARE)
+      : [...DEFAULT_COMPARE],
   };
 }
 

@@ -107,9 +107,12 @@ def test_the_region_and_range_in_the_url_are_restored_on_load_and_on_back_and_fo
     page.go_back()  # the page as it opened: the US, whole
     showing(page, "United States", len(daily(stack, "US")))
     assert search(page) == {}
-    page.goto(f"{stack.api}/?region=no-such-place", wait_until="domcontentloaded")
+    page.goto(f"{stack.api}/?region=no-such-place&compare=DE,nowhere", wait_until="domcontentloaded")
     showing(page, "United States", len(daily(stack, "US")))
     assert 'There is no region "no-such-place"' in page.locator("#status").inner_text()
+    assert 'No region "nowhere" to compare' in page.locator("#status").inner_text()
+    compared(page, "DE")
+    assert search(page) == {"compare": "DE"}  # the URL says what is shown
 
 
 def compared(page: Any, regions: str) -> None:
