@@ -8,7 +8,9 @@ the newer one as the later load, each value the newer file changed kept as a `re
 US series the real loader wrote gets the `revision#` items of the dates its second run changed, and
 the catalogue (`meta/regions`) and the two `load/<run_id>` items are written as the loader would.
 
-`regions()` and `loads()` are pure (file text in, items out); `write()` puts the items in the table.
+`seed()` is pure (file text in, items out); `write()` puts the items in the table. The tier seeds only
+when the runs left no catalogue (`meta/regions`): with the every-region loader, the tests read what
+the real pipeline wrote, with the same region ids.
 """
 
 from __future__ import annotations
