@@ -176,6 +176,7 @@ function preset(days) {
 
 async function start() {
   get("/api/v1/sources").then((r) => renderCredits(r.data)).catch(() => {});
+  const listed = get("/api/v1/regions").then((r) => r.data).catch(() => []); // meanwhile, not after
   const [found, runs, columns] = await Promise.all([
     get("/api/v1/summary").catch((error) => error),
     get("/api/v1/runs?limit=30").catch(() => ({ data: [], stages: [] })),
@@ -194,7 +195,7 @@ async function start() {
   }
   summary = found;
   renderSources(summary);
-  const catalogue = await get("/api/v1/regions").then((r) => r.data).catch(() => []);
+  const catalogue = await listed;
   if (catalogue.length) {
     regions = catalogue;
     byId = new Map(catalogue.map((r) => [r.id, r]));
