@@ -15,6 +15,11 @@ function change(c) {
 }
 
 export function renderCards(summary) {
+  if (!summary) { // a region or vintage without a single day
+    document.getElementById("latest-date").textContent = "";
+    for (const id of ["card-cases", "card-deaths", "card-recovered"]) fill(id, "—", "No data", "");
+    return;
+  }
   document.getElementById("latest-date").textContent = `(${summary.date})`;
   const t = summary.totals;
   fill("card-cases", num(t.cases), `New: ${num(summary.new.cases)} · 7-day avg: ${avg(summary.avg7.cases)}`,

@@ -3,7 +3,8 @@
 One stack for the whole tier, with a history the tests know: a successful first run on an older
 snapshot, a failed run (the NYT file answers 404), then a successful run on the newer snapshot. Uses
 the real source snapshots in ../shared/data when present, else the fixture pairs in the sources'
-real formats (tests/support/fixtures.py).
+real formats (tests/support/fixtures.py). Several regions and their revisions are then written in the
+documented table layout by `tests/browser/seed.py`, from the same files (see its docstring for why).
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from typing import Any
 
 import pytest
 
+from tests.browser import seed
 from tests.support.fixtures import new_pair, old_pair
 from tests.support.sources import SourceServer
 from tests.support.stack import Stack
 from tests.support.tiers import unavailable
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "data"
+REAL_LOOKUP = REAL / "jhu" / "UID_ISO_FIPS_LookUp_Table.csv"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -51,6 +54,41 @@ class Made:
     first: dict[str, Any]
     failed: dict[str, Any]
     succeeded: dict[str, Any]
+    loads: tuple[seed.Load, seed.Load] | None = None  # the two loads' run ids, instants and sources
+    revised: tuple[tuple[str, str], ...] = ()  # (region, date) of each revision the table holds
+
+
+def text(content: Any) -> str:
+    return content.read_text() if isinstance(content, Path) else str(content)
+
+
+def table(stack: Stack) -> Any:
+    import boto3
+
+    resource = boto3.resource("dynamodb", endpoint_url=stack.endpoint, region_name="us-east-1",
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+    return resource.Table(stack.setting("COVID_ETL_TABLE"))
+
+
+def item(stack: Stack, pk: str, sk: str) -> dict[str, Any] | None:
+    return table(stack).get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")  # type: ignore[no-any-return]
+
+
+def committed(stack: Stack, pair: tuple[Any, Any], lookup: str) -> tuple[seed.Load, list[dict[str, Any]]]:
+    """The load the last run committed (`meta/dataset`: its run id and instant; the sources' versions
+    of its `load` item, when the loader writes one) and the US items then."""
+    dataset = item(stack, "meta", "dataset")
+    assert dataset is not None
+    load = item(stack, "load", str(dataset["version"]))
+    sources = dict(load["sources"]) if load else {
+        "nyt": seed.sha256(text(pair[0])), "jhu": seed.sha256(text(pair[1])), "lookup": seed.sha256(lookup)}
+    return seed.Load(str(dataset["version"]), str(dataset["loaded_at"]), sources), stack._query("series#US")
+
+
+def revisions(stack: Stack, regions: list[str]) -> tuple[tuple[str, str], ...]:
+    """(region, date) of each `revision#` item of these regions."""
+    return tuple((region, str(i["sk"]).split("#", 1)[0]) for region in regions
+                 for i in stack._query(f"revision#{region}"))
 
 
 @pytest.fixture(scope="package")
@@ -63,10 +101,13 @@ def sources() -> Iterator[SourceServer]:
 def stack(tmp_path_factory: pytest.TempPathFactory, sources: SourceServer) -> Iterator[Stack]:
     """The whole system after three runs (see `made`); the newer snapshot is loaded."""
     old, new = snapshots()
+    lookup = (REAL_LOOKUP if REAL_LOOKUP.is_file() else Path(__file__).resolve().parents[1] / "support" / "lookup.csv"
+              ).read_text()
     sources.put_pair(old)
     with Stack.up(tmp_path_factory.mktemp("stack"), sources.url("nyt.csv"), sources.url("jhu.csv")) as up:
         first = up.first_run(timeout=180)
         assert first["status"] == "succeeded", up.logs()
+        load1, us1 = committed(up, old, lookup)
         sources.fail("/nyt.csv", 404)
         failed = up.run(expect_rc=(1,))
         assert failed["status"] == "failed" and "404" in failed["error"], failed
@@ -74,8 +115,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sources: SourceServer) -> It
         sources.put_pair(new)
         succeeded = up.run()
         assert succeeded["status"] == "succeeded" and succeeded["inserted"] > 0, succeeded
+        load2, us2 = committed(up, new, lookup)
+        if item(up, "meta", "regions") is None:  # a loader of the US alone: the seed writes the regions
+            seed.write(table(up), seed.seed((text(old[1]), text(new[1])), lookup, (load1, load2), (us1, us2)).all())
         up.made = Made(first={"run_id": first["run_id"], **{k: first.get(k) for k in ("inserted", "status")}},  # type: ignore[attr-defined]
-                       failed=failed, succeeded=succeeded)
+                       failed=failed, succeeded=succeeded, loads=(load1, load2),
+                       revised=revisions(up, ["US", *(s.id for s in seed.SPECS)]))
         yield up
 
 

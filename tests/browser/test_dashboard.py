@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import open_page
 from tests.support.stack import Stack
@@ -59,10 +60,13 @@ def test_charts_cards_table_and_sources_show_the_loaded_data(page: Any, stack: S
         assert shown(page, chart) == (str(len(daily)), daily[0]["date"], daily[-1]["date"])
         assert drawn_pixels(page, chart) > 2000
     assert page.locator("#table tbody tr").count() == len(daily)
-    assert page.locator("#table tbody tr").first.locator("th").inner_text() == daily[-1]["date"]
+    # its rows are laid out once near the screen (content-visibility), a frame after the scroll
+    page.locator("#table").scroll_into_view_if_needed()
+    expect(page.locator("#table tbody tr").first.locator("th")).to_have_text(daily[-1]["date"], use_inner_text=True)
     labels = [f["label"] for f in api(stack, "/api/v1/fields")["data"]]  # the columns are the API's fields
     assert page.locator("#table thead th").all_inner_texts() == labels == [
-        "Date", "Cases", "New cases", "7-day avg", "Deaths", "New deaths", "7-day avg", "Recovered"]
+        "Date", "Cases", "New cases", "7-day avg", "Per 100k (7-day avg)",
+        "Deaths", "New deaths", "7-day avg", "Per 100k (7-day avg)", "Recovered"]
     last = page.locator("#table tbody tr").first.locator("td").all_inner_texts()
     assert last[0] == f"{daily[-1]['cases']:,}" and last[-1] == "—"  # recovered: not reported at the end
     assert f"{summary['totals']['cases']:,}" in page.locator("#cards").inner_text()
@@ -102,7 +106,9 @@ def test_changing_the_date_range_changes_charts_table_and_url(page: Any, stack: 
         assert shown(page, chart)[0] == str(len(expected))
     rows = page.locator("#table tbody tr")
     assert rows.count() == len(expected)
-    assert rows.first.locator("th").inner_text() == end and rows.last.locator("th").inner_text() == start
+    page.locator("#table").scroll_into_view_if_needed()
+    expect(rows.first.locator("th")).to_have_text(end, use_inner_text=True)
+    assert rows.last.locator("th").text_content() == start
     assert f"{expected[-1]['cases']:,}" in rows.first.inner_text()
     assert f"from={start}" in page.locator("#csv").get_attribute("href")
     assert page.evaluate("location.search") == f"?from={start}&to={end}"

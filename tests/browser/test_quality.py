@@ -31,13 +31,14 @@ def loaded(page: Any) -> None:
     page.wait_for_selector("#history tr.run")
 
 
+@pytest.mark.parametrize("path", ["/", "/?region=CA-ontario&compare=US,DE,CA-ontario"])
 @pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_nothing_moves_once_the_data_arrives(browser: Any, stack: Stack, device: str) -> None:
+def test_nothing_moves_once_the_data_arrives(browser: Any, stack: Stack, device: str, path: str) -> None:
     context = browser.new_context(**(PHONE if device == "phone" else {"viewport": {"width": 1280, "height": 900}}))
     context.add_init_script(CLS)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    page.goto(stack.api + "/", wait_until="domcontentloaded")
+    page.goto(stack.api + path, wait_until="domcontentloaded")
     loaded(page)
     page.wait_for_timeout(500)
     shift = page.evaluate("window.__cls")
