@@ -1,0 +1,176 @@
+"""Scale, every region (issue 18 item 7): the pipeline against the bulk baseline, on two profiles.
+
+Per repetition and profile (`loopback`: straight to the emulator; `aws`: every request to it delayed
+5 ms by `bench.delay_proxy`, which also counts the items and write units of each run):
+(a) full load: a fresh emulator, `covid-etl up` on it, sources = the 2021-03-17 JHU file + NYT's us.csv
+    + the lookup table; the startup run is the full load (workers warm: `up` starts the run once each
+    polls). Then the transformer worker's peak RSS (VmHWM), then `GET /api/v1/daily?region=` with wrk at
+    64 connections over every loaded region, then the baseline's full write (`bench.world_baseline`)
+    into a fresh table on the same emulator.
+(b) one-day update: another fresh emulator and `up`, the JHU file without its last date; once that is
+    loaded, the whole file and `covid-etl run --wait`: the second run is the figure, beside the same
+    repetition's baseline full rewrite.
+`BENCH_WORLD_QUICK=1`: a JHU file cut to five countries and their provinces, one repetition, a short
+wrk: for working on the harness, not for figures. `BENCH_WORLD_REPEAT` (default 1: a full repetition of
+both profiles takes several minutes; the figures say how many there were).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.pipeline import DATA, JHU, LOOKUP, NYT, figures
+from bench.sources import LOOPBACK, SourceServer
+from bench.world_baseline import WorldBaseline, region_rows
+from bench.world_stack import Endpoint, WorldStack
+
+QUICK = os.environ.get("BENCH_WORLD_QUICK") == "1"
+QUICK_COUNTRIES = {"US", "Canada", "France", "Afghanistan", "Australia"}
+REPEAT = int(os.environ.get("BENCH_WORLD_REPEAT", "1"))
+PROFILES = {"loopback": 0.0, "aws": 5.0}  # ms added before each request to the emulator
+LAST_DATE = "2021-03-16"  # the 2021-03-17 file's last date
+CONNECTIONS, WRK_SECONDS = 64, 3 if QUICK else 10
+LUA = """
+local ids = {%s}
+init = function(args) math.randomseed(os.time() + math.floor(os.clock() * 1e6)) end
+request = function()
+  return wrk.format("GET", "/api/v1/daily?region=" .. ids[math.random(#ids)], {["Accept-Encoding"] = "gzip"})
+end
+"""
+
+
+def jhu_lines(with_last_date: bool) -> str:
+    lines = JHU.read_text().splitlines(keepends=True)
+    keep = [ln for ln in lines[1:] if (with_last_date or not ln.startswith(LAST_DATE))
+            and (not QUICK or ln.split(",")[1] in QUICK_COUNTRIES)]
+    return lines[0] + "".join(keep)
+
+
+def put_sources(folder: Path, with_last_date: bool) -> None:
+    (folder / "jhu.csv").write_text(jhu_lines(with_last_date))
+    for name, path in (("nyt.csv", NYT), ("lookup.csv", LOOKUP)):
+        if not (folder / name).exists():
+            shutil.copyfile(path, folder / name)
+
+
+def written(counts: dict[str, Any] | None, table: str) -> dict[str, Any] | None:
+    """The proxy's counts for one table: items and WCUs by partition kind, and every request by operation."""
+    if counts is None:
+        return None
+    mine = {k.split(" ", 1)[1]: v for k, v in counts["items"].items() if k.split(" ", 1)[0] == table}
+    units = {k.split(" ", 1)[1]: v for k, v in counts["units"].items() if k.split(" ", 1)[0] == table}
+    return {"items": mine, "units": units, "wcu": sum(units.values()), "requests": counts["requests"]}
+
+
+def ledger_counts(run: dict[str, Any]) -> dict[str, Any]:
+    out = {k: run[k] for k in ("status", "inserted", "updated", "unchanged", "rows_total", "all") if k in run}
+    return json.loads(json.dumps(out, default=lambda v: int(v) if v == int(v) else float(v)))  # Decimal
+
+
+def wrk_daily(api: str, ids: list[str]) -> dict[str, Any]:
+    """p99 and requests/s of `/api/v1/daily?region=` over `ids` at 64 connections, after a 3 s warm-up."""
+    if shutil.which("wrk") is None:
+        return {"skipped": "wrk is not installed"}
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(LUA % ", ".join(f'"{i}"' for i in ids))
+    cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", "--latency", "-s", str(script)]
+    subprocess.run([*cmd, "-d3s", api], capture_output=True, check=True)  # each worker's cache, as in use
+    out = subprocess.run([*cmd, f"-d{WRK_SECONDS}s", api], capture_output=True, text=True, check=True).stdout
+    script.unlink()
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {"regions": len(ids), "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+            "p99_ms": float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit],
+            "requests": int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
+            "non_2xx": int(bad.group(1)) if bad else 0}
+
+
+def full_load(profile: str, delay_ms: float) -> dict[str, Any]:
+    """(a), the transformer's peak, the API, the baseline's full write: one emulator, one `up`."""
+    folder, endpoint = Path(tempfile.mkdtemp(prefix="bench-world-")), Endpoint(delay_ms)
+    put_sources(folder, with_last_date=True)
+    server = SourceServer(folder, LOOPBACK)
+    stack = None
+    try:
+        stack = WorldStack(server.base, Path(tempfile.mkdtemp(prefix="bench-world-stack-")), endpoint.url)
+        run = stack.wait_first(timeout=1200)
+        row: dict[str, Any] = {"profile": profile, "what": "(a) full load", "pipeline": figures(run),
+                               "counts": ledger_counts(run), "writes": written(endpoint.counts(), stack.table_name),
+                               "transformer_mb": stack.transformer_peak_mb()}
+        row["api"] = wrk_daily(f"http://127.0.0.1:{stack.port}/", stack.region_ids())
+        peer = WorldBaseline(endpoint.url, f"{server.base}/nyt.csv", f"{server.base}/jhu.csv")
+        region_rows((folder / "jhu.csv").read_bytes(), NYT.read_bytes())  # warm: pandas' parse paths
+        table = peer.fresh_table()
+        endpoint.counts()
+        row["baseline"] = peer.run(table)
+        row["baseline_writes"] = written(endpoint.counts(), table)
+        row["emulator_mb"] = endpoint.emulator.peak_mb()
+        row["load"] = os.getloadavg()[0]
+        return row
+    finally:
+        if stack is not None:
+            stack.stop()
+        server.stop()
+        endpoint.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def one_day(profile: str, delay_ms: float) -> dict[str, Any]:
+    """(b): the file without its last date loaded by `up`'s startup run, then the whole file."""
+    folder, endpoint = Path(tempfile.mkdtemp(prefix="bench-world-")), Endpoint(delay_ms)
+    put_sources(folder, with_last_date=False)
+    server = SourceServer(folder, LOOPBACK)
+    stack = None
+    try:
+        stack = WorldStack(server.base, Path(tempfile.mkdtemp(prefix="bench-world-stack-")), endpoint.url)
+        first = stack.wait_first(timeout=1200)
+        put_sources(folder, with_last_date=True)
+        endpoint.counts()
+        run = stack.run()
+        return {"profile": profile, "what": "(b) one-day update", "pipeline": figures(run),
+                "counts": ledger_counts(run), "writes": written(endpoint.counts(), stack.table_name),
+                "first": {"pipeline": figures(first), "counts": ledger_counts(first)},
+                "transformer_mb": stack.transformer_peak_mb(), "load": os.getloadavg()[0]}
+    finally:
+        if stack is not None:
+            stack.stop()
+        server.stop()
+        endpoint.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def measure() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for i in range(REPEAT):
+        for profile, delay in PROFILES.items():
+            print(f"  world: repetition {i + 1}/{REPEAT}, {profile}{' (quick)' if QUICK else ''}", flush=True)
+            full = full_load(profile, delay)
+            update = one_day(profile, delay)
+            update["baseline"] = full["baseline"]  # (b) is priced against the same repetition's full rewrite
+            for row in (full, update):
+                row.update(repetition=i, quick=QUICK)
+                print(f"    {row['what']}: pipeline {row['pipeline']['run']:.2f} s, baseline "
+                      f"{row['baseline']['seconds']:.2f} s, {row['counts']}", flush=True)
+            rows += [full, update]
+    return rows
+
+
+def main() -> int:
+    if not DATA.is_dir():
+        print("../shared/data not found: the world benchmark needs the real snapshots")
+        return 0
+    from bench import results
+
+    results.save("world", measure())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
