@@ -117,7 +117,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._reply(200, [("Content-Type", "application/json")],
                         json.dumps(self.tally.snapshot("reset=1" in self.path)).encode())
             return
-        operation = self.headers.get("X-Amz-Target") or f"{self.command} {self.path.split('?')[0].split('/')[1]}"
+        operation = self.headers.get("X-Amz-Target") or f"{self.command} /{self.path.split('?')[0].split('/')[1]}"
         self.tally.add(operation, body)
         time.sleep(self.delay_s)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}

@@ -23,6 +23,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +43,7 @@ LUA = """
 local ids = {%s}
 init = function(args) math.randomseed(os.time() + math.floor(os.clock() * 1e6)) end
 request = function()
-  return wrk.format("GET", "/api/v1/daily?region=" .. ids[math.random(#ids)], {["Accept-Encoding"] = "gzip"})
+  return wrk.format("GET", "%s" .. ids[math.random(#ids)], {["Accept-Encoding"] = "gzip"})
 end
 """
 
@@ -74,22 +76,37 @@ def ledger_counts(run: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(out, default=lambda v: int(v) if v == int(v) else float(v)))  # Decimal
 
 
+def takes_region(api: str) -> bool:
+    """Whether the API serves `?region=` (an API before issue 18 answers 400: an unknown parameter)."""
+    try:
+        with urllib.request.urlopen(f"{api}api/v1/daily?region=US", timeout=10) as response:
+            return bool(response.status == 200)
+    except urllib.error.HTTPError:
+        return False
+
+
 def wrk_daily(api: str, ids: list[str]) -> dict[str, Any]:
-    """p99 and requests/s of `/api/v1/daily?region=` over `ids` at 64 connections, after a 3 s warm-up."""
+    """p99 and requests/s of `/api/v1/daily?region=` over `ids` at 64 connections, after a 3 s warm-up;
+    of `/api/v1/daily` (the US) when this API does not take `region` yet, and the figure says so."""
     if shutil.which("wrk") is None:
         return {"skipped": "wrk is not installed"}
+    regional = takes_region(api)
+    path, ids = ("/api/v1/daily?region=", ids) if regional else ("/api/v1/daily", [""])
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text(LUA % ", ".join(f'"{i}"' for i in ids))
+    script.write_text(LUA % (", ".join(f'"{i}"' for i in ids), path))
     cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", "--latency", "-s", str(script)]
     subprocess.run([*cmd, "-d3s", api], capture_output=True, check=True)  # each worker's cache, as in use
     out = subprocess.run([*cmd, f"-d{WRK_SECONDS}s", api], capture_output=True, text=True, check=True).stdout
     script.unlink()
+
+    def number(pattern: str) -> str:
+        return re.search(pattern, out).group(1)  # type: ignore[union-attr]
+
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return {"regions": len(ids), "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+    return {"regions": len(ids) if regional else 0, "path": path, "rps": float(number(r"Requests/sec:\s+([\d.]+)")),
             "p99_ms": float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit],
-            "requests": int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
-            "non_2xx": int(bad.group(1)) if bad else 0}
+            "requests": int(number(r"(\d+) requests in")), "non_2xx": int(bad.group(1)) if bad else 0}
 
 
 def full_load(profile: str, delay_ms: float) -> dict[str, Any]:
