@@ -47,6 +47,10 @@ class RunResult(TypedDict):
     sources: dict[str, dict[str, object]]  # per source: changed, bytes, sha256, last_date
     warnings: list[str]
     error: str | None
+    # (issue 18) `inserted` ... `rows_total` stay the US series'; `all`: every region's counts
+    all: dict[str, int] | None
+    regions: list[dict[str, object]] | None  # the five regions with most changed rows
+    loaded_at: str | None  # the load's instant: `GET /api/v1/daily?as_of=` it to see the table as this run left it
 
 
 def run_result(run: Run) -> RunResult:
@@ -56,7 +60,8 @@ def run_result(run: Run) -> RunResult:
     return RunResult(run_id=data["run_id"], status=data["status"], inserted=data["inserted"],
                      updated=data["updated"], unchanged=data["unchanged"], rows_total=data["rows_total"],
                      first_date=data["first_date"], last_date=data["last_date"], sources=sources,
-                     warnings=data["warnings"], error=data["error"])
+                     warnings=data["warnings"], error=data["error"], all=data["all"], regions=data["regions"],
+                     loaded_at=data["loaded_at"])
 
 
 def poll_delay(waited: float) -> float:
@@ -109,6 +114,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{result['status']}: {result['inserted']} inserted, {result['updated']} updated, "
               f"{result['unchanged']} unchanged, {result['rows_total']} rows "
               f"({result['first_date']} .. {result['last_date']})")
+        every = result["all"]
+        if every:
+            print(f"every region ({every['regions']}): {every['inserted']} inserted, {every['updated']} updated, "
+                  f"{every['unchanged']} unchanged, {every['rows_total']} rows; loaded at {result['loaded_at']}")
         for warning in result["warnings"]:
             print(f"warning: {warning}")
         if result["error"]:

@@ -25,20 +25,24 @@ from shared.layout import SERIES_PK  # the partition of the daily rows
 @dataclass(frozen=True)
 class Column:
     """How a field is shown and where it comes from: `source`'s column `column` (default: the field's
-    name), or derived by the API from the field `of`; neither for the row's key."""
+    name), or derived by the API from the field `of`; neither for the row's key. `also`: other sources
+    that give the field, each with its column, in the regions they alone cover (JHU's `Confirmed` is
+    every region's cases but the `US` series', which are NYT's)."""
 
     label: str
     source: str | None = None
     column: str | None = None
     of: str | None = None
+    also: tuple[tuple[str, str], ...] = ()
 
 
 class DailyRow(TypedDict):
-    """One day of the US series; a nullable field is null where its source has no value."""
+    """One day of a region's series; a nullable field is null where its source has no value. `source`
+    names the field's source in the `US` series, `also` in the other regions (docs/regions.md)."""
 
     date: Annotated[str, Column("Date")]
-    cases: Annotated[int, Column("Cases", source="nyt")]
-    deaths: Annotated[int, Column("Deaths", source="nyt")]
+    cases: Annotated[int, Column("Cases", source="nyt", also=(("jhu", "Confirmed"),))]
+    deaths: Annotated[int, Column("Deaths", source="nyt", also=(("jhu", "Deaths"),))]
     recovered: Annotated[int | None, Column("Recovered", source="jhu", column="Recovered")]
 
 
@@ -88,6 +92,16 @@ COUNTS = tuple(dict.fromkeys(f.column.of for f in DAY if f.column.of))  # the va
 def from_source(source: str) -> tuple[Field, ...]:
     """The row's fields read from `source`."""
     return tuple(f for f in ROW if f.column.source == source)
+
+
+def read_from(source: str) -> tuple[tuple[Field, str], ...]:
+    """Every row field `source`'s file gives in some region, with its column there, in the row's order."""
+    out = []
+    for f in ROW:
+        if f.column.source == source:
+            out.append((f, f.source_column))
+        out += [(f, column) for name, column in f.column.also if name == source]
+    return tuple(out)
 
 
 def table_columns() -> tuple[Field, ...]:

@@ -13,10 +13,13 @@ SERIES = "series#"  # a region's daily rows: `series#<region id>` (docs/regions.
 REVISION = "revision#"  # a region's superseded values: `revision#<region id>`
 US = "US"  # the default region: NYT's cases and deaths joined with JHU's recovered
 SERIES_PK = f"{SERIES}{US}"
+# Every region's partitions, as IAM matches them (`ForAllValues:StringLike` on `dynamodb:LeadingKeys`)
+ANY_SERIES = f"{SERIES}*"
+ANY_REVISION = f"{REVISION}*"
 LOAD_PK = "load"  # one item per committed load (its instant, the sources' versions)
 RUN_PK = "run"  # the run ledger
 SOURCE_PK = "source"  # each source's loaded version
-META_PK = "meta"  # the dataset item
+META_PK = "meta"  # the dataset item, the region catalogue, the loading marker
 IDEM_PK = "idem"  # idempotency claims
 LOCK_PK = "lock"  # the load lease
 

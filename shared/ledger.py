@@ -4,10 +4,12 @@ Single-table layout (partition key `pk`, sort key `sk`, both strings):
 
 | pk          | sk            | what                                                   |
 |-------------|---------------|--------------------------------------------------------|
-| `series#US` | `2020-01-21`  | one day: a `shared.daily` row (absent = null), its runs |
+| `series#<id>`| `2020-01-21`  | a region's day, its runs; `revision#<id>`: superseded values (docs/regions.md) |
 | `run`       | run id        | one run: status, stage_<name> maps, counts, sources    |
 | `source`    | `nyt`, `jhu`  | the version of each source last loaded (`LoadedSource`)|
 | `meta`      | `dataset`     | the data version (`DatasetVersion`): last load, totals |
+| `meta`      | `regions`, `loading` | the region catalogue; an unfinished load's marker |
+| `load`      | run id        | one committed load: its instant, sources, counts        |
 | `idem`      | stage#msg id  | idempotency claims (`shared.idempotency`)              |
 | `lock`      | `load`        | the lease and fencing token that keep loads apart      |
 
@@ -49,7 +51,11 @@ class DatasetVersion(TypedDict):
     first_date: str | None
     last_date: str | None
     counts: NotRequired[LoadCounts]  # (items from before the counts were kept)
-    loaded_at: NotRequired[str]  # set by the write
+    loaded_at: NotRequired[str]  # the load's instant (docs/regions.md), on every row it wrote
+    image: NotRequired[str]  # the key of the table image this load left (the next load's diff base)
+    all: NotRequired[dict[str, int]]  # every region's counts (`shared.messages.LoadCounts`)
+    regions: NotRequired[list[dict[str, object]]]  # the five regions with most changed rows
+    warnings: NotRequired[list[str]]  # the load's own warnings (a redelivery reports them again)
 
 
 class LoadedSource(TypedDict):

@@ -139,22 +139,31 @@ def fenced(table: Table, actions: Sequence[TransactWriteItemTypeDef], fence: Fen
     holding only while `fence` is the lock's current token; `LostLock` after a takeover. Another action's
     failed condition is `ConditionFailed`, as for a single write. `release`: the last transaction also
     gives the lock up (its check becomes the release, under the same condition)."""
+    batches = [actions[r.start:r.stop] for r in transactions(len(actions), per_transaction)]
+    fenced_batches(table, batches, fence, release)
+
+
+def fenced_batches(table: Table, batches: Sequence[Sequence[TransactWriteItemTypeDef]], fence: Fence,
+                   release: bool = False) -> None:
+    """Make each batch of writes one transaction, with the fence (`fenced`), in order; a batch holds at most
+    `TRANSACTION_ITEMS` - 1 writes. A failed action's index in `ConditionFailed` counts every batch's."""
     check = table.check_action(LOCK_PK, fence.name, "#t = :t", names={"#t": "token"}, values={":t": fence.token})
-    planned = transactions(len(actions), per_transaction)
-    for n, writes in enumerate(planned):
+    start = 0
+    for n, writes in enumerate(batches):
         fence_action = check
-        if release and n == len(planned) - 1:  # the same condition, and the release
+        if release and n == len(batches) - 1:  # the same condition, and the release
             fence_action = table.update_action(LOCK_PK, fence.name, RELEASE, condition="#t = :t",
                                                names={"#t": "token", "#o": "owner"},
                                                values={":t": fence.token, ":zero": 0})
         try:
-            table.transact([fence_action, *actions[writes.start:writes.stop]])
+            table.transact([fence_action, *writes])
         except ConditionFailed as error:
             if 0 in error.failed or not error.failed:
                 raise LostLock(f"lock {fence.name!r} was taken over (token {fence.token} is no longer current); "
                                "nothing more was written") from None
-            raise ConditionFailed(str(error), [writes.start + i - 1 for i in error.failed]) from None
-    if release and planned:
+            raise ConditionFailed(str(error), [start + i - 1 for i in error.failed]) from None
+        start += len(writes)
+    if release and batches:
         fence.released.set()
 
 

@@ -114,14 +114,41 @@ class DatasetTransformedV1(_Dataset):
     join_policy: Literal["inner", "nyt"]
 
 
+class LoadCounts(_Model):
+    """What a load did to every region's rows (docs/regions.md); `regions`: how many regions the table holds."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+    rows_total: int
+    regions: int
+
+
+class RegionCounts(_Model):
+    """One region's new and changed rows in a load (the five with most changed rows are announced)."""
+
+    region: str
+    name: str
+    inserted: int
+    updated: int
+
+
 class DatasetLoadedV1(_Dataset):
-    """The table now holds the dataset; counts are exact."""
+    """The table now holds the dataset; counts are exact.
+
+    `inserted`, `updated`, `unchanged` and `rows_total` keep their v1 meaning: the default region `US`'s
+    rows, so a v1 consumer reads the same numbers as before. `all` counts every region's rows, `regions`
+    names the five with most changed rows, `loaded_at` is the load's instant (the rows' `loaded_at`).
+    Additive and defaulted: v1 bodies without them parse."""
 
     kind: Literal["dataset.loaded.v1"] = "dataset.loaded.v1"
     inserted: int
     updated: int
     unchanged: int
     rows_total: int
+    all: LoadCounts | None = None
+    regions: list[RegionCounts] = []
+    loaded_at: datetime | None = None
 
 
 class DatasetSupersededV1(_Dataset):

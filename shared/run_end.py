@@ -39,7 +39,9 @@ def run_end(event: Terminal, table: DatasetVersion | None, *, finished_at: str, 
     if isinstance(event, DatasetLoadedV1):
         return RunEnd(status="succeeded", finished_at=finished_at, inserted=event.inserted, updated=event.updated,
                       unchanged=event.unchanged, rows_total=event.rows_total, first_date=event.first_date,
-                      last_date=event.last_date, sources=sources, warnings=warnings)
+                      last_date=event.last_date, sources=sources, warnings=warnings,
+                      loaded_at=event.loaded_at.isoformat().replace("+00:00", "Z") if event.loaded_at else None,
+                      all=event.all, regions=event.regions or None)
     total, first, last = (table["rows_total"], table.get("first_date"), table.get("last_date")) if table else (
         0, None, None)
     as_it_stands = {"inserted": 0, "updated": 0, "rows_total": total, "unchanged": total, "first_date": first,

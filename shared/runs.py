@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.messages import SourceVersion
+from shared.messages import LoadCounts, RegionCounts, SourceVersion
 from shared.topology import Stage
 
 RunStatus = Literal["running", "succeeded", "no_change", "failed", "gave_up", "interrupted"]
@@ -87,6 +87,10 @@ class _Outcome(_Record):
     error: str | None = None  # with `stage` and `raw_keys`: cleared when a replayed run succeeds
     stage: Stage | None = None
     raw_keys: list[str] | None = None
+    # a load's instant, every region's counts and the five regions with most changed rows (docs/regions.md)
+    loaded_at: str | None = None
+    all: LoadCounts | None = None
+    regions: list[RegionCounts] | None = None
 
 
 class RunEnd(_Outcome):

@@ -18,7 +18,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from shared.layout import ARCHIVE, DATASETS, IDEM_PK, LOCK_PK, META_PK, RAW, RUN_PK, SERIES_PK, SOURCE_PK
+from shared.layout import (
+    ANY_REVISION,
+    ANY_SERIES,
+    ARCHIVE,
+    DATASETS,
+    IDEM_PK,
+    IMAGES,
+    LOAD_PK,
+    LOCK_PK,
+    META_PK,
+    RAW,
+    RUN_PK,
+    SOURCE_PK,
+)
 
 Stage = Literal["extract", "transform", "load", "notify"]
 
@@ -31,7 +44,8 @@ DAILY = "rate(1 day)"
 
 @dataclass(frozen=True)
 class Access:
-    """What a function may touch: table partitions (`shared.layout`'s `*_PK`) and bucket key prefixes."""
+    """What a function may touch: table partitions (`shared.layout`'s `*_PK`, or a pattern such as
+    `ANY_SERIES`: `*` matches any characters, as IAM's `StringLike` does) and bucket key prefixes."""
 
     reads: tuple[str, ...] = ()  # partitions read (GetItem, Query)
     writes: tuple[str, ...] = ()  # partitions written (Put, Update, BatchWrite, ConditionCheck)
@@ -89,16 +103,20 @@ TRANSFORMER = ServiceSpec(
     name="transformer", stage="transform", sends_to=("loader", "notifier"), memory_mb=2048, layers=("base", "data"),
     access=Access(reads=(*_STAGE, META_PK), writes=_STAGE, gets=(RAW,), puts=(DATASETS, ARCHIVE)))
 # Loads wait on one lease (shared/lock.py): more pollers would only burn receives while they wait.
-# 2 is the least an SQS event source allows; the lease stays what keeps loads apart.
+# 2 is the least an SQS event source allows; the lease stays what keeps loads apart. It reads every
+# region's rows only when the table image (`images/`, its diff base) cannot be used; it writes rows,
+# revisions, the catalogue and marker (META) and one `load` item per commit (docs/regions.md).
 LOADER = ServiceSpec(
     name="loader", stage="load", sends_to=("notifier",), memory_mb=1024, max_concurrency=2,
-    access=Access(reads=(*_STAGE, SERIES_PK, META_PK, LOCK_PK),
-                  writes=(*_STAGE, SERIES_PK, SOURCE_PK, META_PK, LOCK_PK), gets=(DATASETS,), puts=(ARCHIVE,)))
+    access=Access(reads=(*_STAGE, ANY_SERIES, META_PK, LOCK_PK),
+                  writes=(*_STAGE, ANY_SERIES, ANY_REVISION, SOURCE_PK, META_PK, LOCK_PK, LOAD_PK),
+                  gets=(DATASETS, IMAGES), puts=(IMAGES, ARCHIVE)))
 NOTIFIER = ServiceSpec(  # it only announces
     name="notifier", stage="notify", sends_to=(), batch_size=10, publishes=True,
     access=Access(reads=(*_STAGE, META_PK), writes=_STAGE, puts=(ARCHIVE,)))
+# it only reads: every region's rows and revisions, the loads (a revision's sources), the catalogue (META)
 API = FunctionSpec(name="api", memory_mb=1024, layers=("base", "web"),
-                   access=Access(reads=(SERIES_PK, RUN_PK, SOURCE_PK, META_PK)))  # it only reads
+                   access=Access(reads=(ANY_SERIES, ANY_REVISION, LOAD_PK, RUN_PK, SOURCE_PK, META_PK)))
 
 SERVICES: tuple[ServiceSpec, ...] = (EXTRACTOR, TRANSFORMER, LOADER, NOTIFIER)
 FUNCTIONS: tuple[FunctionSpec, ...] = (*SERVICES, API)

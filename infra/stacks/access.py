@@ -3,8 +3,11 @@
 What a function reads and writes is its `Access` in `shared/topology.py` (partitions and key
 prefixes named in `shared/layout.py`); this module turns it into IAM statements. A
 `dynamodb:LeadingKeys` condition limits each table statement to the partitions that the service
-touches (so the notifier cannot write `series#US`). No service deletes anything: claims and locks
-are released by expiring their lease. S3 access is per key prefix; `s3:ListBucket` (no listing is
+touches (so the notifier cannot write `series#US`), matched with `ForAllValues:StringLike`: every
+partition a request touches must match one of the names or patterns (`series#*`: every region's
+rows, docs/regions.md); a name without `*` or `?` matches only itself, as with `StringEquals`. No
+service deletes anything: claims and locks are released by expiring their lease, a load's marker is
+cleared by its commit. S3 access is per key prefix; `s3:ListBucket` (no listing is
 ever made) lets a HeadObject on a missing key answer 404 instead of 403, which `BlobStore.exists`
 relies on.
 """
@@ -28,7 +31,7 @@ ACCESS = {spec.name: spec.access for spec in FUNCTIONS}  # by function, for cdk-
 
 
 def _leading_keys(partitions: tuple[str, ...]) -> dict[str, dict[str, list[str]]]:
-    return {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": sorted(set(partitions))}}
+    return {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": sorted(set(partitions))}}
 
 
 def grant(role: iam.IGrantable, spec: FunctionSpec, table: dynamodb.ITable, bucket: s3.IBucket) -> None:

@@ -20,9 +20,13 @@ from constructs import Construct
 from infra.config import InfraConfig
 from infra.stacks import alarms, refs
 from infra.stacks.access import role_name
-from shared.layout import ARCHIVE
+from shared.layout import ARCHIVE, IMAGES
 
 ARCHIVE_DAYS = 90
+# Table images (the loader's diff base) are content-addressed and one is written per load: each expires
+# 30 days after it was last written. Safe: a load whose image has expired reads the table instead
+# (docs/regions.md); the bucket is not versioned, so there are no noncurrent versions to expire.
+IMAGES_DAYS = 30
 TTL_ATTRIBUTE = "expires_at"  # idempotency claims expire by themselves
 CLOUDWATCH = iam.ServicePrincipal("cloudwatch.amazonaws.com")
 
@@ -46,6 +50,7 @@ class DataStack(cdk.Stack):
             enforce_ssl=True, versioned=False, removal_policy=config.removal, auto_delete_objects=not config.prod,
             lifecycle_rules=[
                 s3.LifecycleRule(id="expire-archive", prefix=ARCHIVE, expiration=cdk.Duration.days(ARCHIVE_DAYS)),
+                s3.LifecycleRule(id="expire-images", prefix=IMAGES, expiration=cdk.Duration.days(IMAGES_DAYS)),
                 s3.LifecycleRule(id="abort-uploads", abort_incomplete_multipart_upload_after=cdk.Duration.days(7)),
             ],
         )

@@ -1,37 +1,53 @@
-"""Loader: write the dataset's new and changed rows to DynamoDB, count exactly, commit versions.
+"""Loader: write the dataset's new and changed rows of every region to DynamoDB, count exactly, commit.
 
 Loads are serialised by the load lock, and every write is fenced by its token: a load that was
 paused past its lease while another run loaded has its writes rejected (`LostLock`), and ends
-superseded when that run was a later one (else it is retried).
+superseded when that run was a later one (else it is retried). The diff base is the table image
+the last commit left in S3 (`services.loader.image`), or the table itself when there is no image or
+an unfinished load's marker says the table may differ from it (docs/regions.md).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from services.loader.diff import RowWrite, Stored, diff
+from services.loader import image
+from services.loader.dataset import Dataset, Region, parse
+from services.loader.image import Rows
+from services.loader.plan import Changes, changes, top, totals
+from services.loader.writes import Item, marker
 from shared.blobs import BlobStore, sha256_hex
-from shared.daily import DailyRow
+from shared.clock import now_iso
+from shared.layout import LOAD_PK, META_PK, SOURCE_PK, US
 from shared.ledger import DatasetVersion, LoadCounts
 from shared.lock import Fence, LostLock
 from shared.messages import DatasetLoadedV1, DatasetSupersededV1, DatasetTransformedV1, Message, new_id
 from shared.stage import Outcome, StageDeps, run_stage
 from shared.topology import LOADER
 
+log = logging.getLogger(__name__)
+
 
 class Series(Protocol):
-    """Where the daily rows live (DynamoDB in production, a dict in unit tests); writes are fenced."""
+    """Where the regions' rows live (DynamoDB in production, a dict in unit tests); writes are fenced."""
 
-    def current(self) -> dict[str, Stored]:
-        """The rows by date, with the runs that first and last wrote them (`first_run`, `run_id`)."""
+    def loading(self) -> dict[str, object] | None:
+        """The `meta/loading` marker of a load that has not committed, if any."""
 
-    def load(self, rows: Sequence[RowWrite], sources: Sequence[Mapping[str, object]], dataset: DatasetVersion,
+    def catalogue(self) -> dict[str, Region]:
+        """The region catalogue (`meta/regions`), empty before the first load of every region."""
+
+    def current(self, regions: Iterable[str]) -> Rows:
+        """Each region's rows by date, with their bookkeeping (one Query per region)."""
+
+    def load(self, groups: Sequence[Sequence[Item]], commit: Sequence[Item], mark: Item, marked: bool,
              fence: Fence) -> None:
-        """Write `rows` and commit the source versions and `dataset` (the dataset version's item), the
-        commit in the last of the transactions `shared.lock.transactions` plans."""
+        """Write the groups (each in one transaction), then `commit`, in the transactions
+        `services.loader.writes.transactions` plans; the last one gives the lock up."""
 
 
 @dataclass(kw_only=True)
@@ -39,6 +55,17 @@ class Deps(StageDeps):
     blobs: BlobStore
     series: Series
     lock_wait_s: float = 30.0  # below the Lambda timeout; a load that cannot wait is retried
+
+
+@dataclass(frozen=True)
+class Base:
+    """What a load diffs against: the table's rows, its catalogue, and the run's load instant."""
+
+    rows: Rows
+    catalogue: dict[str, Region]
+    loaded_at: str
+    marked: bool  # an unfinished load left its marker
+    read: str  # "image", "table" or "empty"
 
 
 def handle(message: Message, deps: Deps) -> None:
@@ -74,38 +101,89 @@ def superseded(transformed: DatasetTransformedV1, committed: DatasetVersion, pau
     return Outcome(event, {"inserted": 0, "updated": 0, "superseded_by": newer})
 
 
+def base(committed: DatasetVersion | None, dataset: Dataset, run_id: str, deps: Deps) -> Base:
+    """The image the last commit named, unless a marker says the table may hold rows it does not; else
+    the table, read back for every region of the catalogue and of the dataset."""
+    mark, catalogue = deps.series.loading(), deps.series.catalogue()
+    loaded_at = str(mark["loaded_at"]) if mark and mark.get("run_id") == run_id else now_iso(deps.clock)
+    key = committed.get("image") if committed else None
+    if key and mark is None:
+        try:
+            return Base(image.decode(key, deps.blobs.get(key)), catalogue, loaded_at, False, "image")
+        except Exception as error:  # a lost or damaged image: the table is the truth, read it
+            log.warning("table image unreadable, reading the table instead",
+                        extra={"fields": {"key": key, "error": str(error)}})
+    if committed is None and mark is None:  # nothing committed, no try died halfway: the table has no rows
+        return Base({}, catalogue, loaded_at, False, "empty")
+    rows = deps.series.current({US, *catalogue, *dataset.series})
+    return Base({r: dates for r, dates in rows.items() if dates}, catalogue, loaded_at, mark is not None, "table")
+
+
 def load(transformed: DatasetTransformedV1, body: bytes, run_id: str, fence: Fence, deps: Deps) -> Outcome:
     """Diff `body` (the transformed dataset, read from `transformed.key`) against the table and write it."""
     if sha256_hex(body) != transformed.sha256:
         raise RuntimeError(f"{transformed.key}: sha256 does not match the message")  # retried
-    records: list[DailyRow] = json.loads(body)["records"]
+    dataset = parse(body)
     committed = deps.ledger.dataset_version()
     if committed and committed["version"] > run_id:  # run ids sort by start: a later run loaded first
         return superseded(transformed, committed)
     if committed and committed["version"] == run_id and "counts" in committed:
         return counted(transformed, committed)  # a redelivery: this load was committed already
-    current = deps.series.current()
+    was = base(committed, dataset, run_id, deps)
+    # counts this run's rows from a try that died as that try's
+    ch = changes(dataset, was.rows, was.catalogue, run_id, was.loaded_at)
+    key, data = image.encode(ch.rows)
+    deps.blobs.put(key, data, "application/gzip")  # content-addressed: a retry puts the same bytes
+    version = dataset_version(ch, run_id, was.loaded_at, key)
+    deps.series.load(ch.groups, commit_items(ch, version, transformed), marker(run_id, was.loaded_at),
+                     was.marked, fence)
+    log.info("loaded", extra={"fields": {"base": was.read, "writes": sum(len(g) for g in ch.groups),
+                                         **version.get("all", {})}})
+    return counted(transformed, version)
+
+
+def dataset_version(ch: Changes, run_id: str, loaded_at: str, key: str) -> DatasetVersion:
+    """The `meta/dataset` item: the v1 counts and span are the default region's, `all` every region's."""
+    us = ch.counts.get(US)
+    dates = sorted(ch.rows.get(US, {}))
+    counts: LoadCounts = {"inserted": us.inserted if us else 0, "updated": us.updated if us else 0,
+                          "unchanged": us.unchanged if us else 0, "kept": us.kept if us else []}
+    kept = {r: c.kept for r, c in ch.counts.items() if r != US and c.kept}
+    warnings = list(ch.warnings)
+    if kept:
+        warnings.append(f"{sum(map(len, kept.values()))} date(s) of {len(kept)} other region(s) are no longer in "
+                        f"the sources and were kept: {', '.join(sorted(kept)[:5])}")
+    return {"version": run_id, "rows_total": len(dates), "first_date": dates[0] if dates else None,
+            "last_date": dates[-1] if dates else None, "counts": counts, "loaded_at": loaded_at, "image": key,
+            "all": totals(ch.counts, ch.rows), "regions": top(ch.counts, ch.catalogue), "warnings": warnings}
+
+
+def commit_items(ch: Changes, version: DatasetVersion, transformed: DatasetTransformedV1) -> list[Item]:
+    """What the last transaction writes: the sources' versions, the catalogue, the `load` item, and
+    `meta/dataset` (the commit point) last."""
     sources = [s.model_dump(mode="json") for s in transformed.sources]
-    changes = diff(current, records, run_id)  # counts this run's rows from a try that died as that try's
-    dates = sorted(set(current) | {r["date"] for r in records})
-    counts: LoadCounts = {"inserted": len(changes.inserted), "updated": len(changes.updated),
-                          "unchanged": changes.unchanged, "kept": changes.kept}
-    dataset: DatasetVersion = {"version": run_id, "rows_total": len(dates), "first_date": dates[0] if dates else None,
-                               "last_date": dates[-1] if dates else None, "counts": counts}
-    deps.series.load(changes.writes, sources, dataset, fence)
-    return counted(transformed, dataset)
+    at = version["loaded_at"]
+    load_item = {"pk": LOAD_PK, "sk": version["version"], "loaded_at": at,
+                 "sources": {s["name"]: s["sha256"] for s in sources}, "counts": version["all"],
+                 "regions": version["regions"]}
+    return [*({"pk": SOURCE_PK, "sk": s["name"], **s, "loaded_at": at} for s in sources),
+            {"pk": META_PK, "sk": "regions", "regions": ch.catalogue}, load_item,
+            {"pk": META_PK, "sk": "dataset", **version}]
 
 
 def counted(transformed: DatasetTransformedV1, dataset: DatasetVersion) -> Outcome:
     """The outcome of the load that committed `dataset`, from the counts it committed with it."""
     counts, rows_total = dataset["counts"], dataset["rows_total"]
-    warnings = list(transformed.warnings)
+    warnings = [*transformed.warnings, *dataset.get("warnings", [])]
     if counts["kept"]:
         warnings.append(f"{len(counts['kept'])} date(s) in the table are no longer in the sources and were "
                         f"kept: {', '.join(counts['kept'][:5])}")
+    at = dataset.get("loaded_at")
     loaded = DatasetLoadedV1(
         inserted=counts["inserted"], updated=counts["updated"], unchanged=counts["unchanged"],
         rows_total=rows_total, first_date=transformed.first_date, last_date=transformed.last_date,
-        sources=transformed.sources, warnings=warnings)
+        sources=transformed.sources, warnings=warnings, all=dataset.get("all"),
+        regions=dataset.get("regions", []), loaded_at=datetime.fromisoformat(at) if at else None)  # type: ignore[arg-type]
     return Outcome(loaded, {"inserted": loaded.inserted, "updated": loaded.updated, "unchanged": loaded.unchanged,
-                            "rows_total": rows_total})
+                            "rows_total": rows_total, "loaded_at": at,
+                            "all": loaded.all.model_dump() if loaded.all else None})

@@ -1,60 +1,60 @@
-"""The daily series in DynamoDB: read it whole (one Query), write only what changed, under the load lock.
+"""The regions' rows in DynamoDB: read back (when the image cannot be the diff base), written fenced.
 
-Every write is fenced (`shared.lock.fenced`): the rows and the versions that commit them go in the
-transactions `shared.lock.transactions` plans, each holding only while the load lock's token is
-still this load's, the versions in the last one, which also gives the lock up. A load that dies
-between two transactions has committed nothing; its retry diffs the table again and counts the
-rows its first try wrote by their `first_run` (`services.loader.diff`).
+Every write is fenced (`shared.lock.fenced_batches`): the transactions `services.loader.writes`
+plans, each holding only while the load lock's token is still this load's, the commit (source
+versions, the catalogue, the `load` item, `meta/dataset`) in the last one, which also gives the lock
+up. A load that dies between two transactions has committed nothing, and has left its `meta/loading`
+marker uncleared; its retry reads the table and counts the rows its first try wrote by their `first_run`
+(`services.loader.diff`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
-from services.loader.diff import RowWrite, Stored
-from shared.clock import now_iso
-from shared.daily import to_item
+from services.loader.dataset import Region
+from services.loader.image import Rows
+from services.loader.plan import loaded_at_of
+from services.loader.writes import LOADING, Item, transactions, unfinished
 from shared.dynamo import Table
-from shared.layout import SERIES_PK
-from shared.ledger import META_PK, SOURCE_PK, DatasetVersion
-from shared.lock import TRANSACTION_ITEMS, Fence, fenced_puts
+from shared.layout import META_PK, series_pk
+from shared.lock import TRANSACTION_ITEMS, Fence, fenced_batches
+
+REGIONS = "regions"  # the catalogue's sort key (`meta/regions`)
 
 
 class SeriesRepository:
-    """Daily rows as `shared.daily` keys them (`pk=series#US, sk=<date>`); a null field is an absent attribute."""
+    """Regions' rows as docs/regions.md keys them (`series#<id>`, `revision#<id>`); a null field is absent."""
 
     def __init__(self, table_name: str, client: Any | None = None, per_transaction: int = TRANSACTION_ITEMS) -> None:
         self.table, self.per_transaction = Table(table_name, client), per_transaction
 
-    def current(self) -> dict[str, Stored]:
-        """The rows by date, as stored (with the runs that first and last wrote them)."""
-        return {row["sk"]: row for row in self.table.query(SERIES_PK)}
+    def loading(self) -> dict[str, object] | None:
+        """The `meta/loading` marker of a load that has not committed, if any."""
+        return unfinished(self.table.get(META_PK, LOADING))
 
-    def load(self, rows: Sequence[RowWrite], sources: Sequence[Mapping[str, object]], dataset: DatasetVersion,
+    def catalogue(self) -> dict[str, Region]:
+        """The `meta/regions` catalogue (empty before the first load of format 2)."""
+        item = self.table.get(META_PK, REGIONS)
+        return cast(dict[str, Region], item["regions"]) if item else {}
+
+    def current(self, regions: Iterable[str]) -> Rows:
+        """Each region's rows by date, as stored (one Query per region)."""
+        return {region: {str(item["sk"]): normalised(item) for item in self.table.query(series_pk(region))}
+                for region in sorted(set(regions))}
+
+    def load(self, groups: Sequence[Sequence[Item]], commit: Sequence[Item], mark: Item, marked: bool,
              fence: Fence) -> None:
-        """Write the changed rows, then commit the source versions and `dataset` (the dataset version's
-        item) in the last transaction, with the last rows that fit beside them; it gives the lock up."""
-        versions = self._versions(sources, dataset)
-        assert len(versions) < self.per_transaction, "a load's versions must fit in one transaction"
-        fenced_puts(self.table, [*self._rows(rows, dataset["version"]), *versions], fence, self.per_transaction,
-                    release=True)
+        """Write the groups, then commit, in the planned transactions; the last one gives the lock up."""
+        planned = transactions(groups, commit, mark, marked, self.per_transaction)
+        fenced_batches(self.table, [[self.table.put_action(w) for w in batch] for batch in planned], fence,
+                       release=True)
 
-    def write(self, rows: Sequence[RowWrite], run_id: str, fence: Fence) -> None:
-        """Write rows without committing (a row without `first_run` is taken as new in `run_id`)."""
-        fenced_puts(self.table, self._rows(rows, run_id), fence, self.per_transaction)
 
-    def commit_versions(self, sources: Sequence[Mapping[str, object]], dataset: DatasetVersion, fence: Fence) -> None:
-        """Record the source versions and the dataset version, in one transaction that gives the lock up."""
-        fenced_puts(self.table, self._versions(sources, dataset), fence, self.per_transaction, release=True)
-
-    @staticmethod
-    def _rows(rows: Sequence[RowWrite], run_id: str) -> list[dict[str, object]]:
-        stamp = now_iso()
-        return [to_item(r, run_id=run_id, first_run=r.get("first_run", run_id), updated_at=stamp) for r in rows]
-
-    @staticmethod
-    def _versions(sources: Sequence[Mapping[str, object]], dataset: DatasetVersion) -> list[dict[str, object]]:
-        stamp = now_iso()
-        return [*({"pk": SOURCE_PK, "sk": s["name"], **s, "loaded_at": stamp} for s in sources),
-                {"pk": META_PK, "sk": "dataset", **dataset, "loaded_at": stamp}]
+def normalised(item: Mapping[str, object]) -> dict[str, object]:
+    """A stored row without its key; a row written before `loaded_at` gets its write's instant as one."""
+    row = {k: v for k, v in item.items() if k not in ("pk", "sk", "updated_at")}
+    if "loaded_at" not in row and loaded_at_of(item):
+        row["loaded_at"] = loaded_at_of(item)
+    return row

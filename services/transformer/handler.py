@@ -1,4 +1,5 @@
-"""Transformer: parse and validate each declared source, join them, store the records in S3."""
+"""Transformer: parse and validate each declared source, build every region's series, store the dataset
+(format 2, docs/regions.md) in S3."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from typing import IO
 
 import pandas as pd
 
-from services.transformer.transform import JoinPolicy, to_records, transform
+from services.transformer.lookup import lookup_for_run
+from services.transformer.transform import JoinPolicy
+from services.transformer.world import world
 from shared.blobs import BlobStore, sha256_hex
 from shared.errors import InputError
 from shared.layout import dataset_key
@@ -45,46 +48,62 @@ def handle(message: Message, deps: Deps) -> None:
 
 def transform_sources(extracted: SourcesExtractedV1, deps: Deps) -> Outcome:
     raw_keys = [s.key for s in extracted.sources]
-    frames, warnings = _parse_all(extracted, deps, raw_keys)
-    joined, found = transform(frames, deps.join)
-    warnings += found
-    records = to_records(joined)
-    body = json.dumps({"records": records}, separators=(",", ":")).encode()
+    frames, refused = _parse_all(extracted, deps, raw_keys)
+    warnings = list(extracted.warnings)
+    warnings += [f"{name} not used, the run goes on without it: {why}" for name, why in refused.items()
+                 if name != "lookup"]
+    lookup, found = lookup_for_run(frames.get("lookup"), _why_no_lookup(extracted, refused.get("lookup")))
+    dataset, more = world(frames, lookup, deps.join)
+    warnings += found + more
+    body = json.dumps(dataset, separators=(",", ":")).encode()
     digest = sha256_hex(body)
     key = dataset_key(digest)
     deps.blobs.put(key, body, "application/json")
     # model_copy does not validate: give it a date, not the frame's ISO string
     sources = [s.model_copy(update={"last_date": _last_date(frames.get(s.name))}) for s in extracted.sources]
-    dates = [str(r["date"]) for r in records]
+    rows = sum(len(r) for r in dataset["series"].values())
+    firsts = [r[0]["date"] for r in dataset["series"].values() if r]
+    lasts = [r[-1]["date"] for r in dataset["series"].values() if r]
     out = DatasetTransformedV1(
-        key=key, sha256=digest, rows=len(records), first_date=min(dates) if dates else None,
-        last_date=max(dates) if dates else None, join_policy=deps.join, sources=sources, warnings=warnings)
-    return Outcome(out, {"rows": len(records), "warnings": warnings})
+        key=key, sha256=digest, rows=rows, first_date=min(firsts) if firsts else None,
+        last_date=max(lasts) if lasts else None, join_policy=deps.join, sources=sources, warnings=warnings)
+    return Outcome(out, {"rows": rows, "regions": len(dataset["regions"]), "warnings": warnings})
 
 
 def _parse_all(extracted: SourcesExtractedV1, deps: Deps,
-               raw_keys: list[str]) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """Each source's frame by name; an optional source that does not parse is left out, with a warning."""
-    frames, warnings = {}, list(extracted.warnings)
+               raw_keys: list[str]) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Each source's frame by name, and why each optional source that does not parse is left out."""
+    frames, refused = {}, {}
     for version in extracted.sources:
         try:
             frames[version.name] = _parsed(version, deps, raw_keys)
         except InputError as error:
             if source(version.name).required:
                 raise
-            warnings.append(f"{version.name} not used, the run goes on without it: {error.reason}")
+            refused[version.name] = error.reason
     missing = [s.name for s in SOURCES if s.required and s.name not in frames]
     if missing:
         raise InputError(f"required source(s) {', '.join(missing)} missing from the extracted sources; "
                          "run again (covid-etl run --force)", raw_keys)
-    return frames, warnings
+    return frames, refused
+
+
+def _why_no_lookup(extracted: SourcesExtractedV1, refused: str | None) -> str:
+    if refused is not None:
+        return f"the run's lookup table is not used ({refused})"
+    if not any(s.name == "lookup" for s in extracted.sources):
+        return "the run has no lookup table (it was not downloaded)"
+    return ""  # not used: the run's table parsed
 
 
 def _last_date(frame: pd.DataFrame | None) -> date | None:
     """A dated source's latest date (model_copy does not validate: a date, not the frame's ISO string)."""
     if frame is None or "date" not in frame or frame.empty:
         return None
-    return date.fromisoformat(frame["date"].max())
+    dates = frame["date"]
+    if isinstance(dates.dtype, pd.CategoricalDtype):  # JHU's: the dates used, once each
+        dates = pd.Series(dates.cat.remove_unused_categories().cat.categories.astype(str))
+    return date.fromisoformat(str(dates.max()))
 
 
 @cache

@@ -3,8 +3,8 @@
 Accepted: a BOM, CRLF line ends, extra columns, unsorted rows. Rejected with a reason that names
 the source, the rows and what to do: HTML instead of CSV, an empty file, a header only, missing
 columns, counts that are not non-negative integers, dates that are not ISO-8601 or impossible,
-duplicate dates, a JHU file without the US national series, a lookup table with a duplicate UID or a
-row without a country.
+duplicate dates, a JHU region with two rows for one date, a JHU file without the US national
+series, a lookup table with a duplicate UID or a row without a country.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import re
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pandas as pd
 
-from services.transformer.jhu_fast import JHU_COLUMNS, us_rows
+from services.transformer.jhu_fast import JHU_COLUMNS, LABELS, NAMES, VALUES, all_rows
 from shared.daily import KEY, from_source
 from shared.errors import InputError
 
@@ -74,8 +75,8 @@ def check_widths(source: str, rows: list[list[str]]) -> None:
         raise InputError(f"{source}: {len(bad)} row(s) do not have the header's {width} fields ({_shown(bad)})")
 
 
-def check_dates(source: str, dates: pd.Series) -> pd.Series:
-    """ISO-8601 calendar dates (YYYY-MM-DD), each at most once; returns them as strings."""
+def check_dates(source: str, dates: pd.Series, unique: bool = True) -> pd.Series:
+    """ISO-8601 calendar dates (YYYY-MM-DD), each at most once if `unique`; returns them as strings."""
     dates = dates.str.strip()
     parsed = pd.to_datetime(dates, format="%Y-%m-%d", errors="coerce")
     bad = dates[~dates.str.match(_DATE) | parsed.isna()]
@@ -83,21 +84,23 @@ def check_dates(source: str, dates: pd.Series) -> pd.Series:
         rows = [f"row {i + 2}: {v!r}" for i, v in bad.items()]
         raise InputError(f"{source}: {len(bad)} date(s) are not ISO-8601 YYYY-MM-DD or impossible "
                          f"({_shown(rows)})")
-    duplicated = sorted(set(dates[dates.duplicated()]))
+    duplicated = sorted(set(dates[dates.duplicated()])) if unique else []
     if duplicated:
         raise InputError(f"{source}: duplicate date(s) {_shown(duplicated)}")
     return dates
 
 
-def check_counts(source: str, column: str, values: pd.Series, allow_empty: bool = False) -> pd.Series:
-    """Integers >= 0 (an empty cell is null where allowed); returns a nullable Int64 series."""
+def check_counts(source: str, column: str, values: pd.Series, allow_empty: bool = False,
+                 where: pd.Series | None = None) -> pd.Series:
+    """Integers >= 0 (an empty cell is null where allowed); returns a nullable Int64 series. `where`
+    names each row's region in the errors."""
     values = values.str.strip()
     empty = values == ""
     bad = values[~empty & ~values.str.match(_COUNT)]
     if not allow_empty:
         bad = pd.concat([bad, values[empty]]).sort_index()
     if len(bad):
-        rows = [f"row {i + 2}: {v!r}" for i, v in bad.items()]
+        rows = [f"row {i + 2}{'' if where is None else f' ({where[i]})'}: {v!r}" for i, v in bad.items()]
         raise InputError(f"{source}: {len(bad)} value(s) of {column!r} are not integers >= 0 ({_shown(rows)})")
     try:
         return pd.to_numeric(values.mask(empty), errors="raise").round().astype("Int64")
@@ -124,22 +127,58 @@ def parse_nyt(data: bytes | IO[bytes]) -> pd.DataFrame:
 
 
 def parse_jhu(data: bytes | IO[bytes]) -> pd.DataFrame:
-    """JHU combined time series -> the US national series: the date and the row's JHU fields (recovered);
-    sorted by date.
+    """JHU combined time series -> every row: date, country, province (stripped; categories) and the
+    row's JHU fields (cases, deaths: int64; recovered: Int64, null where empty), sorted by country,
+    province and date, indexed by data row (row i is line i + 2).
 
-    Takes the bytes or a seekable binary stream. A well-formed file is streamed and only its US
-    national rows are kept (`jhu_fast`); anything irregular is read again by the strict path."""
+    Takes the bytes or a seekable binary stream. A well-formed file is streamed into compact columns
+    (`jhu_fast`); anything irregular is read again by the strict path, which says what is wrong.
+    Refused besides: a region (country and province) with two rows for one date, and a file without
+    the US national series (the `US` series' recovered)."""
     stream = io.BytesIO(data) if isinstance(data, bytes) else data
-    us = us_rows(stream)
-    if us is None:
+    frame = all_rows(stream)
+    if frame is None:
         stream.seek(0)
-        frame = read_table("jhu", stream.read(), JHU_COLUMNS)
-        us = frame[(frame["Country/Region"].str.strip() == "US") & (frame["Province/State"].str.strip() == "")]
-    if us.empty:
+        frame = jhu_strict(stream.read())
+    order = np.lexsort([frame[c].cat.codes.to_numpy() for c in ("date", "province", "country")])  # the last first
+    frame = frame.take(order)
+    _check_one_row_per_date(frame)
+    if not ((frame["country"] == "US") & (frame["province"] == "")).any():
         raise InputError("jhu: no rows for the US national series (Country/Region 'US', empty "
                          "Province/State); the source's layout changed")
-    out = pd.DataFrame({KEY: check_dates("jhu", us["Date"]), **counts("jhu", us)})
-    return out.sort_values(KEY, ignore_index=True)
+    return frame
+
+
+def jhu_strict(data: bytes) -> pd.DataFrame:
+    """The strict path: every cell read and checked, each error named with its rows."""
+    frame = read_table("jhu", data, JHU_COLUMNS)
+    names = {label: frame[column].str.strip() for label, column in zip(LABELS, NAMES, strict=True)}
+    check_dates("jhu", names["date"], unique=False)
+    where = names["country"] + np.where(names["province"] == "", "", "/" + names["province"])
+    counts = {name: check_counts("jhu", column, frame[column], allow_empty=nullable, where=where)
+              for name, column, nullable in VALUES}
+    out = pd.DataFrame({**{k: pd.Categorical(v, categories=sorted(set(v))) for k, v in names.items()},
+                        **{name: v if nullable else v.astype("int64") for (name, _, nullable), v
+                           in zip(VALUES, counts.values(), strict=True)}})
+    out.index = frame.index
+    return out
+
+
+def _check_one_row_per_date(frame: pd.DataFrame) -> None:
+    """One row per region and date: a second would be summed into a total twice, or hide the first."""
+    keys = np.column_stack([frame[c].cat.codes.to_numpy() for c in LABELS])
+    again = np.flatnonzero((keys[1:] == keys[:-1]).all(axis=1)) + 1
+    if not len(again):
+        return
+    shown = []
+    for i in again.tolist():
+        country, province, day = (frame[c].iat[i] for c in ("country", "province", "date"))
+        same = frame.index[(frame["country"] == country) & (frame["province"] == province) & (frame["date"] == day)]
+        region = f"{country}/{province}" if province else country
+        shown.append(f"{region} on {day} (rows {', '.join(str(r + 2) for r in sorted(same))})")
+    shown = list(dict.fromkeys(shown))
+    raise InputError(f"jhu: {len(shown)} region(s) have more than one row for a date: {_shown(shown)}; "
+                     "each Country/Region and Province/State has one row per date")
 
 
 def parse_lookup(data: bytes | IO[bytes]) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from typing import Literal, cast
 
 import pandas as pd
 
-from shared.daily import KEY, ROW, ROW_FIELDS, DailyRow
+from shared.daily import KEY, ROW, ROW_FIELDS, DailyRow, from_source
 
 JoinPolicy = Literal["inner", "nyt"]
 COLUMNS = list(ROW_FIELDS)
@@ -30,6 +30,14 @@ def recovered_reported(jhu: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def us_national(jhu: pd.DataFrame) -> pd.DataFrame:
+    """JHU's US national rows (Country/Region 'US', no Province/State): the date and JHU's fields the
+    `US` series takes (recovered). A frame without names is taken as these rows already."""
+    if "country" in jhu:
+        jhu = jhu[(jhu["country"] == "US") & (jhu["province"] == "")]
+    return pd.DataFrame({KEY: jhu[KEY].astype(str), **{f.name: jhu[f.name] for f in from_source("jhu")}})
+
+
 def decreases(frame: pd.DataFrame, source: str, column: str) -> list[str]:
     """A warning for each cumulative count that went down (a correction, kept as reported)."""
     series = frame[["date", column]].dropna()
@@ -44,15 +52,16 @@ def decreases(frame: pd.DataFrame, source: str, column: str) -> list[str]:
 
 
 def transform(frames: Mapping[str, pd.DataFrame], policy: JoinPolicy = "inner") -> tuple[pd.DataFrame, list[str]]:
-    """Join the parsed sources by name: `nyt` (date, cases, deaths) with `jhu` (date, recovered) on date.
+    """The `US` series: join the parsed sources by name, `nyt` (date, cases, deaths) with `jhu`'s US
+    national rows (date, recovered) on date.
 
     `inner` keeps the dates present in both sources; `nyt` keeps every NYT date, with recovered
-    null where JHU has no value. Other sources (`lookup`) give the row nothing yet. Returns the rows
+    null where JHU has no value. (`world` builds the other regions.) Returns the rows
     sorted by date, and warnings.
     """
     if policy not in ("inner", "nyt"):
         raise ValueError(f"unknown join policy {policy!r}; use 'inner' or 'nyt'")
-    nyt, jhu = frames["nyt"], recovered_reported(frames["jhu"])
+    nyt, jhu = frames["nyt"], recovered_reported(us_national(frames["jhu"]))
     how = "inner" if policy == "inner" else "left"
     joined = nyt.merge(jhu, on=KEY, how=how, validate="one_to_one")
     joined = joined.sort_values(KEY, ignore_index=True)[COLUMNS].astype(INTEGERS)

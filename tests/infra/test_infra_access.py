@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 import pytest
 
 from infra.stacks.access import ACCESS, DDB_READ, DDB_WRITE
-from shared.ledger import SERIES_PK
+from shared.layout import REVISION, SERIES
 from tests.infra.cfn import BUCKET, RES, Synth, as_list, flat, statements
 
 FUNCTIONS = ("extractor", "transformer", "loader", "notifier", "api")
@@ -34,7 +36,7 @@ def test_table_statements_are_limited_to_the_partitions_the_service_uses(synth: 
     for statement in statements(synth, stack, functions_only=True):
         table_actions = tuple(a for a in as_list(statement["Action"]) if a.startswith("dynamodb:"))
         if table_actions:
-            keys = statement["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"]
+            keys = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
             found[table_actions] = set(keys)
     expected: dict[tuple[str, ...], set[str]] = {DDB_READ: set(ACCESS[stack].reads)}
     if ACCESS[stack].writes:
@@ -47,9 +49,12 @@ def test_the_notifier_cannot_write_series_rows(synth: Synth) -> None:
               if set(as_list(s["Action"])) & {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"}]
     assert writes
     for statement in writes:
-        assert SERIES_PK not in statement["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"]
+        allowed = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        assert not any(fnmatchcase(f"{SERIES}{region}", p) for p in allowed for region in ("US", "FR", "CA-ontario"))
     loader = [s for s in statements(synth, "loader", functions_only=True) if "dynamodb:BatchWriteItem" in s["Action"]]
-    assert SERIES_PK in loader[0]["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"]
+    allowed = loader[0]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    assert all(any(fnmatchcase(f"{pk}{region}", p) for p in allowed) for pk in (SERIES, REVISION)
+               for region in ("US", "FR", "CA-ontario"))
 
 
 def test_the_api_only_reads(synth: Synth) -> None:

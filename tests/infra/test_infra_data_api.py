@@ -32,6 +32,7 @@ def test_bucket_private_encrypted_tls_only_archive_expires(synth: Synth) -> None
         "SSEAlgorithm": "AES256"}
     rules = {r["Id"]: r for r in props["LifecycleConfiguration"]["Rules"]}
     assert rules["expire-archive"]["Prefix"] == "archive/" and rules["expire-archive"]["ExpirationInDays"] == 90
+    assert rules["expire-images"]["Prefix"] == "images/" and rules["expire-images"]["ExpirationInDays"] == 30
     policy = synth.one("data", "AWS::S3::BucketPolicy")["Properties"]["PolicyDocument"]["Statement"]
     assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in policy)
 

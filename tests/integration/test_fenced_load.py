@@ -116,11 +116,14 @@ def test_a_loader_paused_past_its_lease_cannot_write_over_a_later_runs_load(prov
     out, err = paused.communicate(timeout=120)
     assert paused.returncode == 0, err[-3000:]
 
-    current = repo.current()
+    current = repo.current(["US"])["US"]
     assert len(current) == ROWS
     assert all(r["run_id"] == LATER and r["cases"] == 10 * i + 1 for i, r in enumerate(current[d] for d in
                                                                                         sorted(current)))
     assert rows_of(repo, PAUSED) == 0  # nothing of the paused run survived, nothing was written after
+    # the table held its rows until the later run's load: their values are kept as revisions (the later
+    # run read the table, as the paused run's marker said it must)
+    assert len(list(repo.table.query("revision#US"))) == written_before_pause and repo.loading() is None
     committed = RunLedger(table).dataset_version()
     assert committed is not None and committed["version"] == LATER
 

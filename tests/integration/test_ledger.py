@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from services.loader.repository import SeriesRepository
+from services.loader.writes import marker
 from shared.clock import FakeClock
 from shared.dynamo import Table
 from shared.idempotency import ClaimedElsewhere
@@ -109,9 +110,10 @@ def test_runs_are_listed_newest_first(ledger: RunLedger) -> None:
 def test_versions_committed_by_the_loader_are_read_back(ledger: RunLedger, provisioned: dict[str, str]) -> None:
     assert ledger.source_versions() == {} and ledger.dataset_version() is None
     with ledger.lock("load", "r1") as fence:
-        SeriesRepository(provisioned["COVID_ETL_TABLE"]).commit_versions(
-            [{"name": "nyt", "sha256": "abc", "bytes": 10, "etag": None}],
-            {"version": "r1", "rows_total": 3, "first_date": "2020-03-01", "last_date": "2020-03-03"}, fence)
+        SeriesRepository(provisioned["COVID_ETL_TABLE"]).load(
+            [], [{"pk": "source", "sk": "nyt", "name": "nyt", "sha256": "abc", "bytes": 10, "etag": None},
+                 {"pk": "meta", "sk": "dataset", "version": "r1", "rows_total": 3, "first_date": "2020-03-01",
+                  "last_date": "2020-03-03"}], marker("r1", "2020-03-04T00:00:00.000+00:00"), False, fence)
     nyt = ledger.source_versions()["nyt"]
     assert (nyt["sha256"], nyt["bytes"]) == ("abc", 10) and "etag" not in nyt
     dataset = ledger.dataset_version()

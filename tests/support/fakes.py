@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from services.loader.diff import RowWrite, Stored
+from services.loader.dataset import Region
 from services.loader.handler import Series
-from shared.daily import KEY, to_item
+from services.loader.image import Rows
+from services.loader.repository import normalised
+from services.loader.writes import LOADING, transactions, unfinished
 from shared.idempotency import Claim, ClaimedElsewhere
+from shared.layout import META_PK, SERIES, SOURCE_PK, US, series_pk
 from shared.ledger import ClaimStore, DatasetVersion, Ledger, LoadedSource
-from shared.lock import Fence, transactions
+from shared.lock import Fence
 from shared.runs import Run, RunEnd, Runs, StageRecord, check_transition
 from shared.topology import Stage
 
@@ -116,37 +119,51 @@ def _conforms(fake: FakeLedger) -> Ledger:
 
 
 class FakeSeries:
-    """The loader's Series port on a dict; commits versions into a FakeLedger like DynamoDB would, in
-    the transactions `shared.lock.transactions` plans, as `SeriesRepository.load` does."""
+    """The loader's Series port on a dict of items keyed (pk, sk), as DynamoDB would hold them: the same
+    writes in the same transactions as `SeriesRepository.load` (`services.loader.writes.transactions`);
+    commits the source versions and the dataset version into a FakeLedger."""
 
     def __init__(self, ledger: FakeLedger, per_transaction: int = 100) -> None:
-        self.rows: dict[str, dict[str, object]] = {}
+        self.items: dict[tuple[str, str], dict[str, object]] = {}
         self.ledger, self.per_transaction = ledger, per_transaction
-        self.written: list[int] = []  # the rows each load wrote
+        self.written: list[int] = []  # the current rows each load wrote
+        self.transactions: list[int] = []  # the writes of each transaction made
+        self.queries: list[str] = []  # the partitions read back
         self.dies_after: int | None = None  # a load dies after this many transactions (a SIGKILL), once
 
-    def current(self) -> dict[str, Stored]:
-        return {d: dict(r) for d, r in self.rows.items()}
+    @property
+    def rows(self) -> dict[str, dict[str, object]]:
+        """The default region's items by date."""
+        return {sk: item for (pk, sk), item in sorted(self.items.items()) if pk == series_pk(US)}
 
-    def load(self, rows: Sequence[RowWrite], sources: Sequence[Mapping[str, object]], dataset: DatasetVersion,
-             fence: Fence) -> None:
-        writes: list[tuple[str, Mapping[str, object]]] = [*(("row", r) for r in rows),
-                                                          *(("source", s) for s in sources), ("dataset", dataset)]
-        self.written.append(len(rows))
-        for n, planned in enumerate(transactions(len(writes), self.per_transaction)):
+    def partition(self, pk: str) -> dict[str, dict[str, object]]:
+        return {sk: item for (p, sk), item in sorted(self.items.items()) if p == pk}
+
+    def loading(self) -> dict[str, object] | None:
+        return unfinished(self.items.get((META_PK, LOADING)))
+
+    def catalogue(self) -> dict[str, Region]:
+        item = self.items.get((META_PK, "regions"))
+        return cast(dict[str, Region], item["regions"]) if item else {}
+
+    def current(self, regions: Iterable[str]) -> Rows:
+        self.queries += [series_pk(r) for r in sorted(set(regions))]
+        return {r: {sk: normalised(item) for sk, item in self.partition(series_pk(r)).items()} for r in set(regions)}
+
+    def load(self, groups: Sequence[Sequence[Mapping[str, object]]], commit: Sequence[Mapping[str, object]],
+             mark: Mapping[str, object], marked: bool, fence: Fence) -> None:
+        self.written.append(sum(1 for g in groups for i in g if str(i["pk"]).startswith(SERIES)))
+        for n, batch in enumerate(transactions(groups, commit, mark, marked, self.per_transaction)):
             if self.dies_after == n:
                 self.dies_after = None
                 raise RuntimeError(f"killed after {n} transaction(s)")
-            for kind, write in writes[planned.start:planned.stop]:
-                if kind == "row":
-                    first = write.get("first_run", dataset["version"])
-                    item = to_item(write, run_id=dataset["version"], first_run=None if first is None else str(first),
-                                   updated_at="t")
-                    self.rows[str(write[KEY])] = {k: v for k, v in item.items() if v is not None}
-                elif kind == "source":
-                    self.ledger.sources[str(write["name"])] = cast(LoadedSource, write)
-                else:
-                    self.ledger.dataset = dataset
+            self.transactions.append(len(batch))
+            for write in batch:
+                self.items[(str(write["pk"]), str(write["sk"]))] = {k: v for k, v in write.items() if v is not None}
+                if write["pk"] == SOURCE_PK:
+                    self.ledger.sources[str(write["sk"])] = cast(LoadedSource, dict(write))
+                elif (write["pk"], write["sk"]) == (META_PK, "dataset"):
+                    self.ledger.dataset = cast(DatasetVersion, dict(write))
 
 
 def _series_conforms(fake: FakeSeries) -> Series:

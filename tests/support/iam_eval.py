@@ -123,7 +123,8 @@ def show(statement: Statement) -> str:
 
 def unused(statements: list[Statement], decisions: list[Decision]) -> list[str]:
     """Each (statement, action) an Allow grants that no allowed request used, and each partition of a
-    `dynamodb:LeadingKeys` condition that no request it allowed touched."""
+    `dynamodb:LeadingKeys` condition (a name, or a `StringLike` pattern such as `series#*`) that no request
+    it allowed touched."""
     used = {(id(s), a) for d in decisions for s in d.allowed_by for a in _list(s["Action"])
             if matches(a, d.request.action, True)}
     out = []
@@ -132,11 +133,22 @@ def unused(statements: list[Statement], decisions: list[Decision]) -> list[str]:
             continue
         condition = f" if {s['Condition']}" if s.get("Condition") else ""
         out += [f"{a} on {_list(s.get('Resource'))}{condition}" for a in _list(s["Action"]) if (id(s), a) not in used]
-        wanted = s.get("Condition", {}).get("ForAllValues:StringEquals", {}).get("dynamodb:LeadingKeys")
+        wanted, like = leading_keys(s)
         if wanted:
             touched = {k for d in decisions if any(x is s for x in d.allowed_by)
                        for k in d.request.context.get("dynamodb:LeadingKeys", [])}
-            idle = sorted(set(_list(wanted)) - touched)
+            idle = sorted(w for w in set(wanted) if not any(matches(w, k) if like else w == k for k in touched))
             if idle:
                 out.append(f"partitions {idle} of {_list(s['Action'])}: never touched")
     return out
+
+
+def leading_keys(statement: Statement) -> tuple[list[str], bool]:
+    """The partitions (names or `StringLike` patterns) a statement's `dynamodb:LeadingKeys` condition
+    allows, and whether they are patterns; ([], False) without such a condition."""
+    condition = statement.get("Condition", {})
+    for operator, like in (("ForAllValues:StringLike", True), ("ForAllValues:StringEquals", False)):
+        wanted = condition.get(operator, {}).get("dynamodb:LeadingKeys")
+        if wanted:
+            return _list(wanted), like
+    return [], False

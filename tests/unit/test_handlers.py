@@ -312,7 +312,7 @@ def test_a_load_killed_between_its_transactions_counts_like_one_clean_load(pipel
     pipeline.series.dies_after = dies_after
     with pytest.raises(RuntimeError, match="killed"):
         loader.load(payload, pipeline.blobs.get(payload.key), "r2", Fence("load", 1), deps)
-    assert any(r["run_id"] == "r2" for r in pipeline.series.rows.values())  # some of its rows are in
+    assert pipeline.series.loading() is not None  # its marker is in (its first transaction), maybe some rows
     assert pipeline.ledger.dataset and pipeline.ledger.dataset["version"] == "r1"  # none committed
     again = loader.load(payload, pipeline.blobs.get(payload.key), "r2", Fence("load", 2), deps)
     want = load_counts(reference(fixtures.old_pair()), reference(fixtures.new_pair()))

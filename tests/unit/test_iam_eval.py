@@ -85,3 +85,21 @@ def test_unused_lists_actions_and_partitions_no_request_needed() -> None:
     listed = unused([READ], [decision])
     assert any(line.startswith("dynamodb:Query") for line in listed)
     assert "partitions ['meta'] of ['dynamodb:GetItem', 'dynamodb:Query']: never touched" in listed
+
+
+LIKE = {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": TABLE, "Policy": "p",
+        "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["series#*", "revision#*", "meta"]}}}
+
+
+def test_string_like_partitions_match_every_region_and_nothing_else() -> None:
+    """The loader's statements since issue 18: `series#*` allows every region's partition, a request
+    touching another partition is denied, and a plain name still matches only itself."""
+    assert decide([LIKE], Request("dynamodb:PutItem", TABLE, keys("series#US", "revision#CA-ontario"))).allowed
+    assert decide([LIKE], Request("dynamodb:PutItem", TABLE, keys("meta"))).allowed
+    for other in ("run", "series", "metadata", "xseries#US", "Series#US"):  # case-sensitive, anchored
+        assert not decide([LIKE], Request("dynamodb:PutItem", TABLE, keys("series#FR", other))).allowed, other
+
+
+def test_a_pattern_no_request_matched_is_listed_as_unused() -> None:
+    put = decide([LIKE], Request("dynamodb:PutItem", TABLE, keys("series#FR", "meta")))
+    assert unused([LIKE], [put]) == ["partitions ['revision#*'] of ['dynamodb:PutItem']: never touched"]

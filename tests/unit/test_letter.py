@@ -73,3 +73,37 @@ def test_the_json_body_carries_the_fields_the_text_the_next_step_and_the_link() 
     assert got["text"] == text(run, "http://dash/") and got["next_step"] == "covid-etl replay --run r1 --from load"
     assert got["dashboard_url"] == "http://dash/"
     assert body(ended("no_change"))["dashboard_url"] is None
+
+
+EVERY = {"inserted": 274, "updated": 116, "unchanged": 114_690, "rows_total": 115_080, "regions": 284}
+TOP = [{"region": r, "name": n, "inserted": 1, "updated": u}
+       for r, n, u in [("US", "United States", 9), ("FR", "France", 7), ("GB", "United Kingdom", 5),
+                       ("CA-ontario", "Ontario", 3), ("HK", "Hong Kong", 2)]]
+
+
+def test_a_load_of_every_region_says_the_totals_the_us_counts_and_the_five_most_changed() -> None:
+    run = ended("succeeded", inserted=1, updated=9, unchanged=410, rows_total=420, first_date="2020-01-22",
+                last_date="2021-03-16", all=EVERY, regions=TOP, loaded_at="2021-03-17T06:00:00.000+00:00")
+    assert subject(run) == "covid-etl: run succeeded, 274 inserted, 116 updated in 284 regions"
+    lines = text(run).splitlines()
+    assert lines[0] == ("covid-etl run r1 succeeded: 274 rows inserted, 116 updated, 114690 unchanged in 284 "
+                        "regions (2020-01-22 to 2021-03-16).")
+    counts = lines[lines.index(next(x for x in lines if x.startswith("Counts"))):][:5]
+    assert [line.split() for line in counts[1:]] == [["inserted", "274", "1"], ["updated", "116", "9"],
+                                                     ["unchanged", "114690", "410"], ["rows", "now", "115080", "420"]]
+    top = lines[lines.index("Most changed regions") + 1:][:6]
+    assert top[:5] == ["  United States (US): 1 inserted, 9 updated", "  France (FR): 1 inserted, 7 updated",
+                       "  United Kingdom (GB): 1 inserted, 5 updated", "  Ontario (CA-ontario): 1 inserted, 3 updated",
+                       "  Hong Kong (HK): 1 inserted, 2 updated"] and top[5] == ""
+    assert body(run)["all"] == EVERY and body(run)["loaded_at"] == "2021-03-17T06:00:00.000+00:00"
+
+
+def test_the_email_stays_short_however_many_regions_warn() -> None:
+    """A format-1 load after a load of every region warns once per region it lacks (283): the email lists
+    ten and counts the rest, so that it stays a page a person reads; the JSON body keeps them all."""
+    warnings = [f"region R{i} ('Region {i}') is no longer in the JHU file; its rows are kept" for i in range(283)]
+    run = ended("succeeded", inserted=1, updated=0, unchanged=419, rows_total=420, all=EVERY, regions=TOP,
+                warnings=warnings, sources=[NYT, JHU])
+    lines = text(run, "http://dash/").splitlines()
+    assert len(lines) < 40 and "  ... and 273 more (covid-etl runs --json)" in lines
+    assert body(run)["warnings"] == warnings

@@ -139,3 +139,13 @@ def test_failure_ids_derive_from_the_reason() -> None:
     same = [next_message(EXTRACTOR, parent, StageFailedV1(stage="extract", reason="HTTP 404")) for _ in range(2)]
     other = next_message(EXTRACTOR, parent, StageFailedV1(stage="extract", reason="HTTP 500"))
     assert same[0].envelope.message_id == same[1].envelope.message_id != other.envelope.message_id
+
+
+def test_a_loaded_event_with_every_region_parses_and_a_v1_one_gets_the_defaults() -> None:
+    """The fields issue 18 added are additive: a v1 body parses without them, and the new body keeps them."""
+    added = parse_message((CONTRACTS / "v1-additive" / "dataset.loaded.json").read_text()).payload
+    assert isinstance(added, DatasetLoadedV1) and added.all and added.loaded_at
+    assert (added.inserted, added.all.inserted, added.all.regions) == (1, 274, 284)  # v1's counts: the US series'
+    assert [r.region for r in added.regions] == ["US", "FR"] and added.loaded_at.tzinfo is not None
+    old = parse_message((CONTRACTS / "v1" / "dataset.loaded.json").read_text()).payload
+    assert isinstance(old, DatasetLoadedV1) and (old.all, old.regions, old.loaded_at) == (None, [], None)

@@ -31,10 +31,18 @@ def test_nyt_rows() -> None:
     assert nyt_rows(NYT.encode()) == [("2020-03-01", 10, 1), ("2020-03-02", 20, 2)]
 
 
-def test_jhu_keeps_only_the_us_national_series() -> None:
-    frame = parse_jhu(JHU.encode())
-    assert list(frame["date"]) == ["2020-03-01", "2020-03-02"]
-    assert [None if pd.isna(v) else int(v) for v in frame["recovered"]] == [3, None]
+def jhu_rows(data: bytes) -> list[tuple[str, str, str, int, int, int | None]]:
+    frame = parse_jhu(data)
+    return [(str(d), str(c), str(p), int(x), int(y), None if pd.isna(r) else int(r)) for d, c, p, x, y, r in
+            frame[["date", "country", "province", "cases", "deaths", "recovered"]].itertuples(index=False)]
+
+
+def test_jhu_keeps_every_row_sorted_by_region_and_date() -> None:
+    assert jhu_rows(JHU.encode()) == [
+        ("2020-03-01", "Canada", "Ontario", 5, 0, None), ("2020-03-02", "Germany", "", 7, 0, 1),
+        ("2020-03-01", "US", "", 100, 1, 3), ("2020-03-02", "US", "", 200, 2, None),
+        ("2020-03-01", "US", "Washington", 9, 0, 1)]
+    assert list(parse_jhu(JHU.encode()).index) == [0, 4, 1, 3, 2]  # the data rows they come from
 
 
 @pytest.mark.parametrize("variant", [
@@ -52,8 +60,7 @@ def test_nyt_variants_that_are_accepted(variant: bytes) -> None:
 def test_jhu_old_layout_with_lat_long() -> None:
     old = ("Date,Country/Region,Province/State,Lat,Long,Confirmed,Recovered,Deaths\n"
            "2020-03-01,US,,40.0,-100.0,100,3,1\n2020-03-01,France,,46.2,2.2,10,1,0\n")
-    frame = parse_jhu(old.encode())
-    assert list(frame["date"]) == ["2020-03-01"] and int(frame["recovered"][0]) == 3
+    assert jhu_rows(old.encode()) == [("2020-03-01", "France", "", 10, 0, 1), ("2020-03-01", "US", "", 100, 1, 3)]
 
 
 def test_missing_column_is_refused_and_named() -> None:
@@ -69,7 +76,18 @@ def test_counts_must_be_integers_at_least_zero(value: str) -> None:
 
 
 def test_jhu_recovered_must_be_an_integer_when_present() -> None:
-    refused(parse_jhu, (JHU_HEAD + "2020-03-01,US,,100,-4,1\n").encode(), "'Recovered'", "row 2")
+    refused(parse_jhu, (JHU_HEAD + "2020-03-01,US,,100,-4,1\n").encode(), "'Recovered'", "row 2 (US): '-4'")
+
+
+@pytest.mark.parametrize(("column", "row"), [("Confirmed", "2020-03-02,France,Reunion,-3,1,0"),
+                                              ("Deaths", "2020-03-02,France,Reunion,3,1,-1")])
+def test_a_province_row_with_a_negative_count_is_refused_and_named(column: str, row: str) -> None:
+    data = (JHU + row + "\n").encode()
+    refused(parse_jhu, data, f"jhu: 1 value(s) of '{column}' are not integers >= 0", "row 7 (France/Reunion)")
+
+
+def test_jhu_cases_and_deaths_are_never_empty() -> None:
+    refused(parse_jhu, (JHU + "2020-03-02,France,Reunion,,1,0\n").encode(), "'Confirmed'", "row 7")
 
 
 @pytest.mark.parametrize("value", ["03/01/2020", "2020-3-1", "2020-02-30", "2020-03-01T00:00", "yesterday"])
@@ -79,7 +97,14 @@ def test_dates_must_be_iso_calendar_dates(value: str) -> None:
 
 def test_duplicate_dates_are_refused() -> None:
     refused(parse_nyt, (NYT + "2020-03-01,11,1\n").encode(), "duplicate date(s) 2020-03-01")
-    refused(parse_jhu, (JHU + "2020-03-02,US,,201,,2\n").encode(), "jhu: duplicate date(s) 2020-03-02")
+    refused(parse_jhu, (JHU + "2020-03-02,US,,201,,2\n").encode(),
+            "jhu: 1 region(s) have more than one row for a date: US on 2020-03-02 (rows 5, 7)")
+
+
+def test_a_province_twice_on_one_date_is_refused_with_its_rows() -> None:
+    twice = JHU + "2020-03-01, Canada , Ontario ,6,,0\n2020-03-01,Canada,Quebec,1,,0\n"
+    refused(parse_jhu, twice.encode(), "1 region(s) have more than one row for a date",
+            "Canada/Ontario on 2020-03-01 (rows 2, 7)", "one row per date")
 
 
 def test_many_bad_rows_are_summarised() -> None:

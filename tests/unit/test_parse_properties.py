@@ -50,10 +50,11 @@ def test_valid_nyt_parses_to_its_values(rows: list[tuple], bom: bool, crlf: bool
 
 @EXAMPLES
 @given(series(st.tuples(st.one_of(st.none(), COUNT))), st.booleans(), st.booleans())
-def test_valid_jhu_parses_to_the_us_national_series(rows: list[tuple], bom: bool, crlf: bool) -> None:
+def test_valid_jhu_parses_to_its_us_national_series(rows: list[tuple], bom: bool, crlf: bool) -> None:
     us = [(d, "" if r is None else str(r)) for d, r in rows]
     frame = parse_jhu(encode(jhu_lines(us), bom, crlf))
-    got = [(d, None if pd.isna(r) else int(r)) for d, r in frame.itertuples(index=False)]
+    frame = frame[(frame["country"] == "US") & (frame["province"] == "")]
+    got = [(str(d), None if pd.isna(r) else int(r)) for d, r in frame[["date", "recovered"]].itertuples(index=False)]
     assert got == sorted(rows, key=lambda r: r[0])
 
 
@@ -100,5 +101,6 @@ def test_corrupted_jhu_raises_input_error_or_parses(rows: list[tuple], data: st.
     except InputError as error:
         assert error.reason.startswith("jhu: ")
         return
-    assert list(frame.columns) == ["date", "recovered"]
-    assert frame["date"].is_unique
+    assert list(frame.columns) == ["date", "country", "province", "cases", "deaths", "recovered"]
+    assert not frame.duplicated(["date", "country", "province"]).any()
+    assert (frame[["cases", "deaths"]] >= 0).all().all() and ((frame["recovered"] >= 0) | frame["recovered"].isna()).all()

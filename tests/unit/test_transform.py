@@ -106,3 +106,10 @@ def test_many_decreases_are_summarised() -> None:
     rows = [(f"2020-03-{d:02d}", 100 - d, 0) for d in range(1, 10)]
     _, warnings = transform({"nyt": nyt(*rows), "jhu": jhu(("2020-03-01", 1))}, "nyt")
     assert "went down on 8 date(s)" in warnings[0] and warnings[0].endswith("and 3 more")
+
+
+def test_the_us_series_takes_the_us_national_rows_of_a_whole_jhu_frame() -> None:
+    whole = pd.DataFrame({"date": ["2020-03-02", "2020-03-02", "2020-03-03", "2020-03-02"],
+                          "country": ["US", "US", "US", "France"], "province": ["", "Washington", "", ""],
+                          "recovered": [5, 99, 7, 98]}).astype({"recovered": "Int64"})
+    assert [(r["date"], r["recovered"]) for r in joined(NYT, whole)] == [("2020-03-02", 5), ("2020-03-03", 7)]
