@@ -76,13 +76,12 @@ def ledger_counts(run: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(out, default=lambda v: int(v) if v == int(v) else float(v)))  # Decimal
 
 
-def takes_region(api: str) -> bool:
-    """Whether the API serves `?region=` (an API before issue 18 answers 400: an unknown parameter)."""
+def status(url: str) -> int:
     try:
-        with urllib.request.urlopen(f"{api}api/v1/daily?region=US", timeout=10) as response:
-            return bool(response.status == 200)
-    except urllib.error.HTTPError:
-        return False
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
 
 
 def wrk_daily(api: str, ids: list[str]) -> dict[str, Any]:
@@ -90,7 +89,8 @@ def wrk_daily(api: str, ids: list[str]) -> dict[str, Any]:
     of `/api/v1/daily` (the US) when this API does not take `region` yet, and the figure says so."""
     if shutil.which("wrk") is None:
         return {"skipped": "wrk is not installed"}
-    regional = takes_region(api)
+    probe = status(f"{api}api/v1/daily?region=US")  # an API before issue 18 answers 400: unknown parameter
+    regional = probe != 400
     path, ids = ("/api/v1/daily?region=", ids) if regional else ("/api/v1/daily", [""])
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(LUA % (", ".join(f'"{i}"' for i in ids), path))
@@ -104,7 +104,8 @@ def wrk_daily(api: str, ids: list[str]) -> dict[str, Any]:
 
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return {"regions": len(ids) if regional else 0, "path": path, "rps": float(number(r"Requests/sec:\s+([\d.]+)")),
+    return {"regions": len(ids) if regional else 0, "path": path, "probe": probe,
+            "rps": float(number(r"Requests/sec:\s+([\d.]+)")),
             "p99_ms": float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit],
             "requests": int(number(r"(\d+) requests in")), "non_2xx": int(bad.group(1)) if bad else 0}
 

@@ -39,6 +39,11 @@ def ddb_requests(row: dict[str, Any], key: str = "writes") -> int | None:
     return None if writes is None else sum(n for op, n in writes["requests"].items() if op.startswith("DynamoDB"))
 
 
+def answered(api: dict[str, Any]) -> bool:
+    """A p99 is a figure only when every request was answered with a 2xx (else: the table below says why)."""
+    return "p99_ms" in api and api["requests"] > 0 and api["non_2xx"] == 0
+
+
 def fmt(value: float | None, form: str) -> str:
     return "not measured" if value is None else format(value, form)
 
@@ -77,7 +82,7 @@ def targets(rows: Rows) -> str:
     us_only = any(r.get("api", {}).get("regions") == 0 for r in rows)
     line("(d) `GET /api/v1/daily?region=` p99 at 64 connections, ms"
          + (" (**US only**: this API answers 400 to `region`)" if us_only else ""), "< 50",
-         lambda p: med([r["api"]["p99_ms"] for r in of(rows, p, A) if "p99_ms" in r.get("api", {})]),
+         lambda p: med([r["api"]["p99_ms"] for r in of(rows, p, A) if answered(r.get("api", {}))]),
          lambda v: v < 50, ".1f")
     return "\n".join(lines)
 
@@ -132,6 +137,8 @@ def api_table(rows: Rows) -> str:
             if "p99_ms" in api:
                 path = api.get("path", "/api/v1/daily?region=")
                 note = "" if api["regions"] else " (this API answers 400 to `region`: the US series only)"
+                if not answered(api):
+                    note += f" (**not a figure**: {api['non_2xx']} non-2xx of {api['requests']} answers)"
                 lines.append(f"| {label} | `{path}`{note} | {api['regions']} | {api['requests']:,} | "
                              f"{api['non_2xx']:,} | {api['rps']:,.0f} | {api['p99_ms']:.1f} |")
     return "\n".join(lines)
