@@ -12,7 +12,8 @@ Per repetition and profile (`loopback`: straight to the emulator; `aws`: every r
     repetition's baseline full rewrite.
 `BENCH_WORLD_QUICK=1`: a JHU file cut to five countries and their provinces, one repetition, a short
 wrk: for working on the harness, not for figures. `BENCH_WORLD_REPEAT` (default 1: a full repetition of
-both profiles takes several minutes; the figures say how many there were).
+both profiles takes several minutes; the figures say how many there were). `BENCH_WORLD_PROFILES=loopback`
+and `BENCH_WORLD_UPDATE=0` (no (b)) shorten a run further.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ QUICK = os.environ.get("BENCH_WORLD_QUICK") == "1"
 QUICK_COUNTRIES = {"US", "Canada", "France", "Afghanistan", "Australia"}
 REPEAT = int(os.environ.get("BENCH_WORLD_REPEAT", "1"))
 PROFILES = {"loopback": 0.0, "aws": 5.0}  # ms added before each request to the emulator
+CHOSEN = os.environ.get("BENCH_WORLD_PROFILES", ",".join(PROFILES)).split(",")  # e.g. "loopback"
+UPDATE = os.environ.get("BENCH_WORLD_UPDATE", "1") == "1"  # 0: (a), (c), (d) only
 LAST_DATE = "2021-03-16"  # the 2021-03-17 file's last date
 CONNECTIONS, WRK_SECONDS = 64, 3 if QUICK else 10
 LUA = """
@@ -167,16 +170,17 @@ def one_day(profile: str, delay_ms: float) -> dict[str, Any]:
 def measure() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for i in range(REPEAT):
-        for profile, delay in PROFILES.items():
+        for profile, delay in ((p, d) for p, d in PROFILES.items() if p in CHOSEN):
             print(f"  world: repetition {i + 1}/{REPEAT}, {profile}{' (quick)' if QUICK else ''}", flush=True)
-            full = full_load(profile, delay)
-            update = one_day(profile, delay)
-            update["baseline"] = full["baseline"]  # (b) is priced against the same repetition's full rewrite
-            for row in (full, update):
+            done = [full_load(profile, delay)]
+            if UPDATE:
+                done.append(one_day(profile, delay))
+                done[1]["baseline"] = done[0]["baseline"]  # (b) is priced against the same repetition's rewrite
+            for row in done:
                 row.update(repetition=i, quick=QUICK)
                 print(f"    {row['what']}: pipeline {row['pipeline']['run']:.2f} s, baseline "
                       f"{row['baseline']['seconds']:.2f} s, {row['counts']}", flush=True)
-            rows += [full, update]
+            rows += done
     return rows
 
 
