@@ -107,10 +107,13 @@ def wrk_daily(api: str, ids: list[str]) -> dict[str, Any]:
 
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {"regions": len(ids) if regional else 0, "path": path, "probe": probe,
             "rps": float(number(r"Requests/sec:\s+([\d.]+)")),
             "p99_ms": float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit],
-            "requests": int(number(r"(\d+) requests in")), "non_2xx": int(bad.group(1)) if bad else 0}
+            "requests": int(number(r"(\d+) requests in")), "non_2xx": int(bad.group(1)) if bad else 0,
+            "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
+            "answer": status(f"{api}{path.lstrip('/')}{ids[0]}")}  # what the measured path answers, after
 
 
 def full_load(profile: str, delay_ms: float) -> dict[str, Any]:

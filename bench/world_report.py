@@ -41,7 +41,8 @@ def ddb_requests(row: dict[str, Any], key: str = "writes") -> int | None:
 
 def answered(api: dict[str, Any]) -> bool:
     """A p99 is a figure only when every request was answered with a 2xx (else: the table below says why)."""
-    return "p99_ms" in api and api["requests"] > 0 and api["non_2xx"] == 0
+    return ("p99_ms" in api and api["requests"] > 0 and api["non_2xx"] == 0 and not api.get("socket_errors")
+            and api.get("answer", 200) == 200)
 
 
 def fmt(value: float | None, form: str) -> str:
@@ -138,10 +139,24 @@ def api_table(rows: Rows) -> str:
                 path = api.get("path", "/api/v1/daily?region=")
                 note = "" if api["regions"] else " (this API answers 400 to `region`: the US series only)"
                 if not answered(api):
-                    note += f" (**not a figure**: {api['non_2xx']} non-2xx of {api['requests']} answers)"
+                    note += (f" (**not a figure**: {api['non_2xx']} non-2xx of {api['requests']} answers, "
+                             f"{api.get('socket_errors', '?')} socket errors or timeouts (wrk: 2 s)"
+                             f"{', the path answers ' + str(api['answer']) if 'answer' in api else ''})")
                 lines.append(f"| {label} | `{path}`{note} | {api['regions']} | {api['requests']:,} | "
                              f"{api['non_2xx']:,} | {api['rps']:,.0f} | {api['p99_ms']:.1f} |")
     return "\n".join(lines)
+
+
+def api_section(data: dict[str, Any] | None) -> str:
+    """(d) measured on another tree (e.g. with the API's branch merged too), when artifacts/ holds it."""
+    if not data:
+        return ""
+    meta, rows = data["meta"], data["rows"]
+    return "\n".join([
+        f"(d) measured again at commit {meta.get('commit', '?')} ({meta['measured']}, load average "
+        f"{meta['load_end']:.1f} at its end), `artifacts/bench-world-api.json`: a tree with the read API's "
+        "branch merged as well, so that `/api/v1/daily` takes `region` (see the notes below for which commits):", "",
+        api_table(rows), ""])
 
 
 def section(data: dict[str, Any] | None) -> str:
