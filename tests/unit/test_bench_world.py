@@ -74,3 +74,33 @@ def test_the_proxys_tally_counts_items_and_units_per_table_and_partition_and_res
     assert seen["items"] == {"t series": 25} and seen["units"] == {"t series": 25}
     assert seen["requests"] == {"DynamoDB_20120810.BatchWriteItem": 1, "POST sqs": 1}
     assert tally.snapshot(reset=False)["items"] == {}
+
+
+def world_row(profile: str, what: str, run_s: float, changed: int, written: int | None) -> dict[str, object]:
+    writes = None if written is None else {"items": {"series": written}, "units": {"series": 2 * written},
+                                           "wcu": 2 * written, "requests": {"DynamoDB_20120810.Query": 3}}
+    return {"profile": profile, "what": what, "pipeline": {"run": run_s, "load": run_s / 2},
+            "counts": {"inserted": 1, "updated": 0, "rows_total": 420,
+                       "all": {"inserted": changed, "updated": 0, "rows_total": 1000}},
+            "writes": writes, "baseline": {"seconds": 100.0, "written": 1000, "regions": 3, "requests": 40},
+            "baseline_writes": {"items": {"series": 1000}, "units": {"series": 1000}, "wcu": 1000, "requests": {}},
+            "transformer_mb": 250.0, "load": 1.0,
+            "api": {"regions": 3, "path": "/api/v1/daily?region=", "rps": 900.0, "p99_ms": 60.0, "requests": 9000,
+                    "non_2xx": 0, "socket_errors": 0, "answer": 200}}
+
+
+def test_the_report_says_met_or_missed_per_target_from_the_figures() -> None:
+    from bench.world_report import section
+
+    rows = [world_row("loopback", "(a) full load", 150.0, 1000, None),
+            world_row("loopback", "(b) one-day update", 5.0, 3, None),
+            world_row("aws", "(a) full load", 250.0, 1000, 1000),
+            world_row("aws", "(b) one-day update", 20.0, 3, 5)]
+    text = section({"meta": {"measured": "now", "machine": "m", "commit": "abc"}, "rows": rows})
+    lines = {line.split(" | ")[0]: line for line in text.splitlines() if line.startswith("| (")}
+    assert lines["| (a) full load, pipeline / baseline's full write"].endswith("**missed** |")  # 2.5x on AWS
+    assert lines["| (b) one-day update, pipeline / baseline's full rewrite"].endswith("**missed** |")  # 0.2x
+    assert "| 1.67 | **missed** |" in lines["| (b) series items the update wrote / rows it inserted or updated"]
+    assert lines["| (c) transformer's peak RSS on the full file (VmHWM), MB"].endswith("met |")
+    assert lines["| (d) `GET /api/v1/daily?region=` p99 at 64 connections, ms"].endswith("**missed** |")
+    assert "it loads every region" in text
