@@ -22,8 +22,10 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -87,6 +89,21 @@ def status(url: str) -> int:
         return int(error.code)
 
 
+def first_answers(api: str, path: str, ids: list[str], budget_s: float = 120) -> dict[str, Any]:
+    """Each region asked once, one after another, right after the load: what a cold cache costs (the API
+    `up` runs fills each worker's cache per region on its first request), within `budget_s`."""
+    times: list[float] = []
+    start = time.perf_counter()
+    for rid in ids:
+        if time.perf_counter() - start > budget_s:
+            break
+        t0 = time.perf_counter()
+        status(f"{api}{path.lstrip('/')}{rid}")
+        times.append(time.perf_counter() - t0)
+    return {"cold_asked": len(times), "cold_median_ms": statistics.median(times) * 1000 if times else None,
+            "cold_max_ms": max(times) * 1000 if times else None, "cold_seconds": time.perf_counter() - start}
+
+
 def wrk_daily(api: str, ids: list[str]) -> dict[str, Any]:
     """p99 and requests/s of `/api/v1/daily?region=` over `ids` at 64 connections, after a 3 s warm-up;
     of `/api/v1/daily` (the US) when this API does not take `region` yet, and the figure says so."""
@@ -97,6 +114,7 @@ def wrk_daily(api: str, ids: list[str]) -> dict[str, Any]:
     path, ids = ("/api/v1/daily?region=", ids) if regional else ("/api/v1/daily", [""])
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(LUA % (", ".join(f'"{i}"' for i in ids), path))
+    cold = first_answers(api, path, ids)
     cmd = ["wrk", "-t2", f"-c{CONNECTIONS}", "--latency", "-s", str(script)]
     subprocess.run([*cmd, "-d3s", api], capture_output=True, check=True)  # each worker's cache, as in use
     out = subprocess.run([*cmd, f"-d{WRK_SECONDS}s", api], capture_output=True, text=True, check=True).stdout
@@ -113,7 +131,7 @@ def wrk_daily(api: str, ids: list[str]) -> dict[str, Any]:
             "p99_ms": float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit],
             "requests": int(number(r"(\d+) requests in")), "non_2xx": int(bad.group(1)) if bad else 0,
             "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
-            "answer": status(f"{api}{path.lstrip('/')}{ids[0]}")}  # what the measured path answers, after
+            "answer": status(f"{api}{path.lstrip('/')}{ids[0]}"), **cold}  # what the measured path answers, after
 
 
 def full_load(profile: str, delay_ms: float) -> dict[str, Any]:

@@ -132,8 +132,8 @@ def runs_table(rows: Rows) -> str:
 
 
 def api_table(rows: Rows) -> str:
-    lines = ["| profile | path | regions requested | requests | non-2xx | requests/s | p99 ms |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+    lines = ["| profile | path | regions requested | requests | non-2xx | requests/s | p99 ms | first request of each "
+             "region, one at a time: asked, median ms, max ms |", "|---|---|---:|---:|---:|---:|---:|---|"]
     for profile, label in PROFILES.items():
         for r in of(rows, profile, A):
             api = r.get("api", {})
@@ -145,7 +145,7 @@ def api_table(rows: Rows) -> str:
                              f"{api.get('socket_errors', '?')} socket errors or timeouts (wrk: 2 s)"
                              f"{', the path answers ' + str(api['answer']) if 'answer' in api else ''})")
                 lines.append(f"| {label} | `{path}`{note} | {api['regions']} | {api['requests']:,} | "
-                             f"{api['non_2xx']:,} | {api['rps']:,.0f} | {api['p99_ms']:.1f} |")
+                             f"{api['non_2xx']:,} | {api['rps']:,.0f} | {api['p99_ms']:.1f} | {cold(api)} |")
     return "\n".join(lines)
 
 
@@ -159,6 +159,12 @@ def api_section(data: dict[str, Any] | None) -> str:
         f"{meta['load_end']:.1f} at its end), `artifacts/bench-world-api.json`: a tree with the read API's "
         "branch merged as well, so that `/api/v1/daily` takes `region` (see the notes below for which commits):", "",
         api_table(rows), ""])
+
+
+def cold(api: dict[str, Any]) -> str:
+    if api.get("cold_median_ms") is None:
+        return ""
+    return f"{api['cold_asked']}, {api['cold_median_ms']:,.0f}, {api['cold_max_ms']:,.0f}"
 
 
 def section(data: dict[str, Any] | None) -> str:
