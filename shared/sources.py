@@ -61,8 +61,8 @@ SOURCES: tuple[Source, ...] = (
         title="Johns Hopkins University CSSE, via datasets/covid-19",
         homepage="https://github.com/datasets/covid-19",
         licence="ODC-PDDL",
-        attribution="Recovered: Johns Hopkins University CSSE via datasets/covid-19. "
-                    "JHU stopped reporting US recoveries on 2020-12-14.",
+        attribution="Recovered, and every region's figures but the US series' cases and deaths: Johns Hopkins "
+                    "University CSSE via datasets/covid-19. JHU stopped reporting US recoveries on 2020-12-14.",
         local_copy="../shared/data/jhu/time-series-19-covid-combined.csv"),
     Source(
         name="lookup",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import json
 import logging
 import tempfile
 from collections.abc import Callable
@@ -53,21 +52,19 @@ def transform_sources(extracted: SourcesExtractedV1, deps: Deps) -> Outcome:
     warnings += [f"{name} not used, the run goes on without it: {why}" for name, why in refused.items()
                  if name != "lookup"]
     lookup, found = lookup_for_run(frames.get("lookup"), _why_no_lookup(extracted, refused.get("lookup")))
-    dataset, more = world(frames, lookup, deps.join)
+    regions, more = world(frames, lookup, deps.join)
     warnings += found + more
-    body = json.dumps(dataset, separators=(",", ":")).encode()
+    body = regions.to_json()
     digest = sha256_hex(body)
     key = dataset_key(digest)
     deps.blobs.put(key, body, "application/json")
     # model_copy does not validate: give it a date, not the frame's ISO string
     sources = [s.model_copy(update={"last_date": _last_date(frames.get(s.name))}) for s in extracted.sources]
-    rows = sum(len(r) for r in dataset["series"].values())
-    firsts = [r[0]["date"] for r in dataset["series"].values() if r]
-    lasts = [r[-1]["date"] for r in dataset["series"].values() if r]
+    first, last = regions.span()
     out = DatasetTransformedV1(
-        key=key, sha256=digest, rows=rows, first_date=min(firsts) if firsts else None,
-        last_date=max(lasts) if lasts else None, join_policy=deps.join, sources=sources, warnings=warnings)
-    return Outcome(out, {"rows": rows, "regions": len(dataset["regions"]), "warnings": warnings})
+        key=key, sha256=digest, rows=regions.rows, first_date=first, last_date=last, join_policy=deps.join,
+        sources=sources, warnings=warnings)
+    return Outcome(out, {"rows": regions.rows, "warnings": warnings})
 
 
 def _parse_all(extracted: SourcesExtractedV1, deps: Deps,
@@ -90,9 +87,9 @@ def _parse_all(extracted: SourcesExtractedV1, deps: Deps,
 
 def _why_no_lookup(extracted: SourcesExtractedV1, refused: str | None) -> str:
     if refused is not None:
-        return f"the run's lookup table is not used ({refused})"
+        return f"lookup not used, the run goes on without it: {refused}"  # (the other optional sources' words)
     if not any(s.name == "lookup" for s in extracted.sources):
-        return "the run has no lookup table (it was not downloaded)"
+        return "regions: the run has no lookup table (it was not downloaded)"
     return ""  # not used: the run's table parsed
 
 

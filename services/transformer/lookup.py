@@ -29,5 +29,5 @@ def lookup_for_run(frame: pd.DataFrame | None, why_not: str | None) -> tuple[dic
     """The run's parsed lookup; without one (`why_not` says why), the bundled copy and a warning."""
     if frame is not None:
         return known_rows(frame), []
-    return bundled(), [f"regions: {why_not}; the lookup table bundled with the transformer (JHU CSSE commit "
+    return bundled(), [f"{why_not}; the lookup table bundled with the transformer (JHU CSSE commit "
                        f"{BUNDLED_COMMIT}) was used instead"]

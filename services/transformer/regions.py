@@ -112,6 +112,7 @@ class _Builder:
     def __init__(self, iso2_uses: Counter[str]) -> None:
         self.iso2_uses = iso2_uses
         self.regions: list[Region] = []
+        self.taken: set[str] = set()
         self.ids: dict[tuple[str, str], str] = {}
         self.unknown: list[str] = []
         self.warnings: list[str] = []
@@ -127,11 +128,11 @@ class _Builder:
             members: list[str] | None = None, population: int | None = None,
             sources: list[str] | None = None) -> None:
         """One region; `province` None for a total (no row of its own); `population` a total's."""
-        taken = {r["id"] for r in self.regions}
-        if rid in taken:  # a lookup giving two countries one iso2: the later one's name is added, stably
+        if rid in self.taken:  # a lookup giving two countries one iso2: the later one's name is added, stably
             new = f"{rid}-{slug(province or name)}"
             self.warnings.append(f"regions: id {rid} taken twice; {name} gets {new}")
             rid = new
+        self.taken.add(rid)
         self.regions.append(Region(
             id=rid, name=name, country=country, province=province if level == "province" else None, level=level,
             population=population if members else known.population if known else None,

@@ -7,7 +7,9 @@ whole columns (one pass over the file's ~115k rows), then cut into each region's
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TypedDict, cast
 
 import numpy as np
@@ -25,24 +27,63 @@ SHOW = 5
 
 
 class Dataset(TypedDict):
-    """The transformer's S3 body (format 2)."""
+    """The transformer's S3 body (format 2), as JSON parses it."""
 
     format: int
     regions: list[Region]
     series: dict[str, list[DailyRow]]
 
 
+class _Series(TypedDict):
+    dates: np.ndarray  # date codes, ascending
+    values: dict[str, np.ndarray]  # int64, or float64 with NaN for null
+
+
+@dataclass(frozen=True)
+class World:
+    """Every region and its series, kept as columns until written: 118k rows made Python dicts and
+    then `json.dumps`'d cost ~0.4 s, written from the columns ~0.1 s (docs/decisions.md)."""
+
+    regions: list[Region]
+    series: dict[str, _Series]  # the JHU series and the totals
+    dates: np.ndarray  # each date code's ISO string
+    us: list[DailyRow]  # the joined `US` series
+
+    @property
+    def rows(self) -> int:
+        return len(self.us) + sum(len(s["dates"]) for s in self.series.values())
+
+    def span(self) -> tuple[str | None, str | None]:
+        """The first and the last date over every region."""
+        ends = [(self.dates[s["dates"][0]], self.dates[s["dates"][-1]]) for s in self.series.values()
+                if len(s["dates"])]
+        if self.us:
+            ends.append((self.us[0]["date"], self.us[-1]["date"]))
+        return (min(e[0] for e in ends), max(e[1] for e in ends)) if ends else (None, None)
+
+    def to_json(self) -> bytes:
+        """The body: `{"format": 2, "regions": [...], "series": {id: [row, ...]}}`, ids sorted."""
+        texts = {rid: _row_texts(self.dates[s["dates"]], s["values"]) for rid, s in self.series.items()}
+        texts[US] = json.dumps(self.us, separators=(",", ":"))[1:-1]
+        series = ",".join(f"{json.dumps(rid)}:[{texts[rid]}]" for rid in sorted(texts))
+        regions = json.dumps(self.regions, separators=(",", ":"))
+        return f'{{"format":{FORMAT},"regions":{regions},"series":{{{series}}}}}'.encode()
+
+    def dataset(self) -> Dataset:
+        """The body as a reader parses it."""
+        return cast(Dataset, json.loads(self.to_json()))
+
+
 def world(frames: Mapping[str, pd.DataFrame], lookup: dict[tuple[str, str], Known],
-          policy: JoinPolicy = "inner") -> tuple[Dataset, list[str]]:
-    """The dataset of every region: `frames` as parsed (`jhu`: every row, `nyt`), `lookup` by
-    (country, province) (`regions.known_rows`)."""
+          policy: JoinPolicy = "inner") -> tuple[World, list[str]]:
+    """Every region's series: `frames` as parsed (`jhu`: every row, `nyt`), `lookup` by (country,
+    province) (`regions.known_rows`)."""
     jhu = _named(frames["jhu"])
     joined, warnings = transform(frames, policy)
     regions = catalogue(_pairs(jhu), lookup)
     series, more = region_series(jhu, regions)
-    series[US] = to_records(joined)
-    return Dataset(format=FORMAT, regions=regions.regions, series=dict(sorted(series.items()))), \
-        warnings + regions.warnings + more
+    dates = np.asarray(jhu["date"].cat.categories.astype(str), dtype=object)
+    return World(regions.regions, series, dates, to_records(joined)), warnings + regions.warnings + more
 
 
 def _named(jhu: pd.DataFrame) -> pd.DataFrame:
@@ -61,17 +102,15 @@ def _pairs(jhu: pd.DataFrame) -> list[tuple[str, str]]:
     return [(countries[p // len(provinces)], provinces[p % len(provinces)]) for p in pairs.tolist()]
 
 
-class _Series(TypedDict):
-    dates: np.ndarray  # date codes, ascending
-    values: dict[str, np.ndarray]  # int64, or float64 with NaN for null
-
-
-def region_series(jhu: pd.DataFrame, regions: Catalogue) -> tuple[dict[str, list[DailyRow]], list[str]]:
+def region_series(jhu: pd.DataFrame, regions: Catalogue) -> tuple[dict[str, _Series], list[str]]:
     """Each file series' rows and each total's, by region id (`jhu`: `_named`)."""
     codes = [jhu[c].cat.codes.to_numpy() for c in NAMES]
     order = np.lexsort([codes[0], codes[2], codes[1]])  # country, province, date
-    frame = jhu.take(order)
-    country, province, day = codes[1][order], codes[2][order], codes[0][order]
+    if np.array_equal(order, np.arange(len(order))):  # as `parse_jhu` leaves it: no copy of the rows
+        frame, country, province, day = jhu, codes[1], codes[2], codes[0]
+    else:
+        frame = jhu.take(order)
+        country, province, day = codes[1][order], codes[2][order], codes[0][order]
     starts = np.flatnonzero(np.diff(country, prepend=-1) | np.diff(province, prepend=-1))
     values = {name: _reported(frame[name], starts) if name in NULLABLE else frame[name].to_numpy(dtype=np.int64)
               for name in FIELDS}
@@ -88,8 +127,7 @@ def region_series(jhu: pd.DataFrame, regions: Catalogue) -> tuple[dict[str, list
             shown = ", ".join(names_of(jhu)[dropped[:SHOW]])
             warnings.append(f"jhu: {total['name']}'s total leaves out {len(dropped)} date(s) that not all its "
                             f"{len(total['members'])} rows have: {shown}")
-    dates = np.asarray(names_of(jhu), dtype=object)
-    return {rid: _rows(dates[s["dates"]], s["values"]) for rid, s in found.items()}, warnings
+    return found, warnings
 
 
 def names_of(jhu: pd.DataFrame) -> pd.Index:
@@ -125,15 +163,17 @@ def _reported(column: pd.Series, starts: np.ndarray) -> np.ndarray:
     return np.where(seen & (values == 0), np.nan, values)
 
 
-def _rows(dates: np.ndarray, values: Mapping[str, np.ndarray]) -> list[DailyRow]:
-    columns = [dates.tolist(), *(_plain(values[n]) for n in FIELDS)]
-    keys = [KEY, *FIELDS]
-    # strict=False per row: every row has len(keys) values by construction, and the check costs ~20%
-    return cast(list[DailyRow], [dict(zip(keys, row, strict=False)) for row in zip(*columns, strict=True)])
+_ROW = "{" + ",".join([f'"{KEY}":"%s"', *(f'"{n}":%s' for n in FIELDS)]) + "}"  # ISO dates need no escaping
 
 
-def _plain(values: np.ndarray) -> list[int | None]:
-    """Python ints, None for NaN."""
+def _row_texts(dates: np.ndarray, values: Mapping[str, np.ndarray]) -> str:
+    """The rows as JSON objects, comma-separated: each field by the declaration's name, null for NaN."""
+    columns = [dates.tolist(), *(_texts(values[n]) for n in FIELDS)]
+    return ",".join([_ROW % row for row in zip(*columns, strict=True)])
+
+
+def _texts(values: np.ndarray) -> list[str] | list[int]:
+    """Ints as they are (`%s` writes them as JSON does), NaN as null."""
     if values.dtype.kind == "f":
-        return [None if v != v else int(v) for v in values.tolist()]
-    return cast(list[int | None], values.tolist())
+        return ["null" if v != v else str(int(v)) for v in values.tolist()]
+    return cast(list[int], values.tolist())

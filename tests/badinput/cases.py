@@ -49,6 +49,32 @@ def jhu_us_dates(mapping: dict[str, str]) -> str:
     return "\n".join(out) + "\n"
 
 
+def jhu_twice(country: str, province: str) -> tuple[str, str]:
+    """JHU with the region's first row repeated at the end (a second row for its date), and the reason."""
+    rows = lines(JHU)
+    first = next(i for i, line in enumerate(rows) if line.split(",")[1:3] == [country, province])
+    region = f"{country}/{province}" if province else country
+    day = rows[first].split(",")[0]
+    return "\n".join([*rows, rows[first]]) + "\n", \
+        f"{region} on {day} (rows {first + 1}, {len(rows) + 1})"
+
+
+def jhu_negative(country: str, province: str) -> tuple[str, str]:
+    """JHU with the region's last row's Confirmed made negative, and the reason."""
+    rows = [line.split(",") for line in lines(JHU)]
+    last = max(i for i, cells in enumerate(rows) if cells[1:3] == [country, province])
+    column = rows[0].index("Confirmed")
+    rows[last][column] = "-" + rows[last][column]
+    return "\n".join(",".join(r) for r in rows) + "\n", \
+        f"jhu: 1 value(s) of 'Confirmed' are not integers >= 0 (row {last + 1} ({country}/{province}): " \
+        f"'{rows[last][column]}')"
+
+
+PROVINCE_TWICE, PROVINCE_TWICE_REASON = jhu_twice("Canada", "Ontario")
+COUNTRY_TWICE, COUNTRY_TWICE_REASON = jhu_twice("Germany", "")
+NEGATIVE_PROVINCE, NEGATIVE_PROVINCE_REASON = jhu_negative("Canada", "Quebec")
+
+
 def too_big() -> str:
     """A well-formed NYT file of about 100 KB (over the suite's 64 KB cap)."""
     return fixtures.nyt_csv(fixtures.nyt_rows(20) + [(f"1990-{1 + i % 12:02d}-01", i, i) for i in range(5000)])
@@ -83,6 +109,11 @@ CASES = [
     Case("truncated last line", nyt=NYT[:-3], reason="the file looks truncated"),
     Case("file over the size cap", nyt=too_big(), reason="larger than the size cap of 65536 bytes",
          stage="extract"),
+    # issue 18: two values for one region and date cannot both be right, and a total would count both;
+    # a negative cumulative count is a broken row: each fails the run, the table keeps its last good state
+    Case("a province twice for one date", jhu=PROVINCE_TWICE, reason=PROVINCE_TWICE_REASON),
+    Case("a country twice for one date", jhu=COUNTRY_TWICE, reason=COUNTRY_TWICE_REASON),
+    Case("a province row with a negative count", jhu=NEGATIVE_PROVINCE, reason=NEGATIVE_PROVINCE_REASON),
     Case("JHU without US rows", jhu="\n".join(r for r in lines(JHU) if ",US,," not in r),
          reason="jhu: no rows for the US national series"),
 ]

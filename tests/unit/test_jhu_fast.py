@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,8 @@ def test_every_row_is_kept_with_its_values() -> None:
                 index=False)]
     assert rows == [("2020-03-01", "Korea, South", "", 5, 0, None), ("2020-03-01", "US", "", 100, 1, 3),
                     ("2020-03-01", "US", "Washington", 9, 0, 1), ("2020-03-02", "US", "", 200, 2, None),
-                    ("2020-03-02", "Bonaire, Sint Eustatius and Saba", "", 7, 0, 1), ("2020-03-03", "US", "", 300, 3, 4)]
+                    ("2020-03-02", "Bonaire, Sint Eustatius and Saba", "", 7, 0, 1),
+                    ("2020-03-03", "US", "", 300, 3, 4)]
 
 
 @pytest.mark.parametrize("data", [
@@ -80,7 +82,8 @@ def test_every_row_is_kept_with_its_values() -> None:
     pytest.param((HEAD + "2020-03-01,France,Reunion,3.0,1,0\n").encode(), id="decimal point"),
     pytest.param((HEAD + "2020-03-01,France,Reunion, 3,1,0\n").encode(), id="space in a count"),
     pytest.param((HEAD + "2020-03-01,France,Reunion,,1,0\n").encode(), id="empty cases"),
-    pytest.param((HEAD + "2020-03-01,France,Reunion,1234567890123456,1,0\n").encode(), id="16 digits"),
+    pytest.param((HEAD + "2020-03-01,France,Reunion,1234567890123456,1,0\n").encode(),
+                 id="16 digits"),
     pytest.param((HEAD + '2020-03-01,"France","Reunion","-3",,0\n').encode(), id="quoted negative"),
     pytest.param((HEAD + "2020-3-01,France,Reunion,3,1,0\n").encode(), id="date not ISO"),
     pytest.param((HEAD + "2020-02-30,France,Reunion,3,1,0\n").encode(), id="impossible date"),
@@ -105,12 +108,13 @@ def test_accepted_oddities_read_the_same_on_the_strict_path() -> None:
 CELL = st.one_of(st.integers(0, 10**16).map(str), st.just(""), st.sampled_from(["-0", "+1", "1e3", " 7", "3.0", "x"]))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 28), st.sampled_from(["US", "France", "Korea, South"]),
                           st.sampled_from(["", "Reunion", " Reunion"]), CELL, CELL, CELL), min_size=1, max_size=30),
        st.integers(8, 200))
 def test_fast_is_none_or_exactly_the_strict_result(rows: list[tuple[int, str, str, str, str, str]], block: int) -> None:
-    lines = [f'2020-03-{d:02d},"{c}",{p},{x},{r},{y}' for d, c, p, x, r, y in rows]
+    # names quoted only where they hold a comma: the other lines take the byte-level check of the counts
+    lines = [f'2020-03-{d:02d},{json.dumps(c) if "," in c else c},{p},{x},{r},{y}' for d, c, p, x, r, y in rows]
     data = (HEAD + "\n".join(lines)).encode()
     fast = all_rows(io.BytesIO(data), block=block)
     try:

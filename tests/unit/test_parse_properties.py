@@ -103,4 +103,5 @@ def test_corrupted_jhu_raises_input_error_or_parses(rows: list[tuple], data: st.
         return
     assert list(frame.columns) == ["date", "country", "province", "cases", "deaths", "recovered"]
     assert not frame.duplicated(["date", "country", "province"]).any()
-    assert (frame[["cases", "deaths"]] >= 0).all().all() and ((frame["recovered"] >= 0) | frame["recovered"].isna()).all()
+    assert (frame[["cases", "deaths"]] >= 0).all().all()
+    assert ((frame["recovered"] >= 0) | frame["recovered"].isna()).all()

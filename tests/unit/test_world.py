@@ -8,6 +8,7 @@ import pytest
 from services.transformer.parse import parse_jhu, parse_lookup, parse_nyt
 from services.transformer.regions import Region, known_rows, slug
 from services.transformer.world import Dataset, world
+from shared.daily import from_source, read_from
 
 HEAD = "Date,Country/Region,Province/State,Confirmed,Recovered,Deaths"
 # (country, province): [(cases, recovered, deaths) on 03-01, 03-02, 03-03]
@@ -55,7 +56,8 @@ def jhu_csv(series: dict[tuple[str, str], list[tuple[str, str, str]]] = SERIES) 
 
 def build(jhu: str = "", lookup: str = LOOKUP) -> tuple[Dataset, list[str]]:
     frames = {"nyt": parse_nyt(NYT.encode()), "jhu": parse_jhu((jhu or jhu_csv()).encode())}
-    return world(frames, known_rows(parse_lookup(lookup.encode())))
+    built, warnings = world(frames, known_rows(parse_lookup(lookup.encode())))
+    return built.dataset(), warnings  # the body as written, parsed
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +199,15 @@ def test_two_countries_with_one_iso2_do_not_share_an_id() -> None:
 
 @pytest.mark.parametrize(("name", "expected"), [
     ("New South Wales", "new-south-wales"), ("Bonaire, Sint Eustatius and Saba", "bonaire-sint-eustatius-and-saba"),
-    ("Falkland Islands (Malvinas)", "falkland-islands-malvinas"), ("Taiwan*", "taiwan"), ("Korea, South", "korea-south"),
+    ("Falkland Islands (Malvinas)", "falkland-islands-malvinas"), ("Taiwan*", "taiwan"),
+    ("Korea, South", "korea-south"),
 ])
 def test_slug(name: str, expected: str) -> None:
     assert slug(name) == expected
+
+
+def test_the_row_declaration_says_which_jhu_column_gives_each_field() -> None:
+    assert [(f.name, column) for f, column in read_from("jhu")] == [
+        ("cases", "Confirmed"), ("deaths", "Deaths"), ("recovered", "Recovered")]
+    assert [(f.name, column) for f, column in read_from("nyt")] == [("cases", "cases"), ("deaths", "deaths")]
+    assert [f.name for f in from_source("jhu")] == ["recovered"]  # the `US` series' sources are unchanged

@@ -15,9 +15,10 @@ from support.fakes import FakeLedger
 
 from services.transformer import handler
 from services.transformer.lookup import BUNDLED_COMMIT
+from services.transformer.world import Dataset
 from shared.blobs import MemoryBlobStore, sha256_hex
 from shared.errors import InputError
-from shared.messages import SourcesExtractedV1, SourceVersion
+from shared.messages import DatasetTransformedV1, SourcesExtractedV1, SourceVersion
 from shared.queues import MemoryPublisher
 from tests.unit.test_world import LOOKUP, NYT, jhu_csv
 
@@ -35,16 +36,21 @@ def extracted(blobs: MemoryBlobStore, **sources: bytes) -> SourcesExtractedV1:
     return SourcesExtractedV1(sources=versions)
 
 
-def run(jhu: str | None = None, lookup: bytes | None = LOOKUP_BYTES) -> tuple[dict, list[str], MemoryBlobStore]:  # type: ignore[type-arg]
+def transformed(blobs: MemoryBlobStore, **sources: bytes) -> DatasetTransformedV1:
+    deps = handler.Deps(ledger=FakeLedger(), publisher=MemoryPublisher(), blobs=blobs)
+    payload = handler.transform_sources(extracted(blobs, **sources), deps).payload
+    assert isinstance(payload, DatasetTransformedV1)
+    return payload
+
+
+def run(jhu: str | None = None, lookup: bytes | None = LOOKUP_BYTES) -> tuple[Dataset, list[str], MemoryBlobStore]:
     """The transformer on (NYT, JHU[, lookup]); the dataset it wrote, its warnings, the store."""
     blobs = MemoryBlobStore()
     sources = {"nyt": NYT.encode(), "jhu": (jhu or jhu_csv()).encode()}
     if lookup is not None:
         sources["lookup"] = lookup
-    deps = handler.Deps(ledger=FakeLedger(), publisher=MemoryPublisher(), blobs=blobs)
-    outcome = handler.transform_sources(extracted(blobs, **sources), deps)
-    payload = outcome.payload
-    return json.loads(blobs.get(payload.key)), payload.warnings, blobs  # type: ignore[attr-defined]
+    payload = transformed(blobs, **sources)
+    return json.loads(blobs.get(payload.key)), payload.warnings, blobs
 
 
 def datasets(blobs: MemoryBlobStore) -> list[str]:
@@ -93,7 +99,8 @@ def test_a_lookup_missing_a_column_loads_with_the_bundled_copy_and_a_warning() -
     no_population = "\r\n".join(line.rsplit(",", 1)[0] for line in lines) + "\r\n"
     dataset, warnings, _ = run(lookup=no_population.encode())
     [warning] = [w for w in warnings if "bundled" in w]
-    assert "missing column(s) Population" in warning and f"commit {BUNDLED_COMMIT}" in warning
+    assert warning.startswith("lookup not used, the run goes on without it: lookup: missing column(s) Population")
+    assert f"commit {BUNDLED_COMMIT}) was used instead" in warning
     fr = next(r for r in dataset["regions"] if r["id"] == "FR")
     assert fr["population"] == 65273512 + 895308 + 272813  # the bundled table's, the run's has none
     assert {r["id"] for r in dataset["regions"]} >= {"FR", "FR-mainland", "RE", "CA-ontario", "HK", "US", "US-JHU"}
@@ -122,21 +129,18 @@ def test_a_lookup_missing_a_region_loads_it_with_a_warning_and_no_population() -
 
 def test_the_dataset_is_format_2_and_the_message_counts_every_region() -> None:
     blobs = MemoryBlobStore()
-    deps = handler.Deps(ledger=FakeLedger(), publisher=MemoryPublisher(), blobs=blobs)
-    message = extracted(blobs, nyt=NYT.encode(), jhu=jhu_csv().encode(), lookup=LOOKUP_BYTES)
-    payload = handler.transform_sources(message, deps).payload
-    dataset = json.loads(blobs.get(payload.key))  # type: ignore[attr-defined]
+    payload = transformed(blobs, nyt=NYT.encode(), jhu=jhu_csv().encode(), lookup=LOOKUP_BYTES)
+    dataset = json.loads(blobs.get(payload.key))
     assert dataset["format"] == 2 and set(dataset) == {"format", "regions", "series"}
-    assert payload.rows == sum(len(rows) for rows in dataset["series"].values()) == 15 * 3  # type: ignore[attr-defined]
-    assert (str(payload.first_date), str(payload.last_date)) == ("2020-03-01", "2020-03-03")  # type: ignore[attr-defined]
-    assert sha256_hex(blobs.get(payload.key)) == payload.sha256  # type: ignore[attr-defined]
+    assert payload.rows == sum(len(rows) for rows in dataset["series"].values()) == 15 * 3
+    assert (str(payload.first_date), str(payload.last_date)) == ("2020-03-01", "2020-03-03")
+    assert sha256_hex(blobs.get(payload.key)) == payload.sha256
 
 
 def test_the_small_fixture_pair_still_transforms() -> None:
     """The e2e fixtures (US, US states, Canada's provinces, Germany) make a format-2 dataset."""
     nyt, jhu = fixtures.old_pair()
     blobs = MemoryBlobStore()
-    deps = handler.Deps(ledger=FakeLedger(), publisher=MemoryPublisher(), blobs=blobs)
-    payload = handler.transform_sources(extracted(blobs, nyt=nyt.encode(), jhu=jhu.encode()), deps).payload
-    dataset = json.loads(blobs.get(payload.key))  # type: ignore[attr-defined]
+    payload = transformed(blobs, nyt=nyt.encode(), jhu=jhu.encode())
+    dataset = json.loads(blobs.get(payload.key))
     assert sorted(dataset["series"]) == ["CA", "CA-ontario", "CA-quebec", "DE", "US", "US-JHU", "US-washington"]

@@ -16,6 +16,7 @@ import pytest
 
 from services.transformer.lookup import lookup_for_run
 from services.transformer.parse import parse_jhu_file, parse_lookup, parse_nyt
+from services.transformer.regions import Region
 from services.transformer.world import Dataset, world
 from tests.support.tiers import no_real_data
 
@@ -41,7 +42,7 @@ def need(*paths: Path) -> None:
 def transformed(snapshot: str) -> Dataset:
     frames = {"nyt": parse_nyt(NYT.read_bytes()), "jhu": parse_jhu_file(FILES[snapshot])}
     lookup, _ = lookup_for_run(parse_lookup(LOOKUP.read_bytes()), None)
-    return world(frames, lookup)[0]
+    return world(frames, lookup)[0].dataset()
 
 
 @cache
@@ -67,7 +68,7 @@ def reported(cells: Cells) -> Cells:
     return out
 
 
-def expected(snapshot: str, region: dict) -> Cells:  # type: ignore[type-arg]
+def expected(snapshot: str, region: Region) -> Cells:
     rows = by_row(snapshot)
     if region["members"]:  # a total: every row of the country, summed here
         parts = [reported(cells) for (country, _), cells in rows.items() if country == region["country"]]
@@ -135,7 +136,8 @@ BEFORE_CHILD = """
 import json, sys
 from services.transformer.parse import parse_jhu, parse_nyt
 from services.transformer.transform import to_records, transform
-frame, _ = transform({"nyt": parse_nyt(open(sys.argv[1], "rb").read()), "jhu": parse_jhu(open(sys.argv[2], "rb").read())})
+nyt, jhu = (open(path, "rb").read() for path in sys.argv[1:3])
+frame, _ = transform({"nyt": parse_nyt(nyt), "jhu": parse_jhu(jhu)})
 print(json.dumps(to_records(frame)))
 """
 
