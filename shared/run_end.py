@@ -40,7 +40,7 @@ def run_end(event: Terminal, table: DatasetVersion | None, *, finished_at: str, 
         return RunEnd(status="succeeded", finished_at=finished_at, inserted=event.inserted, updated=event.updated,
                       unchanged=event.unchanged, rows_total=event.rows_total, first_date=event.first_date,
                       last_date=event.last_date, sources=sources, warnings=warnings,
-                      loaded_at=event.loaded_at.isoformat().replace("+00:00", "Z") if event.loaded_at else None,
+                      loaded_at=event.loaded_at.isoformat(timespec="milliseconds") if event.loaded_at else None,
                       all=event.all, regions=event.regions or None)
     total, first, last = (table["rows_total"], table.get("first_date"), table.get("last_date")) if table else (
         0, None, None)

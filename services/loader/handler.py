@@ -23,9 +23,18 @@ from services.loader.writes import Item, marker
 from shared.blobs import BlobStore, sha256_hex
 from shared.clock import now_iso
 from shared.layout import LOAD_PK, META_PK, SOURCE_PK, US
-from shared.ledger import DatasetVersion, LoadCounts
+from shared.ledger import DatasetVersion
+from shared.ledger import LoadCounts as UsCounts
 from shared.lock import Fence, LostLock
-from shared.messages import DatasetLoadedV1, DatasetSupersededV1, DatasetTransformedV1, Message, new_id
+from shared.messages import (
+    DatasetLoadedV1,
+    DatasetSupersededV1,
+    DatasetTransformedV1,
+    LoadCounts,
+    Message,
+    RegionCounts,
+    new_id,
+)
 from shared.stage import Outcome, StageDeps, run_stage
 from shared.topology import LOADER
 
@@ -146,7 +155,7 @@ def dataset_version(ch: Changes, run_id: str, loaded_at: str, key: str) -> Datas
     """The `meta/dataset` item: the v1 counts and span are the default region's, `all` every region's."""
     us = ch.counts.get(US)
     dates = sorted(ch.rows.get(US, {}))
-    counts: LoadCounts = {"inserted": us.inserted if us else 0, "updated": us.updated if us else 0,
+    counts: UsCounts = {"inserted": us.inserted if us else 0, "updated": us.updated if us else 0,
                           "unchanged": us.unchanged if us else 0, "kept": us.kept if us else []}
     kept = {r: c.kept for r, c in ch.counts.items() if r != US and c.kept}
     warnings = list(ch.warnings)
@@ -178,12 +187,13 @@ def counted(transformed: DatasetTransformedV1, dataset: DatasetVersion) -> Outco
     if counts["kept"]:
         warnings.append(f"{len(counts['kept'])} date(s) in the table are no longer in the sources and were "
                         f"kept: {', '.join(counts['kept'][:5])}")
-    at = dataset.get("loaded_at")
+    at, every = dataset.get("loaded_at"), dataset.get("all")
     loaded = DatasetLoadedV1(
         inserted=counts["inserted"], updated=counts["updated"], unchanged=counts["unchanged"],
         rows_total=rows_total, first_date=transformed.first_date, last_date=transformed.last_date,
-        sources=transformed.sources, warnings=warnings, all=dataset.get("all"),
-        regions=dataset.get("regions", []), loaded_at=datetime.fromisoformat(at) if at else None)  # type: ignore[arg-type]
+        sources=transformed.sources, warnings=warnings, all=LoadCounts.model_validate(every) if every else None,
+        regions=[RegionCounts.model_validate(r) for r in dataset.get("regions", [])],
+        loaded_at=datetime.fromisoformat(at) if at else None)
     return Outcome(loaded, {"inserted": loaded.inserted, "updated": loaded.updated, "unchanged": loaded.unchanged,
                             "rows_total": rows_total, "loaded_at": at,
                             "all": loaded.all.model_dump() if loaded.all else None})

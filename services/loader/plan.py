@@ -53,16 +53,15 @@ def loaded_at_of(row: Stored) -> str:
 
 def current_item(region: str, row: RowWrite, run_id: str, loaded_at: str) -> Item:
     first = row.get("first_run", run_id)
-    item: Item = {"pk": series_pk(region), "sk": row["date"],
-                  **{k: row.get(k) for k in ROW_FIELDS[1:] if row.get(k) is not None},  # type: ignore[misc]
-                  "run_id": run_id, "first_run": run_id if first is None else first, "loaded_at": loaded_at}
-    return item
+    fields = {k: row.get(k) for k in ROW_FIELDS if row.get(k) is not None}  # (the date too: the API reads it)
+    return {"pk": series_pk(region), "sk": row["date"], **fields, "run_id": run_id,
+            "first_run": run_id if first is None else first, "loaded_at": loaded_at}
 
 
 def revision_item(region: str, old: Stored, run_id: str, loaded_at: str) -> Item:
     """The superseded value `old` (a `series#` item) as its `revision#` item."""
     was = loaded_at_of(old)
-    return {"pk": revision_pk(region), "sk": f"{old['sk'] if 'sk' in old else ''}#{was}",
+    return {"pk": revision_pk(region), "sk": f"{old['sk']}#{was}", "date": old["sk"],
             **{k: old[k] for k in ROW_FIELDS[1:] if old.get(k) is not None}, "run_id": old.get("run_id"),
             "loaded_at": was, "superseded_at": loaded_at, "superseded_by": run_id}
 

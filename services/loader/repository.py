@@ -14,12 +14,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from services.loader.dataset import Region
+from services.loader.diff import RowWrite
 from services.loader.image import Rows
-from services.loader.plan import loaded_at_of
+from services.loader.plan import current_item, loaded_at_of
 from services.loader.writes import LOADING, Item, transactions, unfinished
+from shared.clock import now_iso
 from shared.dynamo import Table
-from shared.layout import META_PK, series_pk
-from shared.lock import TRANSACTION_ITEMS, Fence, fenced_batches
+from shared.layout import META_PK, SOURCE_PK, US, series_pk
+from shared.ledger import DatasetVersion
+from shared.lock import TRANSACTION_ITEMS, Fence, fenced_batches, fenced_puts
 
 REGIONS = "regions"  # the catalogue's sort key (`meta/regions`)
 
@@ -50,6 +53,21 @@ class SeriesRepository:
         planned = transactions(groups, commit, mark, marked, self.per_transaction)
         fenced_batches(self.table, [[self.table.put_action(w) for w in batch] for batch in planned], fence,
                        release=True)
+
+    # For the API's tests and the bench, which write rows without a dataset: the items a load writes
+    def write(self, rows: Sequence[RowWrite], run_id: str, fence: Fence, region: str = US,
+              loaded_at: str | None = None) -> None:
+        """Write `rows` as `run_id`'s current items of `region`, without committing."""
+        at = loaded_at or now_iso()
+        fenced_puts(self.table, [current_item(region, r, run_id, at) for r in rows], fence, self.per_transaction)
+
+    def commit_versions(self, sources: Sequence[Mapping[str, object]], dataset: DatasetVersion,
+                        fence: Fence) -> None:
+        """Record the source versions and the dataset version, in one transaction that gives the lock up."""
+        at = dataset.get("loaded_at") or now_iso()
+        items = [*({"pk": SOURCE_PK, "sk": s["name"], **s, "loaded_at": at} for s in sources),
+                 {"pk": META_PK, "sk": "dataset", **dataset, "loaded_at": at}]
+        fenced_puts(self.table, items, fence, self.per_transaction, release=True)
 
 
 def normalised(item: Mapping[str, object]) -> dict[str, object]:

@@ -48,13 +48,18 @@ def next_step(run: Run) -> str | None:
 
 
 def text(run: Run, dashboard_url: str = "") -> str:
-    lines = [_headline(run), ""]
+    lines = [_headline(run)]
+    if run.status == "succeeded" and _every(run):  # the default series, said as a v1 letter said it
+        lines += [f"United States: {run.inserted or 0} rows inserted, {run.updated or 0} updated, "
+                  f"{_blank(run.unchanged)} unchanged."]
+    lines += [""]
     if run.status in FAILED:
         lines += [f"Reason: {run.error or 'no reason was recorded'}"]
         if run.raw_keys:
             lines += ["Raw input kept at:", *[f"  {key}" for key in run.raw_keys]]
         lines += [f"The table keeps its last good state: {_table(run)}.", ""]
-    lines += [*_counts(run), f"Date range   {_span(run)}", ""]
+    loaded = [f"Loaded at    {run.loaded_at} (as_of this instant: the table as this run left it)"]
+    lines += [*_counts(run), f"Date range   {_span(run)}", *(loaded if run.loaded_at else []), ""]
     if run.regions:
         lines += ["Most changed regions",
                   *[f"  {r.name} ({r.region}): {r.inserted} inserted, {r.updated} updated" for r in run.regions], ""]

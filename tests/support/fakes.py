@@ -11,6 +11,7 @@ from services.loader.handler import Series
 from services.loader.image import Rows
 from services.loader.repository import normalised
 from services.loader.writes import LOADING, transactions, unfinished
+from shared.dynamo import plain, to_dynamo
 from shared.idempotency import Claim, ClaimedElsewhere
 from shared.layout import META_PK, SERIES, SOURCE_PK, US, series_pk
 from shared.ledger import ClaimStore, DatasetVersion, Ledger, LoadedSource
@@ -126,7 +127,8 @@ class FakeSeries:
     def __init__(self, ledger: FakeLedger, per_transaction: int = 100) -> None:
         self.items: dict[tuple[str, str], dict[str, object]] = {}
         self.ledger, self.per_transaction = ledger, per_transaction
-        self.written: list[int] = []  # the current rows each load wrote
+        self.written: list[int] = []  # the default region's rows each load wrote
+        self.written_all: list[int] = []  # every region's
         self.transactions: list[int] = []  # the writes of each transaction made
         self.queries: list[str] = []  # the partitions read back
         self.dies_after: int | None = None  # a load dies after this many transactions (a SIGKILL), once
@@ -152,14 +154,16 @@ class FakeSeries:
 
     def load(self, groups: Sequence[Sequence[Mapping[str, object]]], commit: Sequence[Mapping[str, object]],
              mark: Mapping[str, object], marked: bool, fence: Fence) -> None:
-        self.written.append(sum(1 for g in groups for i in g if str(i["pk"]).startswith(SERIES)))
+        self.written.append(sum(1 for g in groups for i in g if i["pk"] == series_pk(US)))
+        self.written_all.append(sum(1 for g in groups for i in g if str(i["pk"]).startswith(SERIES)))
         for n, batch in enumerate(transactions(groups, commit, mark, marked, self.per_transaction)):
             if self.dies_after == n:
                 self.dies_after = None
                 raise RuntimeError(f"killed after {n} transaction(s)")
             self.transactions.append(len(batch))
             for write in batch:
-                self.items[(str(write["pk"]), str(write["sk"]))] = {k: v for k, v in write.items() if v is not None}
+                # as DynamoDB stores it: a null attribute (or map entry) absent, numbers back as int or float
+                self.items[(str(write["pk"]), str(write["sk"]))] = cast(dict[str, object], plain(to_dynamo(write)))
                 if write["pk"] == SOURCE_PK:
                     self.ledger.sources[str(write["sk"])] = cast(LoadedSource, dict(write))
                 elif (write["pk"], write["sk"]) == (META_PK, "dataset"):

@@ -88,6 +88,7 @@ def test_a_load_of_every_region_says_the_totals_the_us_counts_and_the_five_most_
     lines = text(run).splitlines()
     assert lines[0] == ("covid-etl run r1 succeeded: 274 rows inserted, 116 updated, 114690 unchanged in 284 "
                         "regions (2020-01-22 to 2021-03-16).")
+    assert lines[1] == "United States: 1 rows inserted, 9 updated, 410 unchanged."
     counts = lines[lines.index(next(x for x in lines if x.startswith("Counts"))):][:5]
     assert [line.split() for line in counts[1:]] == [["inserted", "274", "1"], ["updated", "116", "9"],
                                                      ["unchanged", "114690", "410"], ["rows", "now", "115080", "420"]]

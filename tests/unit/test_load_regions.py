@@ -17,6 +17,7 @@ from support.fakes import FakeLedger, FakeSeries
 
 from services.loader import handler as loader
 from services.loader.image import decode
+from services.loader.writes import marker, transactions
 from shared.blobs import MemoryBlobStore, sha256_hex
 from shared.daily import DailyRow
 from shared.history import as_of, instant
@@ -111,7 +112,7 @@ def test_a_first_load_writes_each_row_once_and_counts_us_apart_from_every_region
                                                     "rows_total": 13, "regions": 3}
     assert [(r.region, r.inserted) for r in event.regions] == [("FR", 5), ("US", 5), ("HK", 3)]
     assert not any(pk.startswith("revision#") for pk, _ in loads.series.items)  # no second copy of a row
-    assert loads.series.written == [13] and loads.series.loading() is None
+    assert loads.series.written_all == [13] and loads.series.loading() is None
     committed = loads.ledger.dataset
     assert committed and event.loaded_at and instant(committed["loaded_at"]) == event.loaded_at
     assert decode(committed["image"], loads.blobs.get(committed["image"]))["FR"]["2020-03-05"]["cases"] == 100
@@ -133,7 +134,7 @@ def test_an_update_writes_only_changed_rows_with_their_old_values_and_history_is
     assert loads.found(outcome) == {"inserted": 1, "updated": 0, "unchanged": 5, "rows_total": 6}
     assert outcome.all == {"inserted": 1, "updated": 3, "unchanged": 10,
                                                 "rows_total": 14, "regions": 3}
-    assert loads.series.written == [13, 4]
+    assert loads.series.written_all == [13, 4] and loads.series.written == [5, 1]
     revisions = loads.series.partition("revision#FR")
     assert sorted(revisions) == [f"2020-03-0{d}#{first_at}" for d in (3, 4, 5)]
     assert {r["superseded_by"] for r in revisions.values()} == {"r2"} and all(
@@ -247,3 +248,23 @@ def test_values_of_a_load_that_died_were_held_by_the_table_and_stay_in_its_histo
     assert loads.history("FR", first_at) == FIRST["FR"]
     assert loads.history("FR", r2_at) == as_held != FIRST["FR"]  # r2's rows, beside r1's it had not reached
     assert loads.history("FR", third_at) == third["FR"]
+
+
+@pytest.mark.parametrize("per_transaction", [4, 10, 100])
+@pytest.mark.parametrize("shape", [[1] * 7, [2] * 7, [1, 2] * 60, [2] * 150, []])
+def test_writes_keep_each_pair_in_one_transaction_and_the_commit_last(per_transaction: int,
+                                                                       shape: list[int]) -> None:
+    groups = [[{"pk": f"g{i}", "sk": str(j)} for j in range(size)] for i, size in enumerate(shape)]
+    commit = [{"pk": "meta", "sk": "dataset"}, {"pk": "load", "sk": "r1"}]
+    mark = marker("r1", "t")
+    planned = transactions(groups, commit, mark, False, per_transaction)
+    flat = [w for batch in planned for w in batch]
+    assert all(len(batch) <= per_transaction - 1 for batch in planned)  # the fence takes one action
+    # only the first and the last are short (by more than the one write a pair may leave)
+    assert all(len(batch) >= per_transaction - 2 for batch in planned[1:-1])
+    where = {(w["pk"], w["sk"]): n for n, batch in enumerate(planned) for w in batch}
+    assert all(len({where[(w["pk"], w["sk"])] for w in g}) == 1 for g in groups)  # a pair is never split
+    if len(planned) > 1:  # the marker first, cleared by the commit
+        assert flat[0] == mark and flat[-1] == {**mark, "committed": True} and flat[-3:-1] == commit
+    else:
+        assert flat == [*(w for g in groups for w in g), *commit]
