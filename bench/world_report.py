@@ -164,7 +164,10 @@ def api_section(data: dict[str, Any] | None) -> str:
         f"(d) measured again at commit {meta.get('commit', '?')} ({meta['measured']}, load average "
         f"{meta['load_end']:.1f} at its end), `artifacts/bench-world-api.json`: a tree with the read API's "
         "branch merged as well, so that `/api/v1/daily` takes `region` (see the notes below for which commits):", "",
-        api_table(rows), ""])
+        api_table(rows), "", "(d) there: " + "; ".join(
+            f"{PROFILES[r['profile']]} p99 {p99(r['api']):,.1f} ms, "
+            f"{verdict(p99(r['api']) < 50) if answered(r['api']) else 'not a figure'} (target < 50 ms)"
+            for r in rows if r["what"] == A and "p99_ms" in r.get("api", {})) + ".", ""])
 
 
 def p99_cell(api: dict[str, Any]) -> str:
