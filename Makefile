@@ -92,7 +92,9 @@ lint: $(DEVSTAMP)
 	$(BIN)/mypy --explicit-package-bases tests
 
 ## bench: issue 10's figures (API under wrk, pipeline vs a single-process peer on two networks, cold start on
-## Python 3.12, scale); writes docs/benchmarks.md. Not a test: it never fails on a missed target.
+## Python 3.12, scale) and issue 18's every-region scale (bench.world: loopback and 5 ms-per-request
+## profiles; BENCH_WORLD_QUICK=1 for a short run on a cut file); writes docs/benchmarks.md. Not a test:
+## it never fails on a missed target.
 bench: $(DEVSTAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench

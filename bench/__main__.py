@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ["bench.api", "bench.pipeline", "bench.coldstart", "bench.scale"]
+MODULES = ["bench.api", "bench.pipeline", "bench.coldstart", "bench.scale", "bench.world"]
 
 
 def main(argv: list[str]) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import results
+from bench import results, world_report
 
 ROOT = Path(__file__).resolve().parents[1]
 Rows = list[dict[str, Any]]
@@ -234,6 +234,8 @@ def render() -> str:
         emulator_table(new.get("pipeline")), "",
         "## Cold start, scale, API (after)", "", detail_tables(new), "",
         "## Cold start, scale, API (before)", "", detail_tables(old), "",
+        world_report.section(results.load("world")), world_report.api_section(results.load("world-api")),
+        (ROOT / "bench" / "world_notes.md").read_text() if (ROOT / "bench" / "world_notes.md").is_file() else "",
         notes.read_text() if notes.is_file() else "",
     ]) + "\n"
 

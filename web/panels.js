@@ -46,16 +46,18 @@ export function renderTable(rows, fields) {
   body.replaceChildren(...trs);
 }
 
-function stale(lastDate) {
-  const days = daysSince(lastDate);
-  return days === null ? "unknown" : `${lastDate} (${days} day${days === 1 ? "" : "s"} ago)`;
+function stale(source) {
+  const days = daysSince(source.last_date);
+  if (days !== null) return `${source.last_date} (${days} day${days === 1 ? "" : "s"} ago)`;
+  // a source without dates (the lookup table): when its version was loaded
+  return source.loaded_at ? `undated; loaded ${String(source.loaded_at).slice(0, 10)}` : "unknown";
 }
 
 export function renderSources(summary) {
   const list = document.getElementById("sources");
   const sources = summary ? summary.sources : [];
   if (!sources.length) list.replaceChildren(el("dt", {}, "None loaded"), el("dd", {}, "—"));
-  else list.replaceChildren(...sources.flatMap((s) => [el("dt", {}, s.name.toUpperCase()), el("dd", {}, stale(s.last_date))]));
+  else list.replaceChildren(...sources.flatMap((s) => [el("dt", {}, s.name.toUpperCase()), el("dd", {}, stale(s))]));
 }
 
 /** No data yet: say why (the last run's error when it failed) and, after a failure, how to run on local files. */

@@ -141,7 +141,8 @@ def parse_jhu(data: bytes | IO[bytes]) -> pd.DataFrame:
         stream.seek(0)
         frame = jhu_strict(stream.read())
     order = np.lexsort([frame[c].cat.codes.to_numpy() for c in ("date", "province", "country")])  # the last first
-    frame = frame.take(order)
+    if not np.array_equal(order, np.arange(len(order))):  # the real file comes sorted so: no copy then
+        frame = frame.take(order)
     _check_one_row_per_date(frame)
     if not ((frame["country"] == "US") & (frame["province"] == "")).any():
         raise InputError("jhu: no rows for the US national series (Country/Region 'US', empty "

@@ -71,7 +71,9 @@ def test_charts_cards_table_and_sources_show_the_loaded_data(page: Any, stack: S
     assert last[0] == f"{daily[-1]['cases']:,}" and last[-1] == "—"  # recovered: not reported at the end
     assert f"{summary['totals']['cases']:,}" in page.locator("#cards").inner_text()
     assert f"Not reported since {summary['recovered_last_reported']}" in page.locator("#cards").inner_text()
-    assert "NYT" in page.locator("#sources").inner_text()
+    freshness = page.locator("#sources").inner_text()
+    assert "NYT" in freshness
+    assert "LOOKUP\nundated; loaded 20" in freshness  # a source without dates says when it was loaded
     page.wait_for_selector("#credits li[data-source]")  # the credits come from /api/v1/sources
     credits = [item.inner_text() for item in page.locator("#credits li[data-source]").all()]
     assert [s["attribution"] in text for s, text in zip(api(stack, "/api/v1/sources")["data"], credits,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -107,12 +108,13 @@ def test_accepted_oddities_read_the_same_on_the_strict_path() -> None:
 CELL = st.one_of(st.integers(0, 10**16).map(str), st.just(""), st.sampled_from(["-0", "+1", "1e3", " 7", "3.0", "x"]))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 28), st.sampled_from(["US", "France", "Korea, South"]),
                           st.sampled_from(["", "Reunion", " Reunion"]), CELL, CELL, CELL), min_size=1, max_size=30),
        st.integers(8, 200))
 def test_fast_is_none_or_exactly_the_strict_result(rows: list[tuple[int, str, str, str, str, str]], block: int) -> None:
-    lines = [f'2020-03-{d:02d},"{c}",{p},{x},{r},{y}' for d, c, p, x, r, y in rows]
+    # names quoted only where they hold a comma: the other lines take the byte-level check of the counts
+    lines = [f'2020-03-{d:02d},{json.dumps(c) if "," in c else c},{p},{x},{r},{y}' for d, c, p, x, r, y in rows]
     data = (HEAD + "\n".join(lines)).encode()
     fast = all_rows(io.BytesIO(data), block=block)
     try:

@@ -8,6 +8,7 @@ import pytest
 from services.transformer.parse import parse_jhu, parse_lookup, parse_nyt
 from services.transformer.regions import Region, known_rows, slug
 from services.transformer.world import Dataset, world
+from shared.daily import from_source, read_from
 
 HEAD = "Date,Country/Region,Province/State,Confirmed,Recovered,Deaths"
 # (country, province): [(cases, recovered, deaths) on 03-01, 03-02, 03-03]
@@ -203,3 +204,10 @@ def test_two_countries_with_one_iso2_do_not_share_an_id() -> None:
 ])
 def test_slug(name: str, expected: str) -> None:
     assert slug(name) == expected
+
+
+def test_the_row_declaration_says_which_jhu_column_gives_each_field() -> None:
+    assert [(f.name, column) for f, column in read_from("jhu")] == [
+        ("cases", "Confirmed"), ("deaths", "Deaths"), ("recovered", "Recovered")]
+    assert [(f.name, column) for f, column in read_from("nyt")] == [("cases", "cases"), ("deaths", "deaths")]
+    assert [f.name for f in from_source("jhu")] == ["recovered"]  # the `US` series' sources are unchanged
