@@ -1,8 +1,8 @@
 """A region's series as the table held it at an instant, and a date's values over time: pure functions
 of the `series#` and `revision#` items (docs/regions.md, "The table").
 
-No boto3, no Flask, no clock. The loader's helper writes the same reconstruction as
-`shared.history` (branch world-load); until the two are unified this one is the API's.
+No boto3, no Flask, no clock. The reconstruction itself is `shared.history.as_of`, which the loader's
+tests read the table with too.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
-from functools import lru_cache
 
 from services.api.store import RevisionRow, StoredRow
-from shared.daily import ROW_FIELDS, DailyRow
+from shared.history import as_of, instant
+
+__all__ = ["as_of", "first_loaded", "instant", "parse_instant", "values_of"]
 
 DAY_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 END_OF_DAY = time(23, 59, 59, 999999)
@@ -28,29 +29,6 @@ def parse_instant(value: str) -> datetime:
         raise ValueError(value)
     found = datetime.fromisoformat(value)
     return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
-
-
-@lru_cache(maxsize=4096)  # a table holds one loaded_at per run: few distinct strings, parsed once
-def instant(value: str) -> datetime:
-    """A `loaded_at` / `superseded_at` as the loader wrote it."""
-    return parse_instant(value)
-
-
-def _row(item: StoredRow | RevisionRow) -> DailyRow:
-    return {name: item.get(name) for name in ROW_FIELDS}  # type: ignore[return-value]
-
-
-def as_of(current: Sequence[StoredRow], revisions: Sequence[RevisionRow], at: datetime) -> list[DailyRow]:
-    """Each date's value at `at`: the current item when it was loaded by then, else the revision that
-    was the value then (loaded by `at`, superseded after it); a date with neither is absent. Sorted."""
-    out: dict[str, DailyRow] = {}
-    for item in current:
-        if item["loaded_at"] is not None and instant(item["loaded_at"]) <= at:
-            out[item["date"]] = _row(item)
-    for rev in revisions:
-        if rev["date"] not in out and instant(rev["loaded_at"]) <= at < instant(rev["superseded_at"]):
-            out[rev["date"]] = _row(rev)
-    return [out[d] for d in sorted(out)]
 
 
 def first_loaded(current: Sequence[StoredRow], revisions: Sequence[RevisionRow]) -> datetime | None:
