@@ -187,6 +187,10 @@ Trigger a run with `covid-etl run --wait`; stop with Ctrl-C.""", flush=True)
                 reported.add(run.run_id)
                 detail = run.error or (f"{run.inserted or 0} inserted, {run.updated or 0} updated, "
                                        f"{run.rows_total or 0} rows")
+                every = None if run.error else run.all
+                if every and every.regions != 1:  # the line above is the US series' (v1's counts)
+                    detail += (f"; every region ({every.regions}): {every.inserted} inserted, "
+                               f"{every.updated} updated, {every.rows_total} rows")
                 print(f"run {run.run_id} {run.status}: {detail}", flush=True)
                 if run.status == "failed" and run.stage == "extract" and run.trigger == "startup":
                     print(LOCAL_FILES_RECIPE, flush=True)
