@@ -131,7 +131,18 @@ async function showView(how) {
   warning = "";
 }
 
+// The comparison is fetched and drawn once its chart nears the viewport: below the fold on load, it
+// would otherwise cost the first paint a request and a chart nobody sees yet (Lighthouse's TBT).
+let nearView = false;
+new IntersectionObserver((entries, observer) => {
+  if (!entries.some((e) => e.isIntersecting)) return;
+  nearView = true;
+  observer.disconnect();
+  showComparison();
+}, { rootMargin: "300px" }).observe(document.getElementById("chart-compare"));
+
 function showComparison() {
+  if (!nearView) return;
   const key = `${view.compare.join(",")}|${view.from}|${view.to}`;
   if (key === compared) return;
   compared = key;

@@ -116,6 +116,7 @@ def test_the_region_and_range_in_the_url_are_restored_on_load_and_on_back_and_fo
 
 
 def compared(page: Any, regions: str) -> None:
+    page.locator("#chart-compare").scroll_into_view_if_needed()  # it is drawn once near the viewport
     page.wait_for_function("(ids) => { const f = document.getElementById('chart-compare'); "
                            "return f.dataset.state === 'ready' && f.dataset.regions === ids; }", arg=regions)
 
